@@ -1,0 +1,167 @@
+"""Read the catalog YAML files, merge user overrides, validate once, freeze."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from importlib.resources import files
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from gigaplan import _yaml as yaml
+from gigaplan.catalog.schema import Accelerator, Catalog, Entry, Model, Region
+from gigaplan.errors import CatalogError, InputError, UnknownNameError
+
+SECTIONS = ("accelerators", "models", "regions")
+_CORE_FILES = ("accelerators.yaml", "models.yaml", "regions.yaml")
+
+E = TypeVar("E", bound=Entry)
+
+
+def data_dir() -> Path:
+    """Folder of the shipped catalog files."""
+    return Path(str(files("gigaplan.catalog") / "data"))
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """Read one YAML mapping; a syntax error names the file and line."""
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("catalog", str(path), "file not found") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise CatalogError(f"{where}: not valid YAML ({err})") from None
+    if doc is None:
+        return {}
+    if not isinstance(doc, dict):
+        raise CatalogError(f"{path}: top level must be a mapping")
+    return doc
+
+
+def _expand_shorthand(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """Turn ``field: 80`` into ``field: {value: 80, source: <entry source>}``.
+
+    An entry may give one ``source`` (and ``note``) that covers its bare numbers,
+    e.g. a model card for all architecture fields.
+    """
+    out = dict(entry)
+    source = out.pop("source", None)
+    out.pop("note", None)
+    for key, val in list(out.items()):
+        if isinstance(val, int | float) and not isinstance(val, bool):
+            if source is None:
+                continue  # left for pydantic to reject with its field name
+            out[key] = {"value": val, "source": source}
+    return out
+
+
+def _merge(
+    base: dict[str, Any], doc: Mapping[str, Any], origin: dict[tuple[str, str], str]
+) -> None:
+    name = doc.get("_file", "?")
+    base["sources"].update(doc.get("sources") or {})
+    for section in SECTIONS:
+        for key, entry in (doc.get(section) or {}).items():
+            if not isinstance(entry, Mapping):
+                raise CatalogError(f"{name}: {section}.{key} must be a mapping")
+            key = str(key).lower()
+            current = base[section].get(key, {})
+            base[section][key] = {**current, **_expand_shorthand(entry)}
+            origin[(section, key)] = name
+    unknown = set(doc) - {*SECTIONS, "sources", "schema_version", "_file"}
+    if unknown:
+        raise CatalogError(
+            f"{name}: unknown top-level keys {sorted(unknown)}; "
+            f"allowed: schema_version, sources, {', '.join(SECTIONS)}"
+        )
+
+
+def _format_validation(err: ValidationError, origin: dict[tuple[str, str], str]) -> str:
+    lines = []
+    for e in err.errors()[:5]:
+        loc = [str(p) for p in e["loc"]]
+        where = origin.get((loc[0], loc[1]), "catalog") if len(loc) > 1 else "catalog"
+        lines.append(f"{where}: {'.'.join(loc)}: {e['msg']}")
+    more = len(err.errors()) - 5
+    return "; ".join(lines) + (f" (and {more} more)" if more > 0 else "")
+
+
+def load_catalog(extra: Iterable[Path] = (), root: Path | None = None) -> Catalog:
+    """Read the shipped catalog, merge ``extra`` files over it, validate, freeze.
+
+    Parameters
+    ----------
+    extra : iterable of Path
+        User catalog files; their entries add to or override shipped ones
+        field by field, and get the same validation.
+    root : Path, optional
+        Folder holding the core files instead of the shipped one (tests).
+
+    Returns
+    -------
+    Catalog
+        Frozen; ``version`` is a hash of every file that went into it.
+    """
+    root = root or data_dir()
+    paths = [root / f for f in _CORE_FILES if (root / f).exists()] + [
+        Path(p) for p in extra
+    ]
+    merged: dict[str, Any] = {"sources": {}, **{s: {} for s in SECTIONS}}
+    origin: dict[tuple[str, str], str] = {}
+    digest = hashlib.sha256()
+    for path in paths:
+        doc = read_yaml(path)
+        digest.update(path.read_bytes())
+        _merge(merged, {**doc, "_file": path.name}, origin)
+    try:
+        return Catalog.model_validate({"version": digest.hexdigest()[:12], **merged})
+    except ValidationError as err:
+        raise CatalogError(_format_validation(err, origin)) from None
+
+
+def normalise_name(name: str) -> str:
+    """Lower-case, spaces and underscores to hyphens: ``H100 SXM`` -> ``h100-sxm``."""
+    return re.sub(r"[\s_]+", "-", name.strip().lower())
+
+
+def _find(section: Mapping[str, E], name: str, field: str) -> tuple[str, E]:
+    wanted = normalise_name(name)
+    for key, entry in section.items():
+        if wanted == key or wanted in {normalise_name(a) for a in entry.aliases}:
+            return key, entry
+    names = list(section) + [
+        normalise_name(a) for e in section.values() for a in e.aliases
+    ]
+    raise UnknownNameError(field, name, names)
+
+
+def find_accelerator(catalog: Catalog, name: str) -> tuple[str, Accelerator]:
+    """Look up an accelerator by id or alias, case-insensitive."""
+    return _find(catalog.accelerators, name, "accelerator")
+
+
+def find_model(catalog: Catalog, name: str) -> tuple[str, Model]:
+    """Look up a model by id or alias, case-insensitive."""
+    return _find(catalog.models, name, "model")
+
+
+def find_region(catalog: Catalog, name: str) -> tuple[str, Region]:
+    """Look up a region by id or alias, case-insensitive."""
+    return _find(catalog.regions, name, "region")
+
+
+def find_any(catalog: Catalog, name: str) -> tuple[str, str, BaseModel]:
+    """Look up a name in every section; returns (section, id, entry)."""
+    everything: dict[str, Any] = {}
+    for section in SECTIONS:
+        try:
+            key, entry = _find(getattr(catalog, section), name, "name")
+            return section, key, entry
+        except UnknownNameError:
+            everything.update(getattr(catalog, section))
+    raise UnknownNameError("name", name, everything)

@@ -1,0 +1,76 @@
+"""Options and output helpers shared by the CLI verbs."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from gigaplan.catalog import Catalog, load_catalog
+
+CatalogOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--catalog",
+        help="Extra catalog YAML that adds or overrides entries (repeatable).",
+        exists=False,
+    ),
+]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print JSON instead of a table.")
+]
+
+
+def console() -> Console:
+    """A console on stdout (the only place the library's results are printed)."""
+    return Console(highlight=False, soft_wrap=True)
+
+
+def catalog_from(extra: list[Path] | None) -> Catalog:
+    """Load the shipped catalog with the user's extra files merged in."""
+    return load_catalog(extra or ())
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def print_json(payload: Any) -> None:
+    """Print ``payload`` as JSON on stdout (NaN and inf become null)."""
+    typer.echo(json.dumps(_jsonable(payload), indent=2, sort_keys=False))
+
+
+def fmt_number(value: float | None, digits: int = 4) -> str:
+    """Format a number for people: 3 significant digits, thousands separators."""
+    if value is None:
+        return "-"
+    if isinstance(value, int) or (abs(value) >= 1000 and float(value).is_integer()):
+        return f"{value:,.0f}"
+    if value != 0 and (abs(value) >= 1e6 or abs(value) < 1e-3):
+        return f"{value:.{digits - 1}e}"
+    return f"{value:,.{digits}g}" if abs(value) < 1000 else f"{value:,.0f}"
+
+
+def key_value_table(title: str, rows: dict[str, Any]) -> Table:
+    """A two-column table of named results."""
+    table = Table(title=title, show_header=True, header_style="bold")
+    table.add_column("quantity")
+    table.add_column("value", justify="right")
+    for key, val in rows.items():
+        shown = fmt_number(val) if isinstance(val, int | float) else str(val)
+        table.add_row(key, shown)
+    return table

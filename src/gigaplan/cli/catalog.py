@@ -1,0 +1,131 @@
+"""``gigaplan catalog list|show``: browse the shipped catalog and its sources."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from gigaplan.catalog import Sourced, find_any
+from gigaplan.catalog.schema import Entry
+from gigaplan.cli import app
+from gigaplan.cli._common import (
+    CatalogOption,
+    JsonOption,
+    catalog_from,
+    console,
+    fmt_number,
+    print_json,
+)
+
+catalog_app = typer.Typer(help="Browse the catalog: accelerators, models, regions.")
+app.add_typer(catalog_app, name="catalog")
+
+
+class Section(str, Enum):
+    """Sections of the catalog that ``catalog list`` prints."""
+
+    accelerators = "accelerators"
+    models = "models"
+    regions = "regions"
+
+
+_COLUMNS = {
+    "accelerators": (
+        "vendor",
+        "bf16_dense_tflops",
+        "fp8_dense_tflops",
+        "fp4_dense_tflops",
+        "memory_gb",
+        "memory_tb_per_s",
+        "tdp_w",
+        "system_overhead_w",
+        "launch_year",
+        "price_usd",
+    ),
+    "models": (
+        "total_params",
+        "active_params",
+        "layers",
+        "hidden_size",
+        "attention_heads",
+        "kv_heads",
+        "head_dim",
+        "vocab_size",
+    ),
+    "regions": (
+        "country",
+        "grid_kgco2_per_mwh",
+        "electricity_usd_per_mwh",
+        "climate_class",
+    ),
+}
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, Sourced):
+        value = value.value
+    if isinstance(value, float | int):
+        return fmt_number(float(value))
+    return "-" if value is None else str(value)
+
+
+@catalog_app.command("list")
+def list_entries(
+    section: Annotated[Section, typer.Argument(help="Which section to list.")],
+    catalog: CatalogOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Print one section of the catalog as a table."""
+    cat = catalog_from(catalog)
+    entries: dict[str, Entry] = getattr(cat, section.value)
+    columns = _COLUMNS[section.value]
+    if as_json:
+        print_json(
+            {
+                key: {c: _plain(getattr(e, c)) for c in ("name", *columns)}
+                for key, e in entries.items()
+            }
+        )
+        return
+    table = Table(title=f"{section.value} (catalog {cat.version})")
+    table.add_column("id", style="bold")
+    table.add_column("name")
+    for col in columns:
+        table.add_column(col, justify="right")
+    for key, entry in entries.items():
+        table.add_row(key, entry.name, *(_cell(getattr(entry, c)) for c in columns))
+    console().print(table)
+
+
+def _plain(value: object) -> object:
+    return value.value if isinstance(value, Sourced) else value
+
+
+@catalog_app.command("show")
+def show_entry(
+    name: Annotated[str, typer.Argument(help="Id or alias, e.g. 'H100 SXM'.")],
+    catalog: CatalogOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Print one entry with the source of every number."""
+    cat = catalog_from(catalog)
+    section, key, entry = find_any(cat, name)
+    if as_json:
+        print_json({"section": section, "id": key, **entry.model_dump()})
+        return
+    table = Table(title=f"{section[:-1]} {key}: {entry.name}  (catalog {cat.version})")
+    for col in ("field", "value", "source", "note"):
+        table.add_column(col, overflow="fold")
+    for field, val in entry:
+        if isinstance(val, Sourced):
+            extra = (
+                f" ({val.dollar_year}$)" if getattr(val, "dollar_year", None) else ""
+            )
+            source = cat.sources.get(val.source or "", "") if val.source else ""
+            table.add_row(field, _cell(val) + extra, source, val.note or "")
+        elif val not in (None, ()):
+            table.add_row(field, str(val), "", "")
+    console().print(table)
