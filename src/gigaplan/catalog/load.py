@@ -16,7 +16,6 @@ from gigaplan.catalog.schema import Accelerator, Catalog, Entry, Model, Region
 from gigaplan.errors import CatalogError, InputError, UnknownNameError
 
 SECTIONS = ("accelerators", "models", "regions")
-_CORE_FILES = ("accelerators.yaml", "models.yaml", "regions.yaml")
 
 E = TypeVar("E", bound=Entry)
 
@@ -100,7 +99,9 @@ def load_catalog(extra: Iterable[Path] = (), root: Path | None = None) -> Catalo
         User catalog files; their entries add to or override shipped ones
         field by field, and get the same validation.
     root : Path, optional
-        Folder holding the core files instead of the shipped one (tests).
+        Folder whose ``*.yaml`` files (not sub-folders) hold the sections
+        ``accelerators``, ``models``, ``regions``; default the shipped one.
+        Stage data (power technologies, lead times) lives in sub-folders.
 
     Returns
     -------
@@ -108,9 +109,7 @@ def load_catalog(extra: Iterable[Path] = (), root: Path | None = None) -> Catalo
         Frozen; ``version`` is a hash of every file that went into it.
     """
     root = root or data_dir()
-    paths = [root / f for f in _CORE_FILES if (root / f).exists()] + [
-        Path(p) for p in extra
-    ]
+    paths = sorted(root.glob("*.yaml")) + [Path(p) for p in extra]
     merged: dict[str, Any] = {"sources": {}, **{s: {} for s in SECTIONS}}
     origin: dict[tuple[str, str], str] = {}
     digest = hashlib.sha256()
