@@ -21,6 +21,13 @@ from gigaplan.errors import InputError
 M = TypeVar("M", bound=BaseModel)
 
 
+class _Missing:
+    """Stands for a value the file does not give."""
+
+    def __str__(self) -> str:
+        return "<missing>"
+
+
 def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
     """1-based line of the YAML node at path ``loc``, or of its nearest parent."""
     line = node.start_mark.line + 1 if node is not None else None
@@ -60,7 +67,7 @@ def validation_to_input_error(
         except yaml.YAMLError:
             line = None
     prefix = f"{where}:{line}: " if where and line else (f"{where}: " if where else "")
-    value = first.get("input", "?") if first["type"] != "missing" else "<missing>"
+    value = first.get("input", "?") if first["type"] != "missing" else _Missing()
     msg = first["msg"].removeprefix("Value error, ")
     more = len(err.errors()) - 1
     if more:
