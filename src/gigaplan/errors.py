@@ -20,8 +20,8 @@ def _describe(value: object) -> str:
         return (
             f"<array shape={arr.shape} min={np.nanmin(arr):g} max={np.nanmax(arr):g}>"
         )
-    if hasattr(value, "shape") and hasattr(value, "values") and np.size(value) > 6:
-        return _describe(np.asarray(value))
+    if hasattr(value, "shape") and hasattr(value, "values"):
+        return _describe(np.asarray(value.values))
     text = repr(value) if isinstance(value, str) else str(value)
     return text if len(text) <= 80 else text[:77] + "..."
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -21,7 +20,7 @@ from gigaplan.errors import CatalogError, GigaplanError, InputError
 class _ErrorTranslatingGroup(TyperGroup):
     """Top-level group that turns gigaplan errors into one line and an exit code."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
             return super().invoke(ctx)
         except (InputError, CatalogError) as err:
