@@ -1,0 +1,340 @@
+"""``gigaplan run``, ``gigaplan runs ...``, ``gigaplan report`` and ``gigaplan serve``.
+
+Thin shells over :mod:`gigaplan.pipeline`, :mod:`gigaplan.store`,
+:mod:`gigaplan.report` and :mod:`gigaplan.web`; DuckDB, plotly and FastAPI
+are imported inside the commands.
+"""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from gigaplan.cli import app
+from gigaplan.cli._common import console, fmt_number, key_value_table, print_json
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        help="Run store file (default $GIGAPLAN_DB or the user data directory).",
+        dir_okay=False,
+    ),
+]
+
+runs_app = typer.Typer(help="Browse, compare, export and delete stored runs.")
+app.add_typer(runs_app, name="runs")
+
+
+def _store(db: Path | None) -> Any:
+    from gigaplan.store import RunStore
+
+    return RunStore(db)
+
+
+def run_and_store(
+    scenario_path: Path | None,
+    db: Path | None,
+    *,
+    stage_funcs: Any = None,
+    progress: Any = None,
+) -> str:
+    """Run a scenario file (default: the packaged one) and store it; returns id.
+
+    A stage that fails raises after a 'failed' record (scenario and error, no
+    tables) is stored; an interrupted run stores nothing.
+    """
+    from datetime import UTC, datetime
+
+    from gigaplan.errors import GigaplanError, InputError
+    from gigaplan.pipeline import default_scenario_path, parse_scenario, run_pipeline
+
+    path = scenario_path or default_scenario_path()
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (FileNotFoundError, IsADirectoryError):
+        raise InputError("scenario", str(path), "file not found") from None
+    store = _store(db)
+    started = datetime.now(UTC)
+    try:
+        run = run_pipeline(
+            text,
+            stage_funcs=stage_funcs,
+            progress=progress,
+            where=Path(path).name,
+            base_dir=Path(path).resolve().parent,
+        )
+    except InputError:
+        raise
+    except GigaplanError as err:
+        name = parse_scenario(text, Path(path).name).name
+        store.save_failed(text, name, str(err), started)
+        raise
+    return str(store.save(run))
+
+
+@app.command("run")
+def run_command(
+    scenario: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Scenario YAML file; default the shipped default scenario.",
+            dir_okay=False,
+        ),
+    ] = None,
+    db: DbOption = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print the run record as JSON.")
+    ] = False,
+) -> None:
+    """Run every stage the scenario asks for and store the run."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from gigaplan.store import RunStore
+
+    con = console()
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} stages"),
+        TimeElapsedColumn(),
+        console=con,
+        transient=json_out,
+        disable=json_out,
+    ) as bar:
+        task = bar.add_task("starting", total=None)
+
+        def progress(stage: str, index: int, total: int, state: str) -> None:
+            bar.update(task, total=total)
+            if state == "start":
+                bar.update(task, description=f"running {stage}", completed=index)
+            elif state == "done":
+                bar.update(task, description=f"{stage} done", completed=index + 1)
+            else:
+                bar.update(task, description=f"{stage} failed")
+
+        run_id = run_and_store(scenario, db, progress=progress)
+    info = RunStore(db).get(run_id)
+    if json_out:
+        print_json(info.as_dict())
+        return
+    _print_info(info)
+
+
+def _print_info(info: Any) -> None:
+    con = console()
+    dur = info.duration_s
+    con.print(
+        f"run [bold]{info.run_id}[/bold]  {info.name}  status={info.status}"
+        + (f"  {dur:.1f} s" if dur is not None else "")
+    )
+    con.print(
+        f"scenario sha256 {info.scenario_sha256[:16]}…  catalog {info.catalog_version}"
+        f"  gigaplan {info.package_version}"
+    )
+    if info.error:
+        con.print(f"error: {info.error}")
+    for stage in info.stages:
+        summary = info.summary.get(stage, {})
+        if summary:
+            con.print(key_value_table(stage, summary))
+        if info.text.get(stage):
+            con.print(info.text[stage])
+    if info.tables:
+        con.print(
+            "tables: " + ", ".join(f"{s}_{n} ({r} rows)" for s, n, r in info.tables)
+        )
+
+
+@runs_app.command("list")
+def runs_list(
+    db: DbOption = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List stored runs, newest first."""
+    from rich.table import Table
+
+    runs = _store(db).list_runs()
+    if json_out:
+        print_json([r.as_dict() for r in runs])
+        return
+    table = Table(title=f"{len(runs)} runs", header_style="bold")
+    for col in ("run", "name", "status", "started (UTC)", "s", "stages", "scenario"):
+        table.add_column(col)
+    for r in runs:
+        table.add_row(
+            r.run_id,
+            r.name,
+            r.status,
+            f"{r.started_at:%Y-%m-%d %H:%M:%S}" if r.started_at else "-",
+            fmt_number(r.duration_s, 3) if r.duration_s is not None else "-",
+            ",".join(r.stages) or "-",
+            r.scenario_sha256[:10],
+        )
+    console().print(table)
+
+
+@runs_app.command("show")
+def runs_show(
+    run: Annotated[str, typer.Argument(help="Run id, unique prefix, or 'latest'.")],
+    db: DbOption = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    scenario: Annotated[
+        bool, typer.Option("--scenario", help="Print the scenario file text.")
+    ] = False,
+) -> None:
+    """Show one run: versions, times, headline numbers and tables."""
+    info = _store(db).get(run)
+    if scenario:
+        typer.echo(info.scenario_yaml, nl=False)
+        return
+    if json_out:
+        print_json(info.as_dict())
+        return
+    _print_info(info)
+
+
+@runs_app.command("diff")
+def runs_diff(
+    run_a: Annotated[str, typer.Argument(help="First run (id, prefix, 'latest').")],
+    run_b: Annotated[str, typer.Argument(help="Second run.")],
+    db: DbOption = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Compare two runs: scenario changes and every headline number."""
+    from rich.table import Table
+
+    from gigaplan.store import diff_runs, scenario_diff
+
+    store = _store(db)
+    a, b = store.get(run_a), store.get(run_b)
+    frame = diff_runs(a, b)
+    text = scenario_diff(a, b)
+    if json_out:
+        print_json(
+            {
+                "a": a.run_id,
+                "b": b.run_id,
+                "scenario_diff": text,
+                "catalog_changed": a.catalog_version != b.catalog_version,
+                "quantities": frame.to_dict(orient="records"),
+            }
+        )
+        return
+    con = console()
+    con.print(f"a = {a.run_id} ({a.name})   b = {b.run_id} ({b.name})")
+    if a.catalog_version != b.catalog_version:
+        con.print(f"catalog: {a.catalog_version} -> {b.catalog_version}")
+    con.print(text or "scenario files are identical", markup=False)
+    table = Table(header_style="bold")
+    for col in ("stage", "quantity", "a", "b", "change", "change %"):
+        table.add_column(
+            col, justify="left" if col in ("stage", "quantity") else "right"
+        )
+    for row in frame.itertuples(index=False):
+        table.add_row(
+            row.stage,
+            row.quantity,
+            _show(row.a),
+            _show(row.b),
+            _show(row.change),
+            _show(row.change_pct, 3),
+        )
+    con.print(table)
+
+
+def _show(value: Any, digits: int = 4) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "-"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return fmt_number(value, digits)
+
+
+class ExportFormat(StrEnum):
+    """File formats of ``runs export``."""
+
+    parquet = "parquet"
+    csv = "csv"
+
+
+@runs_app.command("export")
+def runs_export(
+    run: Annotated[str, typer.Argument(help="Run id, unique prefix, or 'latest'.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder to write into.", file_okay=False)
+    ],
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", help="Table file format.")
+    ] = ExportFormat.parquet,
+    db: DbOption = None,
+) -> None:
+    """Write a run's tables, scenario and record (run.json) to a folder."""
+    written = _store(db).export(run, out, fmt.value)
+    for path in written:
+        typer.echo(str(path))
+
+
+@runs_app.command("delete")
+def runs_delete(
+    run: Annotated[str, typer.Argument(help="Run id or unique prefix.")],
+    db: DbOption = None,
+) -> None:
+    """Delete a run and all its tables."""
+    if run.strip().lower() in ("latest", "last"):
+        from gigaplan.errors import InputError
+
+        raise InputError("run", run, "name the run to delete by its id")
+    run_id = _store(db).delete(run)
+    typer.echo(f"deleted {run_id}")
+
+
+@app.command("report")
+def report_command(
+    run: Annotated[str, typer.Argument(help="Run id, unique prefix, or 'latest'.")],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="HTML file (default report-<run>.html).", dir_okay=False
+        ),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Write one self-contained HTML report of a run (works offline)."""
+    from gigaplan.report import write_report
+
+    store = _store(db)
+    info = store.get(run)
+    target = out or Path(f"report-{info.run_id}.html")
+    write_report(info, store.tables(info.run_id), target)
+    typer.echo(str(target))
+
+
+@app.command("serve")
+def serve_command(
+    host: Annotated[str, typer.Option("--host", help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
+    db: DbOption = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token",
+            help="Token for mutating requests; required when not on loopback "
+            "(or set GIGAPLAN_TOKEN).",
+        ),
+    ] = None,
+) -> None:
+    """Serve the web UI and JSON API over the run store."""
+    import uvicorn
+
+    from gigaplan.web import create_app
+
+    web_app = create_app(
+        db_path=db, host=host, token=token or os.environ.get("GIGAPLAN_TOKEN")
+    )
+    typer.echo(f"gigaplan web UI on http://{host}:{port}/  (API docs at /docs)")
+    uvicorn.run(web_app, host=host, port=port, log_level="warning")

@@ -1,0 +1,234 @@
+"""Run the stages a scenario asks for, in pipeline order.
+
+A scenario file has one optional section per stage; :func:`run_pipeline` calls
+each present stage's ``run_stage(scenario, catalog)`` and collects the
+:class:`~gigaplan.results.StageResult` objects. Stage modules are imported
+lazily, only when their section is present, so a run that asks only for
+``power`` never imports the planner. Tests (and the web app) can inject their
+own mapping of stage name to function.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from gigaplan import _yaml
+from gigaplan.errors import GigaplanError, InputError
+from gigaplan.results import StageResult
+from gigaplan.scenario import Scenario, validation_to_input_error
+
+log = logging.getLogger(__name__)
+
+#: Pipeline order: each stage may use what the earlier ones put in the catalog.
+STAGE_ORDER: tuple[str, ...] = ("estimate", "power", "plan", "risk", "factory")
+
+#: Where each stage's ``run_stage`` lives; the first module that imports wins.
+STAGE_MODULES: Mapping[str, tuple[str, ...]] = {
+    "estimate": ("gigaplan.workloads.stage",),
+    "power": ("gigaplan.power.stage",),
+    "plan": ("gigaplan.plan.stage",),
+    "risk": ("gigaplan.risk", "gigaplan.risk.stage"),
+    "factory": ("gigaplan.factory.stage", "gigaplan.factory"),
+}
+
+StageFunc = Callable[[Scenario, Any], StageResult]
+#: ``progress(stage, index, total, state)``; state is "start", "done" or "failed".
+ProgressFunc = Callable[[str, int, int, str], None]
+
+
+@dataclass(frozen=True)
+class PipelineRun:
+    """Everything a finished pipeline run produced, ready for the run store.
+
+    Attributes
+    ----------
+    scenario_yaml : str
+        The scenario file text, exactly as given.
+    scenario : Scenario
+        The validated scenario.
+    catalog_version : str
+        Hash of the catalog files the run used.
+    started_at, finished_at : datetime
+        UTC wall-clock times of the run.
+    results : tuple of StageResult
+        One per stage run, in pipeline order.
+    sources : dict of str to str
+        The catalog's sources (key -> citation), stored with the run.
+    """
+
+    scenario_yaml: str
+    scenario: Scenario
+    catalog_version: str
+    started_at: datetime
+    finished_at: datetime
+    results: tuple[StageResult, ...] = field(default_factory=tuple)
+    sources: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def scenario_sha256(self) -> str:
+        """SHA-256 of the scenario text (hex)."""
+        return scenario_sha256(self.scenario_yaml)
+
+
+def scenario_sha256(text: str) -> str:
+    """SHA-256 (hex) of a scenario file's text, as stored with every run."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def default_scenario_path() -> Path:
+    """The packaged default scenario, ``gigaplan/data/default.yaml``."""
+    path = Path(str(files("gigaplan"))) / "data" / "default.yaml"
+    if not path.is_file():
+        raise InputError(
+            "scenario",
+            "<default>",
+            "this build ships no default scenario (gigaplan/data/default.yaml); "
+            "give a scenario file: gigaplan run scenario.yaml",
+        )
+    return path
+
+
+def parse_scenario(text: str, where: str = "scenario.yaml") -> Scenario:
+    """Validate scenario text; errors name the file, line and field."""
+    import yaml
+
+    try:
+        doc = _yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        raise InputError(f"{where}{line}", "<yaml>", f"not valid YAML: {err}") from None
+    if doc is None:
+        doc = {}
+    if not isinstance(doc, dict):
+        raise InputError(where, type(doc).__name__, "top level must be a mapping")
+    try:
+        return Scenario.model_validate(doc)
+    except ValidationError as err:
+        raise validation_to_input_error(err, where, text) from None
+
+
+def stages_in(scenario: Scenario) -> list[str]:
+    """Names of the stages whose sections the scenario has, in pipeline order."""
+    return [name for name in STAGE_ORDER if getattr(scenario, name, None) is not None]
+
+
+def resolve_stage(name: str) -> StageFunc:
+    """Import ``run_stage`` for stage ``name`` from the first module that has it."""
+    if name not in STAGE_MODULES:
+        raise InputError("stage", name, f"one of {', '.join(STAGE_ORDER)}")
+    for module_name in STAGE_MODULES[name]:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as err:
+            if err.name and module_name.startswith(err.name):
+                continue  # this candidate module does not exist in this build
+            raise
+        func = getattr(module, "run_stage", None)
+        if callable(func):
+            return func  # type: ignore[no-any-return]
+    raise GigaplanError(
+        f"stage {name!r} is not available in this build of gigaplan "
+        f"(looked for run_stage in {', '.join(STAGE_MODULES[name])})"
+    )
+
+
+def run_pipeline(
+    scenario_yaml: str,
+    *,
+    catalog: Any | None = None,
+    stage_funcs: Mapping[str, StageFunc] | None = None,
+    progress: ProgressFunc | None = None,
+    where: str = "scenario.yaml",
+    base_dir: Path | None = None,
+    only: Sequence[str] | None = None,
+) -> PipelineRun:
+    """Validate a scenario and run every stage it has a section for.
+
+    Parameters
+    ----------
+    scenario_yaml : str
+        Scenario file text.
+    catalog : Catalog, optional
+        Catalog to use; default the shipped one plus the scenario's ``catalog``
+        files (resolved against ``base_dir``).
+    stage_funcs : mapping of str to callable, optional
+        Stage name -> ``run_stage``; default imports each stage's module.
+    progress : callable, optional
+        Called as ``progress(stage, index, total, state)``.
+    where : str
+        File name used in error messages.
+    base_dir : Path, optional
+        Folder that relative ``catalog`` paths in the scenario are read from.
+    only : sequence of str, optional
+        Run only these stages (that the scenario has).
+
+    Returns
+    -------
+    PipelineRun
+        The scenario, its text, times and each stage's result.
+
+    Raises
+    ------
+    InputError
+        The scenario is not valid, or asks for no stage.
+    GigaplanError
+        A stage failed (the run is then not stored as complete).
+    """
+    scenario = parse_scenario(scenario_yaml, where)
+    names = stages_in(scenario)
+    if only:
+        unknown = sorted(set(only) - set(names))
+        if unknown:
+            raise InputError("stage", ",".join(unknown), f"scenario has {names}")
+        names = [n for n in names if n in only]
+    if not names:
+        raise InputError(
+            where, "<no stage>", f"add at least one section: {', '.join(STAGE_ORDER)}"
+        )
+    if catalog is None:
+        from gigaplan.catalog import load_catalog
+
+        base = base_dir or Path.cwd()
+        catalog = load_catalog([base / p for p in scenario.catalog])
+    funcs = {n: (stage_funcs or {}).get(n) or resolve_stage(n) for n in names}
+    started = datetime.now(UTC)
+    results: list[StageResult] = []
+    for i, name in enumerate(names):
+        if progress:
+            progress(name, i, len(names), "start")
+        t0 = time.perf_counter()
+        try:
+            result = funcs[name](scenario, catalog)
+        except BaseException:
+            if progress:
+                progress(name, i, len(names), "failed")
+            raise
+        if not isinstance(result, StageResult):
+            raise GigaplanError(
+                f"stage {name!r} returned {type(result).__name__}, not StageResult"
+            )
+        results.append(result)
+        if progress:
+            progress(name, i, len(names), "done")
+        log.info("stage %s done in %.1f s", name, time.perf_counter() - t0)
+    return PipelineRun(
+        scenario_yaml=scenario_yaml,
+        scenario=scenario,
+        catalog_version=str(getattr(catalog, "version", "unknown")),
+        started_at=started,
+        finished_at=datetime.now(UTC),
+        results=tuple(results),
+        sources=dict(getattr(catalog, "sources", {}) or {}),
+    )

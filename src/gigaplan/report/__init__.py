@@ -1,0 +1,165 @@
+"""Self-contained HTML reports of stored runs (plotly embedded, works offline).
+
+:func:`build_report` turns a run record and its tables into one HTML page:
+headline numbers per stage (formatted for people: GW, $B, MtCO2), charts
+chosen from the tables' columns (:mod:`gigaplan.report.charts`), the
+assumptions (scenario file and every catalog source), and every table.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from gigaplan.report.format import human
+
+if TYPE_CHECKING:
+    from gigaplan.store import RunInfo
+
+__all__ = ["build_report", "human", "write_report"]
+
+#: Rows of each table shown in full in the report (the rest is in the export).
+MAX_TABLE_ROWS = 200
+
+
+def _frame_html(frame: pd.DataFrame, table_id: str) -> str:
+    """A table with numbers formatted by the unit in each column's name."""
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    body = []
+    for row in frame.head(MAX_TABLE_ROWS).itertuples(index=False):
+        cells = []
+        for col, value in zip(frame.columns, row, strict=True):
+            if isinstance(value, float | int) and not isinstance(value, bool):
+                cells.append(
+                    f'<td class="num" data-value="{value!r}">'
+                    f"{html.escape(human(str(col), value))}</td>"
+                )
+            else:
+                cells.append(f"<td>{html.escape(str(value))}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    more = len(frame) - MAX_TABLE_ROWS
+    note = (
+        f'<p class="note">{more:,} more rows: see '
+        "<code>gigaplan runs export</code>.</p>"
+        if more > 0
+        else ""
+    )
+    return (
+        f'<table id="{html.escape(table_id)}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>{note}"
+    )
+
+
+def _sources_frame(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Assumption and source tables the stages (and the pipeline) stored."""
+    keys = [k for k in tables if "assumption" in k.lower() or k.endswith("sources")]
+    frames = [tables[k].assign(table=k) for k in keys]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def build_report(
+    info: RunInfo,
+    tables: dict[str, pd.DataFrame],
+    *,
+    plotlyjs_src: str | None = None,
+) -> str:
+    """The HTML report of one run.
+
+    Parameters
+    ----------
+    info : RunInfo
+        The run record from the store.
+    tables : dict of str to DataFrame
+        Its tables, keyed ``<stage>_<name>``.
+    plotlyjs_src : str, optional
+        URL of plotly.js; default embed it inline, so the file works offline.
+
+    Returns
+    -------
+    str
+        A complete HTML document.
+    """
+    import jinja2
+
+    from gigaplan.report.charts import charts_for
+
+    charts = charts_for(tables)
+    chart_html = [
+        {
+            "section": c.section,
+            "title": c.title,
+            "table": c.table,
+            "html": c.figure.to_html(
+                full_html=False,
+                include_plotlyjs=False,
+                config={"displaylogo": False, "responsive": True},
+            ),
+        }
+        for c in charts
+    ]
+    if plotlyjs_src is None:
+        from plotly.offline import get_plotlyjs
+
+        plotly_tag = f"<script>{get_plotlyjs()}</script>"
+    else:
+        plotly_tag = f'<script src="{html.escape(plotlyjs_src)}"></script>'
+    summaries = [
+        {
+            "stage": stage,
+            "rows": [
+                {
+                    "key": key,
+                    "raw": value,
+                    "shown": human(key, value),
+                }
+                for key, value in info.summary.get(stage, {}).items()
+            ],
+            "text": info.text.get(stage, ""),
+        }
+        for stage in info.stages
+    ]
+    sources = _sources_frame(tables)
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("gigaplan.report", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+    )
+    return env.get_template("report.html.j2").render(
+        info=info,
+        meta=info.as_dict(),
+        summaries=summaries,
+        charts=chart_html,
+        sections=list(dict.fromkeys(c["section"] for c in chart_html)),
+        plotly_tag=plotly_tag,
+        sources_html=_frame_html(sources, "assumptions") if len(sources) else "",
+        tables=[
+            {"key": k, "rows": len(f), "html": _frame_html(f, f"table-{k}")}
+            for k, f in tables.items()
+        ],
+    )
+
+
+def write_report(info: RunInfo, tables: dict[str, pd.DataFrame], out: Path) -> Path:
+    """Write the report of a run to ``out`` (via a temporary file, then rename)."""
+    import os
+    import tempfile
+
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    text = build_report(info, tables)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".report-", suffix=".html")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return out
+
+
+def summary_value(info: RunInfo, stage: str, key: str) -> Any:
+    """One headline number of a run (for the web UI and tests)."""
+    return info.summary.get(stage, {}).get(key)

@@ -1,0 +1,309 @@
+"""Plotly figures for a run's result tables, chosen by the columns each table has.
+
+Every stage returns tidy tables with units in column names; the report looks
+at those columns (a time column such as ``year``, a grouping column such as
+``vendor`` or ``site``, value columns ending ``_gw``/``_mw``/``_usd``/``_tco2``)
+and draws the chart that fits, so a new stage shows up without a special case.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from gigaplan.report.format import unit_of
+
+TIME_COLUMNS = ("year", "period", "week", "month", "date", "day", "hour", "time")
+QUANTILE = re.compile(r"^(?:(?P<stem>.+)_)?(?:p|q)(?P<q>\d{1,2})$")
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart of the report: where it goes, its title and its figure."""
+
+    section: str
+    title: str
+    table: str
+    figure: Any  # plotly.graph_objects.Figure
+
+
+def _first(columns: Iterable[str], names: Iterable[str]) -> str | None:
+    cols = list(columns)
+    return next((n for n in names if n in cols), None)
+
+
+def time_column(frame: pd.DataFrame) -> str | None:
+    """The table's time axis column, if it has one."""
+    return _first(frame.columns, TIME_COLUMNS)
+
+
+def _numeric(frame: pd.DataFrame) -> list[str]:
+    return [
+        c
+        for c in frame.columns
+        if pd.api.types.is_numeric_dtype(frame[c])
+        and not pd.api.types.is_bool_dtype(frame[c])
+        and c not in TIME_COLUMNS
+    ]
+
+
+def _power_col(frame: pd.DataFrame) -> tuple[str, float] | None:
+    """A capacity column in GW or MW and the factor that turns it into GW."""
+    cols = _numeric(frame)
+    ranked = sorted(
+        (c for c in cols if c.lower().endswith(("_gw", "_mw"))),
+        key=lambda c: ("online" not in c.lower(), "gw" not in c.lower(), c),
+    )
+    if not ranked:
+        return None
+    col = ranked[0]
+    return col, (1.0 if col.lower().endswith("_gw") else 1e-3)
+
+
+def _layout(fig: Any, title: str, y_title: str) -> Any:
+    fig.update_layout(
+        title=title,
+        yaxis_title=y_title,
+        template="plotly_white",
+        height=380,
+        margin={"l": 60, "r": 20, "t": 50, "b": 40},
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return fig
+
+
+def _area_by(frame: pd.DataFrame, tcol: str, group: str, key: str) -> Chart | None:
+    import plotly.graph_objects as go
+
+    found = _power_col(frame)
+    if found is None:
+        return None
+    col, to_gw = found
+    pivot = frame.pivot_table(index=tcol, columns=group, values=col, aggfunc="sum")
+    fig = go.Figure()
+    for name in pivot.columns:
+        fig.add_trace(
+            go.Scatter(
+                x=pivot.index,
+                y=pivot[name] * to_gw,
+                name=str(name),
+                stackgroup="one",
+                mode="lines",
+            )
+        )
+    return Chart(
+        "Capacity",
+        f"GW by {group} over {tcol} ({key}.{col})",
+        key,
+        _layout(fig, f"{col} by {group}", "GW"),
+    )
+
+
+def _power_mix(frame: pd.DataFrame, key: str) -> Chart | None:
+    import plotly.graph_objects as go
+
+    tech = _first(frame.columns, ("technology", "tech", "carrier", "source", "fuel"))
+    if tech is None:
+        return None
+    cols = [c for c in _numeric(frame) if unit_of(c) and unit_of(c)[1] in ("MW", "MWh")]  # type: ignore[index]
+    if not cols:
+        return None
+    col = sorted(cols, key=lambda c: ("mwh" in c.lower(), c))[0]
+    group = _first(frame.columns, ("site", "region", "campus"))
+    fig = go.Figure()
+    if group:
+        pivot = frame.pivot_table(index=group, columns=tech, values=col, aggfunc="sum")
+        for name in pivot.columns:
+            fig.add_trace(
+                go.Bar(x=pivot.index.astype(str), y=pivot[name], name=str(name))
+            )
+        fig.update_layout(barmode="stack")
+    else:
+        sums = frame.groupby(tech)[col].sum()
+        fig.add_trace(go.Bar(x=sums.index.astype(str), y=sums.values, name=col))
+    unit = unit_of(col)[1]  # type: ignore[index]
+    return Chart("Power", f"Power mix ({key}.{col})", key, _layout(fig, col, unit))
+
+
+def _money_by_time(frame: pd.DataFrame, tcol: str, key: str) -> Chart | None:
+    import plotly.graph_objects as go
+
+    cols = [
+        c
+        for c in _numeric(frame)
+        if ("capex" in c.lower() or "opex" in c.lower())
+        and "usd" in c.lower()
+        and "per" not in c.lower()
+    ]
+    if not cols:
+        return None
+    sums = frame.groupby(tcol)[cols].sum()
+    fig = go.Figure()
+    for col in cols:
+        fig.add_trace(go.Bar(x=sums.index, y=sums[col] / 1e9, name=col))
+    return Chart(
+        "Cost", f"Capex and opex by {tcol} ({key})", key, _layout(fig, key, "$B")
+    )
+
+
+def _emissions(frame: pd.DataFrame, tcol: str, key: str) -> Chart | None:
+    import plotly.graph_objects as go
+
+    cols = [
+        c for c in _numeric(frame) if "tco2" in c.lower() and "per" not in c.lower()
+    ]
+    if not cols:
+        return None
+    sums = frame.groupby(tcol)[cols].sum()
+    fig = go.Figure()
+    for col in cols:
+        scale = 1.0 if "mtco2" in col.lower() else 1e-6
+        fig.add_trace(go.Scatter(x=sums.index, y=sums[col] * scale, name=col))
+    return Chart(
+        "Power", f"Emissions by {tcol} ({key})", key, _layout(fig, key, "MtCO2")
+    )
+
+
+def _fan(frame: pd.DataFrame, tcol: str, key: str) -> Chart | None:
+    """Fan chart from quantile columns (``p5, p50, p95`` or ``npv_usd_p10``...)."""
+    import plotly.graph_objects as go
+
+    stems: dict[str, dict[int, str]] = {}
+    for col in _numeric(frame):
+        m = QUANTILE.match(col)
+        if m:
+            stems.setdefault(m.group("stem") or "value", {})[int(m.group("q"))] = col
+    stems = {s: qs for s, qs in stems.items() if len(qs) >= 3}
+    if not stems:
+        return None
+    stem, qs = next(iter(stems.items()))
+    order = sorted(qs)
+    data = frame.groupby(tcol)[[qs[q] for q in order]].mean()
+    found = unit_of(stem + "_") or unit_of(stem)
+    scale, unit = (
+        (1e-9, "$B") if found and found[1] == "$" else (1.0, found[1] if found else "")
+    )
+    fig = go.Figure()
+    lo, hi = order[0], order[-1]
+    fig.add_trace(
+        go.Scatter(
+            x=data.index, y=data[qs[hi]] * scale, line={"width": 0}, showlegend=False
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=data.index,
+            y=data[qs[lo]] * scale,
+            fill="tonexty",
+            line={"width": 0},
+            name=f"P{lo}-P{hi}",
+            fillcolor="rgba(31,119,180,0.25)",
+        )
+    )
+    mid = min(order, key=lambda q: abs(q - 50))
+    fig.add_trace(go.Scatter(x=data.index, y=data[qs[mid]] * scale, name=f"P{mid}"))
+    return Chart("Risk", f"{stem} fan chart ({key})", key, _layout(fig, stem, unit))
+
+
+def _histogram(frame: pd.DataFrame, key: str) -> Chart | None:
+    import plotly.graph_objects as go
+
+    cols = [c for c in _numeric(frame) if "npv" in c.lower() or "unmet" in c.lower()]
+    if not cols or len(frame) < 20:
+        return None
+    col = cols[0]
+    found = unit_of(col)
+    scale, unit = (
+        (1e-9, "$B") if found and found[1] == "$" else (1.0, found[1] if found else "")
+    )
+    fig = go.Figure(go.Histogram(x=frame[col] * scale, nbinsx=40, name=col))
+    return Chart(
+        "Risk",
+        f"Distribution of {col} ({key})",
+        key,
+        _layout(fig, col, "draws").update_layout(xaxis_title=unit),
+    )
+
+
+def _bottleneck(frame: pd.DataFrame, key: str) -> Chart | None:
+    import plotly.graph_objects as go
+
+    label = next((c for c in frame.columns if frame[c].dtype == object), None)
+    nums = _numeric(frame)
+    price = next(
+        (c for c in nums if "shadow" in c.lower() or "dual" in c.lower()), None
+    )
+    price = price or (nums[0] if nums else None)
+    if label is None or price is None:
+        return None
+    data = frame.groupby(label)[price].sum().sort_values(ascending=False).head(20)
+    fig = go.Figure(go.Bar(x=data.index.astype(str), y=data.values, name=price))
+    found = unit_of(price)
+    return Chart(
+        "Bottlenecks",
+        f"Shadow prices ({key}.{price})",
+        key,
+        _layout(fig, price, found[1] if found else price),
+    )
+
+
+def _generic(frame: pd.DataFrame, tcol: str, key: str) -> Chart | None:
+    import plotly.graph_objects as go
+
+    nums = _numeric(frame)[:6]
+    if not nums:
+        return None
+    fig = go.Figure()
+    group = next(
+        (
+            c
+            for c in frame.columns
+            if frame[c].dtype == object and 1 < frame[c].nunique() <= 12
+        ),
+        None,
+    )
+    if group:
+        col = nums[0]
+        pivot = frame.pivot_table(index=tcol, columns=group, values=col, aggfunc="sum")
+        for name in pivot.columns:
+            fig.add_trace(go.Scatter(x=pivot.index, y=pivot[name], name=str(name)))
+        title = f"{col} by {group}"
+    else:
+        data = frame.groupby(tcol)[nums].sum()
+        for col in nums:
+            fig.add_trace(go.Scatter(x=data.index, y=data[col], name=col))
+        title = ", ".join(nums)
+    return Chart("Other results", f"{key} over {tcol}", key, _layout(fig, title, ""))
+
+
+def charts_for(tables: dict[str, pd.DataFrame]) -> list[Chart]:
+    """Every chart the run's tables support, in report order."""
+    out: list[Chart] = []
+    for key, frame in tables.items():
+        if frame.empty:
+            continue
+        tcol = time_column(frame)
+        made: list[Chart | None] = []
+        low = key.lower()
+        if any(w in low for w in ("bottleneck", "shadow", "dual")):
+            made.append(_bottleneck(frame, key))
+        if tcol:
+            for group in ("vendor", "site"):
+                if group in frame.columns:
+                    made.append(_area_by(frame, tcol, group, key))
+            made.append(_money_by_time(frame, tcol, key))
+            made.append(_emissions(frame, tcol, key))
+            made.append(_fan(frame, tcol, key))
+        else:
+            made.append(_histogram(frame, key))
+        made.append(_power_mix(frame, key))
+        found = [c for c in made if c is not None]
+        if not found and tcol:
+            found = [c for c in [_generic(frame, tcol, key)] if c is not None]
+        out.extend(found)
+    order = ["Capacity", "Power", "Cost", "Bottlenecks", "Risk", "Other results"]
+    return sorted(out, key=lambda c: order.index(c.section))

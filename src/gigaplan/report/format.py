@@ -1,0 +1,88 @@
+"""Numbers for people: GW, $B, MtCO2, chosen from the unit in a quantity's name."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+# (name suffix, scale to the base unit, base unit) -- longest suffixes first.
+_UNITS: tuple[tuple[str, float, str], ...] = (
+    ("_usd_per_mwh", 1.0, "$/MWh"),
+    ("_usd_per_kw", 1.0, "$/kW"),
+    ("_usd_per_mtok", 1.0, "$/M tokens"),
+    ("_tco2_per_mwh", 1.0, "tCO2/MWh"),
+    ("_mtco2e", 1e6, "tCO2"),
+    ("_mtco2", 1e6, "tCO2"),
+    ("_tco2e", 1.0, "tCO2"),
+    ("_tco2", 1.0, "tCO2"),
+    ("_usd", 1.0, "$"),
+    ("_twh", 1e6, "MWh"),
+    ("_gwh", 1e3, "MWh"),
+    ("_mwh", 1.0, "MWh"),
+    ("_gw", 1e3, "MW"),
+    ("_mw", 1.0, "MW"),
+    ("_kw", 1e-3, "MW"),
+    ("_pct", 1.0, "%"),
+    ("_percent", 1.0, "%"),
+    ("_days", 1.0, "days"),
+    ("_h", 1.0, "h"),
+    ("_s", 1.0, "s"),
+)
+
+_LADDERS: dict[str, tuple[tuple[float, str], ...]] = {
+    "$": ((1e12, "$T"), (1e9, "$B"), (1e6, "$M"), (1e3, "$k"), (1.0, "$")),
+    "MW": ((1e3, "GW"), (1.0, "MW"), (1e-3, "kW")),
+    "MWh": ((1e6, "TWh"), (1e3, "GWh"), (1.0, "MWh")),
+    "tCO2": ((1e6, "MtCO2"), (1e3, "ktCO2"), (1.0, "tCO2")),
+}
+
+
+def _sig(value: float, digits: int = 3) -> str:
+    """``value`` with ``digits`` significant digits and thousands separators."""
+    if value == 0:
+        return "0"
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(value))))
+    return f"{value:,.{decimals}f}"
+
+
+def unit_of(key: str) -> tuple[float, str] | None:
+    """(scale to base unit, base unit) from the suffix of a quantity's name."""
+    low = key.lower()
+    for suffix, scale, unit in _UNITS:
+        if low.endswith(suffix) or f"{suffix}_" in low:
+            return scale, unit
+    return None
+
+
+def human(key: str, value: Any) -> str:
+    """Format ``value`` of the quantity ``key`` for people.
+
+    Examples
+    --------
+    >>> human("capex_usd", 3.2e11)
+    '$320B'
+    >>> human("gw_online_2030_gw", 12.345)
+    '12.3 GW'
+    >>> human("emissions_tco2", 4.5e6)
+    '4.50 MtCO2'
+    """
+    if value is None:
+        return "-"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return "-"
+    found = unit_of(key)
+    if found is None:
+        return _sig(float(value)) if isinstance(value, float) else f"{value:,}"
+    scale, unit = found
+    base = float(value) * scale
+    ladder = _LADDERS.get(unit)
+    if ladder is None:
+        return f"{_sig(base)} {unit}"
+    step, label = next(((s, u) for s, u in ladder if abs(base) >= s), ladder[-1])
+    shown = _sig(abs(base) / step)
+    sign = "-" if base < 0 else ""
+    if label.startswith("$"):
+        return f"{sign}${shown}{label[1:]}"
+    return f"{sign}{shown} {label}"
