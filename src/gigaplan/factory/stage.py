@@ -1,0 +1,172 @@
+"""Run the factory model from a scenario section and collect its tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from gigaplan.errors import InputError
+from gigaplan.factory import analysis
+from gigaplan.factory.model import compile_design, run_replications
+from gigaplan.factory.schema import FactorySection
+from gigaplan.factory.whatif import (
+    RateProbe,
+    cheapest_combination,
+    check_reachable,
+    smallest_single_increase,
+)
+from gigaplan.results import StageResult
+
+
+def run_factory(
+    section: FactorySection,
+    seed: int,
+    *,
+    replications: int | None = None,
+    target_gw_per_week: float | None = None,
+    whatif: bool = True,
+) -> StageResult:
+    """Simulate the pipeline, attribute bottlenecks, search what-ifs.
+
+    Parameters
+    ----------
+    section : FactorySection
+        The scenario's ``factory:`` section.
+    seed : int
+        Scenario seed; replication ``r`` draws from ``SeedSequence([seed, r])``.
+    replications : int, optional
+        Overrides ``section.replications``.
+    target_gw_per_week : float, optional
+        Overrides ``section.target_gw_per_week``. [GW/week]
+    whatif : bool
+        Run the what-if search when a target is set.
+
+    Returns
+    -------
+    StageResult
+        Tables ``weekly``, ``stages``, ``utilisation``, ``bottleneck``, and
+        with a target ``whatif_single`` and ``whatif_combination``.
+    """
+    reps = replications if replications is not None else section.replications
+    if reps < 1:
+        raise InputError("replications", reps, "must be >= 1")
+    target = (
+        target_gw_per_week
+        if target_gw_per_week is not None
+        else (section.target_gw_per_week)
+    )
+    if target is not None and target <= 0:
+        raise InputError("target_gw_per_week", target, "must be > 0 GW/week")
+    design = compile_design(section)
+    H, P = section.horizon_weeks, section.period_weeks
+    ones = design.ones()
+    base = run_replications(
+        design, ones, replications=reps, seed=seed, workers=section.workers
+    )
+    weekly = analysis.weekly_band(base, H, section.start_date)
+    stages = analysis.stage_stats(base, design, H)
+    util = analysis.utilisation(base, design, ones, H, P)
+    steady = np.array([analysis.steady_state_rate(r) for r in base])
+
+    n_rel = min(reps, section.analysis_replications)
+    base_small = base[:n_rel]
+    relaxed = {}
+    for r, res in enumerate(design.resources):
+        mult = ones.copy()
+        mult[r] = section.relax_multiplier
+        relaxed[res.name] = run_replications(
+            design, mult, replications=n_rel, seed=seed, workers=section.workers
+        )
+    bottleneck = analysis.bottleneck_by_relaxation(base_small, relaxed, H, P).merge(
+        analysis.bottleneck_by_utilisation(util), on="period_start_week"
+    )
+    bottleneck.insert(
+        1,
+        "period_start_date",
+        [
+            section.start_date + dt.timedelta(weeks=int(w))
+            for w in bottleneck.iloc[:, 0]
+        ],
+    )
+
+    week = section.target_week()
+    rate_at_target = analysis.rate_at_week(base, H, week, section.target_window_weeks)
+    summary: dict[str, Any] = {
+        "replications": reps,
+        "horizon_weeks": H,
+        "gw_energised_p50": float(weekly["gw_cumulative_p50"].iloc[-1]),
+        "gw_energised_p10": float(weekly["gw_cumulative_p10"].iloc[-1]),
+        "gw_energised_p90": float(weekly["gw_cumulative_p90"].iloc[-1]),
+        "steady_state_gw_per_week_p50": float(np.median(steady)),
+        "target_week": week,
+        "gw_per_week_at_target_p50": float(np.median(rate_at_target)),
+        "gw_per_week_at_target_p10": float(np.quantile(rate_at_target, 0.1)),
+        "gw_per_week_at_target_p90": float(np.quantile(rate_at_target, 0.9)),
+        "bottleneck_at_target": _bottleneck_at(bottleneck, week),
+    }
+    tables = {
+        "weekly": weekly,
+        "stages": stages,
+        "utilisation": util,
+        "bottleneck": bottleneck,
+    }
+    if target is not None:
+        summary["target_gw_per_week"] = target
+        probe = RateProbe(
+            design, seed, n_rel, week, section.target_window_weeks, workers=1
+        )
+        if whatif:
+            summary["upper_gw_per_week_unlimited_resources"] = check_reachable(
+                probe, target
+            )
+            tables["whatif_single"] = smallest_single_increase(probe, target)
+            tables["whatif_combination"] = cheapest_combination(probe, target)
+            summary["whatif_combination_cost_usd"] = float(
+                np.nansum(tables["whatif_combination"]["cost_usd"])
+            )
+    return StageResult(
+        stage="factory", summary=summary, tables=tables, text=_memo(summary)
+    )
+
+
+def _bottleneck_at(bottleneck: pd.DataFrame, week: int) -> str:
+    rows = bottleneck[bottleneck["period_start_week"] <= max(week - 1, 0)]
+    return str(rows.iloc[-1]["bottleneck_by_relaxation"]) if len(rows) else "none"
+
+
+def _memo(summary: dict[str, Any]) -> str:
+    lines = [
+        f"Energised by the horizon: {summary['gw_energised_p50']:.1f} GW "
+        f"(10-90%: {summary['gw_energised_p10']:.1f}-{summary['gw_energised_p90']:.1f}).",
+        f"Steady-state rate {summary['steady_state_gw_per_week_p50']:.3f} GW/week; "
+        f"{summary['gw_per_week_at_target_p50']:.3f} GW/week at week "
+        f"{summary['target_week']} (binding: {summary['bottleneck_at_target']}).",
+    ]
+    if "target_gw_per_week" in summary:
+        lines.append(f"Target {summary['target_gw_per_week']:g} GW/week.")
+    return "\n".join(lines)
+
+
+def run_stage(scenario: Any, catalog: Any) -> StageResult:
+    """Pipeline entry point: run the scenario's ``factory`` section.
+
+    The factory reads its sourced defaults from
+    ``catalog/data/factory/durations.yaml``; ``catalog`` is accepted for the
+    common signature.
+    """
+    section = scenario.factory
+    if section is None:
+        raise InputError("factory", None, "the scenario has no factory: section")
+    if isinstance(section, dict):
+        from pydantic import ValidationError
+
+        from gigaplan.scenario import validation_to_input_error
+
+        try:
+            section = FactorySection.model_validate(section)
+        except ValidationError as err:
+            raise validation_to_input_error(err, "factory") from None
+    return run_factory(section, scenario.seed)
