@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from gigaplan import _yaml
 from gigaplan.errors import InputError
+from gigaplan.factory.schema import FactorySection
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -120,7 +121,7 @@ class Scenario(BaseModel):
     power: dict[str, Any] | None = None
     plan: dict[str, Any] | None = None
     risk: dict[str, Any] | None = None
-    factory: dict[str, Any] | None = None
+    factory: FactorySection | None = None
 
 
 def load_scenario(path: Path) -> Scenario:

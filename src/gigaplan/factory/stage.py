@@ -140,7 +140,8 @@ def _bottleneck_at(bottleneck: pd.DataFrame, week: int) -> str:
 def _memo(summary: dict[str, Any]) -> str:
     lines = [
         f"Energised by the horizon: {summary['gw_energised_p50']:.1f} GW "
-        f"(10-90%: {summary['gw_energised_p10']:.1f}-{summary['gw_energised_p90']:.1f}).",
+        f"(10-90%: {summary['gw_energised_p10']:.1f}"
+        f"-{summary['gw_energised_p90']:.1f}).",
         f"Steady-state rate {summary['steady_state_gw_per_week_p50']:.3f} GW/week; "
         f"{summary['gw_per_week_at_target_p50']:.3f} GW/week at week "
         f"{summary['target_week']} (binding: {summary['bottleneck_at_target']}).",

@@ -1,0 +1,130 @@
+"""``gigaplan factory``: can the build pipeline sustain N GW/week, what binds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from gigaplan.cli import app
+from gigaplan.cli._common import JsonOption, console, fmt_number, key_value_table
+from gigaplan.errors import InputError
+
+
+def _table(title: str, frame, columns: list[str]) -> Table:  # type: ignore[no-untyped-def]
+    table = Table(title=title, show_header=True, header_style="bold")
+    for col in columns:
+        table.add_column(col, justify="left" if frame[col].dtype == object else "right")
+    for _, row in frame[columns].iterrows():
+        table.add_row(
+            *(
+                fmt_number(float(v)) if isinstance(v, int | float) else str(v)
+                for v in row
+            )
+        )
+    return table
+
+
+@app.command("factory")
+def factory(
+    scenario: Annotated[
+        Path, typer.Argument(help="Scenario YAML with a factory: section.")
+    ],
+    target_gw_per_week: Annotated[
+        float | None,
+        typer.Option("--target-gw-per-week", help="Target rate [GW/week]."),
+    ] = None,
+    replications: Annotated[
+        int | None, typer.Option("--replications", help="Replications (default: file).")
+    ] = None,
+    whatif: Annotated[
+        bool, typer.Option("--whatif/--no-whatif", help="Search what-ifs for a target.")
+    ] = True,
+    json: JsonOption = False,
+) -> None:
+    """Simulate the GW build pipeline: GW energised per week, stage queues,
+    utilisation, the bottleneck in each period and what reaches a target rate."""
+    from gigaplan.factory.stage import run_factory
+    from gigaplan.scenario import load_scenario
+
+    if replications is not None and replications < 1:
+        raise InputError("--replications", replications, "must be >= 1")
+    if target_gw_per_week is not None and target_gw_per_week <= 0:
+        raise InputError("--target-gw-per-week", target_gw_per_week, "must be > 0")
+    scen = load_scenario(scenario)
+    if scen.factory is None:
+        raise InputError(
+            f"{scenario}: factory", None, "the scenario has no factory: section"
+        )
+    result = run_factory(
+        scen.factory,
+        scen.seed,
+        replications=replications,
+        target_gw_per_week=target_gw_per_week,
+        whatif=whatif,
+    )
+    if json:
+        from gigaplan.cli._common import print_json
+
+        print_json(
+            {
+                "summary": result.summary,
+                "tables": {
+                    k: v.astype({c: str for c in v.columns if "date" in c}).to_dict(
+                        orient="records"
+                    )
+                    for k, v in result.tables.items()
+                },
+            }
+        )
+        return
+    out = console()
+    out.print(key_value_table("factory", result.summary))
+    out.print(
+        _table(
+            "stages (mean over replications)",
+            result.tables["stages"],
+            [
+                "stage",
+                "projects_entered_mean",
+                "wait_weeks_mean",
+                "service_weeks_mean",
+                "wip_mean",
+                "littles_law_rel_gap",
+            ],
+        )
+    )
+    bott = result.tables["bottleneck"]
+    out.print(
+        _table(
+            "bottleneck by period",
+            bott,
+            [
+                "period_start_date",
+                "gw_energised_mean",
+                "bottleneck_by_relaxation",
+                "bottleneck_by_utilisation",
+            ],
+        )
+    )
+    for key, title in (
+        ("whatif_single", "smallest increase of one resource reaching the target"),
+        ("whatif_combination", "cheapest combination found (greedy)"),
+    ):
+        if key in result.tables:
+            frame = result.tables[key]
+            cols = [
+                c
+                for c in (
+                    "resource",
+                    "multiplier_needed",
+                    "capacity_added_at_peak",
+                    "unit",
+                    "cost_usd",
+                )
+                if c in frame
+            ]
+            out.print(_table(title, frame, cols))
+    out.print(result.text)
