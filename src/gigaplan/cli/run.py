@@ -36,6 +36,18 @@ def _store(db: Path | None) -> Any:
     return RunStore(db)
 
 
+def read_scenario_file(scenario_path: Path | None) -> tuple[Path, str]:
+    """(path, text) of a scenario file, or of the packaged default one."""
+    from gigaplan.errors import InputError
+    from gigaplan.pipeline import default_scenario_path
+
+    path = Path(scenario_path) if scenario_path else default_scenario_path()
+    try:
+        return path, path.read_text(encoding="utf-8")
+    except (FileNotFoundError, IsADirectoryError):
+        raise InputError("scenario", str(path), "file not found") from None
+
+
 def run_and_store(
     scenario_path: Path | None,
     db: Path | None,
@@ -51,13 +63,9 @@ def run_and_store(
     from datetime import UTC, datetime
 
     from gigaplan.errors import GigaplanError, InputError
-    from gigaplan.pipeline import default_scenario_path, parse_scenario, run_pipeline
+    from gigaplan.pipeline import parse_scenario, run_pipeline
 
-    path = scenario_path or default_scenario_path()
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (FileNotFoundError, IsADirectoryError):
-        raise InputError("scenario", str(path), "file not found") from None
+    path, text = read_scenario_file(scenario_path)
     store = _store(db)
     started = datetime.now(UTC)
     try:
@@ -94,8 +102,11 @@ def run_command(
     """Run every stage the scenario asks for and store the run."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from gigaplan.pipeline import parse_scenario
     from gigaplan.store import RunStore
 
+    path, text = read_scenario_file(scenario)
+    parse_scenario(text, path.name)  # bad input: one line, before any progress
     con = console()
     with Progress(
         TextColumn("[bold]{task.description}"),
