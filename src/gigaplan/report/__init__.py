@@ -138,6 +138,11 @@ def build_report(
             {"key": k, "rows": len(f), "html": _frame_html(f, f"table-{k}")}
             for k, f in tables.items()
         ],
+        bottlenecks=[
+            {"key": k, "html": _frame_html(f, f"bottleneck-{k}")}
+            for k, f in tables.items()
+            if any(w in k.lower() for w in ("bottleneck", "shadow"))
+        ],
     )
 
 

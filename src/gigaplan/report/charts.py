@@ -13,11 +13,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from gigaplan.report.format import unit_of
 
-TIME_COLUMNS = ("year", "period", "week", "month", "date", "day", "hour", "time")
+TIME_COLUMNS = (
+    "year",
+    "period",
+    "week",
+    "period_start_week",
+    "month",
+    "date",
+    "day",
+    "hour",
+    "time",
+)
 QUANTILE = re.compile(r"^(?:(?P<stem>.+)_)?(?:p|q)(?P<q>\d{1,2})$")
 
 
@@ -39,6 +50,13 @@ def _first(columns: Iterable[str], names: Iterable[str]) -> str | None:
 def time_column(frame: pd.DataFrame) -> str | None:
     """The table's time axis column, if it has one."""
     return _first(frame.columns, TIME_COLUMNS)
+
+
+def _is_label(series: pd.Series) -> bool:
+    """Text-like column (object or string dtype, not dates or numbers)."""
+    return bool(
+        pd.api.types.is_string_dtype(series) or pd.api.types.is_object_dtype(series)
+    )
 
 
 def _numeric(frame: pd.DataFrame) -> list[str]:
@@ -64,7 +82,31 @@ def _power_col(frame: pd.DataFrame) -> tuple[str, float] | None:
     return col, (1.0 if col.lower().endswith("_gw") else 1e-3)
 
 
+def axis_scale(col: str) -> tuple[float, str]:
+    """(factor, axis label) that shows column ``col`` in units people read."""
+    low = "_" + col.lower()
+    for marker, scale, label in (
+        ("_usd_per_", 1.0, col.split("_usd_per_")[-1].join(["$/", ""])),
+        ("mtco2", 1.0, "MtCO2"),
+        ("tco2", 1e-6, "MtCO2"),
+        ("_usd", 1e-9, "$B"),
+        ("_twh", 1.0, "TWh"),
+        ("_gwh", 1e-3, "TWh"),
+        ("_mwh", 1e-6, "TWh"),
+        ("_gw", 1.0, "GW"),
+        ("_mw", 1e-3, "GW"),
+    ):
+        if marker in low:
+            return scale, label
+    return 1.0, ""
+
+
 def _layout(fig: Any, title: str, y_title: str) -> Any:
+    for trace in fig.data:
+        x = getattr(trace, "x", None)
+        if x is not None and len(x) and all(isinstance(v, int | np.integer) for v in x):
+            fig.update_xaxes(tickformat="d")
+            break
     fig.update_layout(
         title=title,
         yaxis_title=y_title,
@@ -146,7 +188,10 @@ def _money_by_time(frame: pd.DataFrame, tcol: str, key: str) -> Chart | None:
     for col in cols:
         fig.add_trace(go.Bar(x=sums.index, y=sums[col] / 1e9, name=col))
     return Chart(
-        "Cost", f"Capex and opex by {tcol} ({key})", key, _layout(fig, key, "$B")
+        "Cost",
+        f"Capex and opex by {tcol} ({key})",
+        key,
+        _layout(fig, f"Capex and opex by {tcol}", "$B"),
     )
 
 
@@ -164,34 +209,50 @@ def _emissions(frame: pd.DataFrame, tcol: str, key: str) -> Chart | None:
         scale = 1.0 if "mtco2" in col.lower() else 1e-6
         fig.add_trace(go.Scatter(x=sums.index, y=sums[col] * scale, name=col))
     return Chart(
-        "Power", f"Emissions by {tcol} ({key})", key, _layout(fig, key, "MtCO2")
+        "Power",
+        f"Emissions by {tcol} ({key})",
+        key,
+        _layout(fig, f"Emissions by {tcol}", "MtCO2"),
     )
 
 
-def _fan(frame: pd.DataFrame, tcol: str, key: str) -> Chart | None:
-    """Fan chart from quantile columns (``p5, p50, p95`` or ``npv_usd_p10``...)."""
-    import plotly.graph_objects as go
-
+def _fans(frame: pd.DataFrame, tcol: str, key: str) -> list[Chart]:
+    """Fan charts from quantile columns (``p5, p50, p95`` or ``npv_usd_p10``...)."""
     stems: dict[str, dict[int, str]] = {}
     for col in _numeric(frame):
         m = QUANTILE.match(col)
         if m:
             stems.setdefault(m.group("stem") or "value", {})[int(m.group("q"))] = col
-    stems = {s: qs for s, qs in stems.items() if len(qs) >= 3}
-    if not stems:
-        return None
-    stem, qs = next(iter(stems.items()))
+    section = "Risk" if key.startswith("risk") else "Build rate"
+    return [
+        _fan(frame, tcol, key, stem, qs, section)
+        for stem, qs in stems.items()
+        if len(qs) >= 3
+    ]
+
+
+def _fan(
+    frame: pd.DataFrame,
+    tcol: str,
+    key: str,
+    stem: str,
+    qs: dict[int, str],
+    section: str,
+) -> Chart:
+    import plotly.graph_objects as go
+
     order = sorted(qs)
     data = frame.groupby(tcol)[[qs[q] for q in order]].mean()
-    found = unit_of(stem + "_") or unit_of(stem)
-    scale, unit = (
-        (1e-9, "$B") if found and found[1] == "$" else (1.0, found[1] if found else "")
-    )
+    scale, unit = axis_scale(stem + "_")
     fig = go.Figure()
     lo, hi = order[0], order[-1]
     fig.add_trace(
         go.Scatter(
-            x=data.index, y=data[qs[hi]] * scale, line={"width": 0}, showlegend=False
+            x=data.index,
+            y=data[qs[hi]] * scale,
+            mode="lines",
+            line={"width": 0},
+            showlegend=False,
         )
     )
     fig.add_trace(
@@ -199,14 +260,22 @@ def _fan(frame: pd.DataFrame, tcol: str, key: str) -> Chart | None:
             x=data.index,
             y=data[qs[lo]] * scale,
             fill="tonexty",
+            mode="lines",
             line={"width": 0},
             name=f"P{lo}-P{hi}",
             fillcolor="rgba(31,119,180,0.25)",
         )
     )
     mid = min(order, key=lambda q: abs(q - 50))
-    fig.add_trace(go.Scatter(x=data.index, y=data[qs[mid]] * scale, name=f"P{mid}"))
-    return Chart("Risk", f"{stem} fan chart ({key})", key, _layout(fig, stem, unit))
+    fig.add_trace(
+        go.Scatter(x=data.index, y=data[qs[mid]] * scale, mode="lines", name=f"P{mid}")
+    )
+    return Chart(
+        section,
+        f"{stem} fan chart ({key})",
+        key,
+        _layout(fig, f"{stem}: P{lo}, P{mid}, P{hi} over {tcol}", unit),
+    )
 
 
 def _histogram(frame: pd.DataFrame, key: str) -> Chart | None:
@@ -216,10 +285,7 @@ def _histogram(frame: pd.DataFrame, key: str) -> Chart | None:
     if not cols or len(frame) < 20:
         return None
     col = cols[0]
-    found = unit_of(col)
-    scale, unit = (
-        (1e-9, "$B") if found and found[1] == "$" else (1.0, found[1] if found else "")
-    )
+    scale, unit = axis_scale(col)
     fig = go.Figure(go.Histogram(x=frame[col] * scale, nbinsx=40, name=col))
     return Chart(
         "Risk",
@@ -232,7 +298,7 @@ def _histogram(frame: pd.DataFrame, key: str) -> Chart | None:
 def _bottleneck(frame: pd.DataFrame, key: str) -> Chart | None:
     import plotly.graph_objects as go
 
-    label = next((c for c in frame.columns if frame[c].dtype == object), None)
+    label = next((c for c in frame.columns if _is_label(frame[c])), None)
     nums = _numeric(frame)
     price = next(
         (c for c in nums if "shadow" in c.lower() or "dual" in c.lower()), None
@@ -254,7 +320,10 @@ def _bottleneck(frame: pd.DataFrame, key: str) -> Chart | None:
 def _generic(frame: pd.DataFrame, tcol: str, key: str) -> Chart | None:
     import plotly.graph_objects as go
 
-    nums = _numeric(frame)[:6]
+    nums = sorted(
+        _numeric(frame),
+        key=lambda c: not any(w in c.lower() for w in ("utilisation", "_gw", "_mw")),
+    )[:6]
     if not nums:
         return None
     fig = go.Figure()
@@ -262,7 +331,7 @@ def _generic(frame: pd.DataFrame, tcol: str, key: str) -> Chart | None:
         (
             c
             for c in frame.columns
-            if frame[c].dtype == object and 1 < frame[c].nunique() <= 12
+            if _is_label(frame[c]) and 1 < frame[c].nunique() <= 12
         ),
         None,
     )
@@ -297,7 +366,7 @@ def charts_for(tables: dict[str, pd.DataFrame]) -> list[Chart]:
                     made.append(_area_by(frame, tcol, group, key))
             made.append(_money_by_time(frame, tcol, key))
             made.append(_emissions(frame, tcol, key))
-            made.append(_fan(frame, tcol, key))
+            made.extend(_fans(frame, tcol, key))
         else:
             made.append(_histogram(frame, key))
         made.append(_power_mix(frame, key))
@@ -305,5 +374,13 @@ def charts_for(tables: dict[str, pd.DataFrame]) -> list[Chart]:
         if not found and tcol:
             found = [c for c in [_generic(frame, tcol, key)] if c is not None]
         out.extend(found)
-    order = ["Capacity", "Power", "Cost", "Bottlenecks", "Risk", "Other results"]
+    order = [
+        "Capacity",
+        "Power",
+        "Cost",
+        "Bottlenecks",
+        "Risk",
+        "Build rate",
+        "Other results",
+    ]
     return sorted(out, key=lambda c: order.index(c.section))

@@ -7,6 +7,7 @@ from typing import Any
 
 # (name suffix, scale to the base unit, base unit) -- longest suffixes first.
 _UNITS: tuple[tuple[str, float, str], ...] = (
+    ("_gw_per_week", 1.0, "GW/week"),
     ("_usd_per_mwh", 1.0, "$/MWh"),
     ("_usd_per_kw", 1.0, "$/kW"),
     ("_usd_per_mtok", 1.0, "$/M tokens"),
@@ -47,9 +48,17 @@ def _sig(value: float, digits: int = 3) -> str:
 
 def unit_of(key: str) -> tuple[float, str] | None:
     """(scale to base unit, base unit) from the suffix of a quantity's name."""
-    low = key.lower()
+    low = "_" + key.lower()
     for suffix, scale, unit in _UNITS:
-        if low.endswith(suffix) or f"{suffix}_" in low:
+        if low.endswith(suffix):
+            return scale, unit
+    if "_per_" in low:
+        for suffix, scale, unit in _UNITS:
+            if "_per_" in suffix and f"{suffix}_" in low:
+                return scale, unit
+        return None  # a rate whose unit is not in the table: show the bare number
+    for suffix, scale, unit in _UNITS:
+        if f"{suffix}_" in low and len(suffix) > 2:
             return scale, unit
     return None
 
