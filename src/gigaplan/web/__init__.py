@@ -75,8 +75,8 @@ class ScenarioIn(BaseModel):
     scenario_yaml: str = Field(max_length=MAX_BODY_BYTES)
 
 
-class _BodyTooLarge(Exception):
-    pass
+class _BodyTooLarge(BaseException):
+    """Raised from ``receive``; a BaseException so no body parser swallows it."""
 
 
 class _BodyLimit:
@@ -386,9 +386,15 @@ def create_app(
         return Response(default_scenario, media_type="text/yaml")
 
     def _start(text: str) -> dict[str, Any]:
-        from gigaplan.pipeline import parse_scenario
+        from gigaplan.pipeline import STAGE_ORDER, parse_scenario, stages_in
 
         scenario = parse_scenario(text, "scenario.yaml")
+        if not stages_in(scenario):
+            raise InputError(
+                "scenario.yaml",
+                "<no stage>",
+                f"add at least one section: {', '.join(STAGE_ORDER)}",
+            )
         if scenario.catalog:
             raise InputError(
                 "scenario.yaml: catalog",

@@ -1,0 +1,204 @@
+import runpy
+import time
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from gigaplan.errors import InputError
+from gigaplan.store import RunStore
+from gigaplan.web import TOKEN_HEADER, create_app, is_loopback
+
+FAKES = runpy.run_path(str(Path(__file__).parent.parent / "report" / "fake_stages.py"))
+
+
+def _client(tmp_path, **kwargs):
+    app = create_app(
+        tmp_path / "runs.duckdb",
+        stage_funcs=FAKES["STAGES"],
+        default_scenario=FAKES["SCENARIO"],
+        **kwargs,
+    )
+    return TestClient(app)
+
+
+def _wait(client, status_url, timeout_s=30.0):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        job = client.get(status_url).json()
+        if job["status"] in ("complete", "failed"):
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"job did not finish: {job}")
+
+
+def _start(client, text=None, headers=None):
+    resp = client.post(
+        "/api/runs", json={"scenario_yaml": text or FAKES["SCENARIO"]}, headers=headers
+    )
+    assert resp.status_code == 202, resp.text
+    return _wait(client, resp.json()["status_url"])
+
+
+def test_start_run_and_read_it_back(tmp_path):
+    client = _client(tmp_path)
+    job = _start(client)
+    assert job["status"] == "complete" and job["completed"] == job["total"] == 2
+    run_id = job["run_id"]
+    listed = client.get("/api/runs").json()
+    assert [r["run_id"] for r in listed] == [run_id]
+    record = client.get(f"/api/runs/{run_id}").json()
+    stored = RunStore(tmp_path / "runs.duckdb").get(run_id)
+    assert record["summary"] == stored.summary
+    assert record["scenario_sha256"] == stored.scenario_sha256
+    table = client.get(f"/api/runs/{run_id}/tables/plan_cost_by_year").json()
+    assert table["columns"][:2] == ["year", "capex_usd"]
+    assert table["rows"][0][1] == pytest.approx(2.5 * 3.2e10)
+    assert client.get(f"/api/runs/{run_id}/scenario").text == FAKES["SCENARIO"]
+    page = client.get(f"/runs/{run_id}")
+    assert page.status_code == 200 and "$400B" in page.text
+    assert '<script src="/static/plotly.min.js">' in page.text
+    js = client.get("/static/plotly.min.js")
+    assert js.status_code == 200 and len(js.content) > 1_000_000
+    index = client.get("/")
+    assert run_id in index.text and "fake-buildout" in index.text
+
+
+def test_compare(tmp_path):
+    client = _client(tmp_path)
+    a = _start(client)["run_id"]
+    b = _start(client, FAKES["SCENARIO"].replace("2.5", "5.0"))["run_id"]
+    data = client.get("/api/compare", params={"a": a, "b": b}).json()
+    row = next(q for q in data["quantities"] if q["quantity"] == "gw_online_end_gw")
+    assert (row["a"], row["b"], row["change_pct"]) == pytest.approx((12.5, 25.0, 100.0))
+    assert "+  gw_per_year: 5.0" in data["scenario_diff"]
+    page = client.get("/compare", params={"a": a, "b": b})
+    assert page.status_code == 200
+    assert "12.5 GW" in page.text and "25.0 GW" in page.text and "+100.0 %" in page.text
+    assert f'src="/runs/{a}"' in page.text and f'src="/runs/{b}"' in page.text
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "line"),
+    [
+        ("name: x\nseed: abc\nplan: {}\n", "seed", 2),
+        ("name: x\nplan: {}\nrisks: {}\n", "risks", 3),
+        ("name: x\n", "scenario.yaml", None),
+        ("name: x\ncatalog: [/etc/passwd]\nplan: {}\n", "catalog", None),
+    ],
+)
+def test_invalid_scenario_names_field_and_line(tmp_path, text, field, line):
+    client = _client(tmp_path)
+    resp = client.post("/api/runs", json={"scenario_yaml": text})
+    assert resp.status_code == 422
+    body = resp.json()
+    assert body["field"] == field and body["line"] == line
+    assert body["error"]
+    assert client.get("/api/runs").json() == []
+
+
+def test_failed_stage_is_reported_and_recorded(tmp_path):
+    client = _client(tmp_path)
+    job = _start(client, "name: doomed\nplan: {fail: true}\n")
+    assert job["status"] == "failed" and "demand exceeds" in job["error"]
+    (record,) = client.get("/api/runs").json()
+    assert record["status"] == "failed" and record["tables"] == []
+
+
+def test_upload(tmp_path):
+    client = _client(tmp_path)
+    resp = client.post(
+        "/api/runs/upload", files={"file": ("s.yaml", FAKES["SCENARIO"].encode())}
+    )
+    assert resp.status_code == 202
+    assert _wait(client, resp.json()["status_url"])["status"] == "complete"
+
+
+def test_body_size_limit(tmp_path):
+    client = _client(tmp_path, max_body_bytes=2_000)
+    big = FAKES["SCENARIO"] + "# " + "x" * 5_000 + "\n"
+    assert client.post("/api/runs", json={"scenario_yaml": big}).status_code == 413
+    up = client.post("/api/runs/upload", files={"file": ("s.yaml", big.encode())})
+    assert up.status_code == 413
+
+    def chunks():  # no Content-Length: the streamed body is counted instead
+        for _ in range(10):
+            yield b"x" * 500
+
+    streamed = client.post(
+        "/api/runs",
+        content=chunks(),
+        headers={"content-type": "application/json"},
+    )
+    assert streamed.status_code == 413
+    assert client.get("/api/runs").json() == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/runs/..%2F..%2Fetc%2Fpasswd",
+        "/api/runs/nope",
+        "/api/runs/2026",
+        "/runs/nope",
+        "/api/jobs/nope",
+    ],
+)
+def test_unknown_ids_are_404(tmp_path, path):
+    client = _client(tmp_path)
+    _start(client)
+    _start(client)
+    assert client.get(path).status_code == 404
+
+
+def test_table_names_are_checked(tmp_path):
+    client = _client(tmp_path)
+    run_id = _start(client)["run_id"]
+    for key in ("runs", "../x", "plan_by_period; DROP TABLE runs"):
+        assert client.get(f"/api/runs/{run_id}/tables/{key}").status_code == 404
+    assert len(client.get("/api/runs").json()) == 1
+
+
+def test_delete(tmp_path):
+    client = _client(tmp_path)
+    run_id = _start(client)["run_id"]
+    assert client.delete(f"/api/runs/{run_id[:10]}").status_code == 422  # full id only
+    assert client.delete(f"/api/runs/{run_id}").json() == {"deleted": run_id}
+    assert client.get("/api/runs").json() == []
+
+
+def test_off_loopback_needs_token(tmp_path):
+    with pytest.raises(InputError, match="token"):
+        create_app(tmp_path / "r.duckdb", host="0.0.0.0")
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
+    assert not is_loopback("0.0.0.0") and not is_loopback("10.1.2.3")
+
+
+def test_token_guards_every_mutating_endpoint(tmp_path):
+    client = _client(tmp_path, host="0.0.0.0", token="s3cret")
+    body = {"scenario_yaml": FAKES["SCENARIO"]}
+    assert client.post("/api/runs", json=body).status_code == 401
+    assert (
+        client.post("/api/runs", json=body, headers={TOKEN_HEADER: "wrong"}).status_code
+        == 401
+    )
+    files = {"file": ("s.yaml", FAKES["SCENARIO"].encode())}
+    assert client.post("/api/runs/upload", files=files).status_code == 401
+    job = _start(client, headers={"Authorization": "Bearer s3cret"})
+    run_id = job["run_id"]
+    assert client.delete(f"/api/runs/{run_id}").status_code == 401
+    # reading needs no token
+    assert client.get(f"/api/runs/{run_id}").status_code == 200
+    assert (
+        client.delete(
+            f"/api/runs/{run_id}", headers={TOKEN_HEADER: "s3cret"}
+        ).status_code
+        == 200
+    )
+
+
+def test_openapi_lists_the_api(tmp_path):
+    schema = _client(tmp_path).get("/openapi.json").json()
+    for path in ("/api/runs", "/api/runs/{run}", "/api/compare", "/api/jobs/{job_id}"):
+        assert path in schema["paths"]
+    assert "post" in schema["paths"]["/api/runs"]
