@@ -37,7 +37,7 @@ def stored(tmp_path_factory):
         ("energy_mwh", 8.76e6, "8.76 TWh"),
         ("lcoe_usd_per_mwh", 71.24, "71.2 $/MWh"),
         ("steady_state_gw_per_week_p50", 0.165, "0.165 GW/week"),
-        ("tokens_per_joule", 3.0, "3.00"),  # unknown rate: bare number, no unit
+        ("tokens_per_joule", 3.25, "3.25"),  # unknown rate: bare number, no unit
         ("sites", 2, "2"),
         ("bottleneck", "gas_turbines", "gas_turbines"),
         ("npv_usd", None, "-"),

@@ -83,7 +83,9 @@ def human(key: str, value: Any) -> str:
         return "-"
     found = unit_of(key)
     if found is None:
-        return _sig(float(value)) if isinstance(value, float) else f"{value:,}"
+        if isinstance(value, int) or (float(value).is_integer() and abs(value) < 1e15):
+            return f"{int(value):,}"
+        return _sig(float(value))
     scale, unit = found
     base = float(value) * scale
     ladder = _LADDERS.get(unit)
