@@ -53,3 +53,9 @@ def deterministic_section(**overrides: Any) -> FactorySection:
 @pytest.fixture
 def det_section() -> FactorySection:
     return deterministic_section()
+
+
+@pytest.fixture
+def make_det() -> Any:
+    """The builder itself, for tests that override parts of the section."""
+    return deterministic_section

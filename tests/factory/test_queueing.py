@@ -12,8 +12,6 @@ from gigaplan.factory import analysis
 from gigaplan.factory.model import compile_design, run_replications
 from gigaplan.factory.schema import FactorySection
 
-from .conftest import deterministic_section
-
 
 def erlang_c_wq(lam: float, mu: float, c: int) -> float:
     """Mean wait in queue of an M/M/c queue (Erlang C).
@@ -114,8 +112,8 @@ def test_no_variability_rate_equals_bottleneck_rate(det_section) -> None:  # typ
     )
 
 
-def test_no_variability_crew_bound_rate() -> None:
-    section = deterministic_section(
+def test_no_variability_crew_bound_rate(make_det) -> None:  # type: ignore[no-untyped-def]
+    section = make_det(
         resources={
             "transformers": {"kind": "supply", "capacity": 1000.0},
             "crews": {"kind": "crews", "capacity": 4},
@@ -126,8 +124,8 @@ def test_no_variability_crew_bound_rate() -> None:
     assert analysis.steady_state_rate(res) == pytest.approx(0.2, rel=0.01)
 
 
-def test_capacity_step_changes_rate() -> None:
-    section = deterministic_section(
+def test_capacity_step_changes_rate(make_det) -> None:  # type: ignore[no-untyped-def]
+    section = make_det(
         resources={
             "transformers": {"kind": "supply", "capacity": 1000.0},
             "crews": {

@@ -19,6 +19,11 @@ from gigaplan.factory.model import Design, run_replications
 UNLIMITED = 1.0e6  # a multiplier that makes any resource effectively unlimited
 
 
+def _reaches(rate: float, target: float) -> bool:
+    """True when ``rate`` meets ``target`` up to floating-point summation error."""
+    return rate >= target * (1.0 - 1e-9)
+
+
 @dataclass(frozen=True)
 class RateProbe:
     """Evaluates the target rate of a design for given resource multipliers."""
@@ -52,7 +57,7 @@ def check_reachable(probe: RateProbe, target_gw_per_week: float) -> float:
     delays remain; if that rate is below the target no resource can help.
     """
     upper = probe(np.full(len(probe.design.resources), UNLIMITED))
-    if upper < target_gw_per_week:
+    if not _reaches(upper, target_gw_per_week):
         raise InfeasibleError(
             f"factory.target_gw_per_week={target_gw_per_week:g}: not reachable by "
             f"week {probe.week} with any amount of resources; with every resource "
@@ -78,18 +83,18 @@ def smallest_single_increase(
     rows = []
     for r, res in enumerate(design.resources):
         mult = design.ones()
-        if base >= target_gw_per_week:
+        if _reaches(base, target_gw_per_week):
             need: float | None = 1.0
         else:
             mult[r] = res.max_multiplier
-            if probe(mult) < target_gw_per_week:
+            if not _reaches(probe(mult), target_gw_per_week):
                 need = None
             else:
                 lo, hi = 1.0, res.max_multiplier
                 while hi / lo > 1.0 + tol:
                     mid = float(np.sqrt(lo * hi))
                     mult[r] = mid
-                    if probe(mult) >= target_gw_per_week:
+                    if _reaches(probe(mult), target_gw_per_week):
                         hi = mid
                     else:
                         lo = mid
@@ -139,7 +144,7 @@ def cheapest_combination(
     rate = probe(mult)
     priced = all(r.unit_cost_usd is not None for r in design.resources)
     for _ in range(max_iterations):
-        if rate >= target_gw_per_week:
+        if _reaches(rate, target_gw_per_week):
             break
         best: tuple[float, int, float] | None = None
         for r, res in enumerate(design.resources):
@@ -163,7 +168,7 @@ def cheapest_combination(
     for r, res in enumerate(design.resources):
         row = _row(res, float(mult[r]), rate)
         row["rate_gw_per_week"] = rate
-        row["target_reached"] = rate >= target_gw_per_week
+        row["target_reached"] = _reaches(rate, target_gw_per_week)
         row["costed_by"] = "unit_cost_usd" if priced else "relative increase"
         rows.append(row)
     return pd.DataFrame(rows).drop(
