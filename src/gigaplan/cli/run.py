@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from gigaplan.cli import app
-from gigaplan.cli._common import console, fmt_number, key_value_table, print_json
+from gigaplan.cli._common import console, fmt_number, print_json
 
 DbOption = Annotated[
     Path | None,
@@ -149,10 +149,19 @@ def _print_info(info: Any) -> None:
     )
     if info.error:
         con.print(f"error: {info.error}")
+    from rich.table import Table
+
+    from gigaplan.report.format import human
+
     for stage in info.stages:
         summary = info.summary.get(stage, {})
         if summary:
-            con.print(key_value_table(stage, summary))
+            table = Table(title=stage, header_style="bold")
+            table.add_column("quantity")
+            table.add_column("value", justify="right")
+            for key, value in summary.items():
+                table.add_row(key, human(key, value))
+            con.print(table)
         if info.text.get(stage):
             con.print(info.text[stage])
     if info.tables:
@@ -174,7 +183,8 @@ def runs_list(
         print_json([r.as_dict() for r in runs])
         return
     table = Table(title=f"{len(runs)} runs", header_style="bold")
-    for col in ("run", "name", "status", "started (UTC)", "s", "stages", "scenario"):
+    table.add_column("run", no_wrap=True)
+    for col in ("name", "status", "started (UTC)", "s", "stages"):
         table.add_column(col)
     for r in runs:
         table.add_row(
@@ -184,7 +194,6 @@ def runs_list(
             f"{r.started_at:%Y-%m-%d %H:%M:%S}" if r.started_at else "-",
             fmt_number(r.duration_s, 3) if r.duration_s is not None else "-",
             ",".join(r.stages) or "-",
-            r.scenario_sha256[:10],
         )
     console().print(table)
 
