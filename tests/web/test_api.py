@@ -202,3 +202,32 @@ def test_openapi_lists_the_api(tmp_path):
     for path in ("/api/runs", "/api/runs/{run}", "/api/compare", "/api/jobs/{job_id}"):
         assert path in schema["paths"]
     assert "post" in schema["paths"]["/api/runs"]
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("name: x\nplan: {profile_csv: /etc/passwd}\n", "plan.profile_csv"),
+        ("name: x\nplan: {weather: ../../secrets}\n", "plan.weather"),
+        ("name: x\nplan: {series: [a, b, data.parquet]}\n", "plan.series[2]"),
+        ("name: x\nrisk: {out_dir: results}\n", "risk.out_dir"),
+        ("name: x\nplan: {home: '~'}\n", "plan.home"),
+    ],
+)
+def test_scenario_cannot_name_paths(tmp_path, text, field):
+    client = _client(tmp_path)
+    resp = client.post("/api/runs", json={"scenario_yaml": text})
+    assert resp.status_code == 422
+    assert resp.json()["field"] == field
+    assert "may not name files" in resp.json()["error"]
+
+
+def test_prose_and_numbers_are_not_paths(tmp_path):
+    from gigaplan.web import path_like_field
+
+    doc = {
+        "name": "a 10/90 split",
+        "description": "GW/week ramp, see notes.txt for details",
+        "plan": {"scale_out_gw": 2.0, "sites": [{"name": "tx-1"}]},
+    }
+    assert path_like_field(doc) is None

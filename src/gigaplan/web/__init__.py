@@ -146,6 +146,46 @@ async def _send_json(send: Any, status: int, payload: dict[str, Any]) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+_PATH_KEYS = re.compile(r"(^|_)(path|file|dir|directory|folder|db|out)(_|$)")
+_PATH_VALUE = re.compile(
+    r"([/\\]|^~|^\.\.?$|\.(ya?ml|csv|json|parquet|duckdb|txt|xlsx?|db)$)",
+    re.IGNORECASE,
+)
+
+
+def path_like_field(doc: Any, where: str = "") -> str | None:
+    """First field of a scenario document that could name a file, or None.
+
+    The web UI runs scenarios from strangers: a string under any key that
+    names a path or file, or a one-word string shaped like one (a separator,
+    ``~``, ``..``, or a data-file extension), is refused, so no scenario can
+    make the server read or write a file.
+    """
+    if isinstance(doc, dict):
+        for key, value in doc.items():
+            here = f"{where}.{key}" if where else str(key)
+            texts = value if isinstance(value, list) else [value]
+            if _PATH_KEYS.search(str(key).lower()) and any(
+                isinstance(t, str) and t for t in texts
+            ):
+                return here
+            found = path_like_field(value, here)
+            if found:
+                return found
+    elif isinstance(doc, list):
+        for i, value in enumerate(doc):
+            found = path_like_field(value, f"{where}[{i}]")
+            if found:
+                return found
+    elif (
+        isinstance(doc, str)
+        and not re.search(r"\s", doc.strip())  # prose (names, notes) has spaces
+        and _PATH_VALUE.search(doc.strip())
+    ):
+        return where or "scenario"
+    return None
+
+
 def error_payload(err: InputError) -> dict[str, Any]:
     """``{"field", "line", "error", "value"}`` of a scenario input error."""
     match = _FIELD_ERROR.match(err.field)
@@ -395,12 +435,17 @@ def create_app(
                 "<no stage>",
                 f"add at least one section: {', '.join(STAGE_ORDER)}",
             )
-        if scenario.catalog:
+        from gigaplan import _yaml
+
+        field = (
+            "catalog" if scenario.catalog else path_like_field(_yaml.safe_load(text))
+        )
+        if field:
             raise InputError(
-                "scenario.yaml: catalog",
-                scenario.catalog,
-                "extra catalog files cannot be named in a scenario sent to the "
-                "web UI; run it with `gigaplan run` instead",
+                f"scenario.yaml: {field}",
+                "<path>",
+                "a scenario sent to the web UI may not name files or folders; "
+                "run it with `gigaplan run` instead",
             )
         job = Job(job_id=uuid.uuid4().hex)
         with jobs_lock:
