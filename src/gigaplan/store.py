@@ -552,10 +552,12 @@ def diff_runs(a: RunInfo, b: RunInfo) -> pd.DataFrame:
         sa, sb = a.summary.get(stage, {}), b.summary.get(stage, {})
         for key in dict.fromkeys([*sa, *sb]):
             va, vb = sa.get(key), sb.get(key)
-            change = pct = None
-            if _is_num(va) and _is_num(vb):
-                change = float(vb) - float(va)
-                pct = 100.0 * change / abs(float(va)) if float(va) != 0 else None
+            change: float | None = None
+            pct: float | None = None
+            if isinstance(va, int | float) and isinstance(vb, int | float):
+                if _is_num(va) and _is_num(vb):
+                    change = float(vb) - float(va)
+                    pct = 100.0 * change / abs(float(va)) if va != 0 else None
             rows.append(
                 {
                     "stage": stage,

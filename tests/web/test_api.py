@@ -231,3 +231,16 @@ def test_prose_and_numbers_are_not_paths(tmp_path):
         "plan": {"scale_out_gw": 2.0, "sites": [{"name": "tx-1"}]},
     }
     assert path_like_field(doc) is None
+
+
+def test_cli_serve_off_loopback_without_token_exits_2(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from gigaplan.cli import app
+
+    monkeypatch.delenv("GIGAPLAN_TOKEN", raising=False)
+    result = CliRunner().invoke(
+        app, ["serve", "--host", "0.0.0.0", "--db", str(tmp_path / "r.duckdb")]
+    )
+    assert result.exit_code == 2
+    assert "needs --token or GIGAPLAN_TOKEN" in result.output
