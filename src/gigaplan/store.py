@@ -554,10 +554,14 @@ def diff_runs(a: RunInfo, b: RunInfo) -> pd.DataFrame:
             va, vb = sa.get(key), sb.get(key)
             change: float | None = None
             pct: float | None = None
-            if isinstance(va, int | float) and isinstance(vb, int | float):
-                if _is_num(va) and _is_num(vb):
-                    change = float(vb) - float(va)
-                    pct = 100.0 * change / abs(float(va)) if va != 0 else None
+            if (
+                isinstance(va, int | float)
+                and isinstance(vb, int | float)
+                and _is_num(va)
+                and _is_num(vb)
+            ):
+                change = float(vb) - float(va)
+                pct = 100.0 * change / abs(float(va)) if va != 0 else None
             rows.append(
                 {
                     "stage": stage,
