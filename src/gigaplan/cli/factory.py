@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated
 
@@ -18,13 +19,16 @@ def _table(title: str, frame, columns: list[str]) -> Table:  # type: ignore[no-u
     for col in columns:
         table.add_column(col, justify="left" if frame[col].dtype == object else "right")
     for _, row in frame[columns].iterrows():
-        table.add_row(
-            *(
-                fmt_number(float(v)) if isinstance(v, int | float) else str(v)
-                for v in row
-            )
-        )
+        table.add_row(*(_cell(v) for v in row))
     return table
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return "-" if math.isnan(float(value)) else fmt_number(float(value))
+    return str(value)
 
 
 @app.command("factory")

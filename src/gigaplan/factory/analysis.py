@@ -174,9 +174,10 @@ def utilisation(
             for k, need in enumerate(st.needs)
             if need[0] == r_idx
         ]
-        for p0 in starts:
-            p1 = min(p0 + period_weeks, horizon_weeks)
-            available = float(cap_week[p0:p1].sum())
+        for p0_int in starts:
+            p0 = float(p0_int)
+            p1 = float(min(int(p0_int) + period_weeks, horizon_weeks))
+            available = float(cap_week[int(p0) : int(p1)].sum())
             used, queue = [], []
             for res in results:
                 u = q = 0.0
