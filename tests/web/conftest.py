@@ -47,22 +47,10 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             terminalreporter.write_line(line)
 
 
-@pytest.fixture
-def live_server(tmp_path):
-    """Serve the web app (fake stages) on a free loopback port; yield its URL."""
-    import runpy
-
+def _serve(app):
+    """Run ``app`` under uvicorn on a free loopback port; yield its URL."""
     import uvicorn
 
-    from gigaplan.web import create_app
-
-    fakes = runpy.run_path(
-        str(Path(__file__).parent.parent / "report" / "fake_stages.py")
-    )
-    db = tmp_path / "runs.duckdb"
-    app = create_app(
-        db, stage_funcs=fakes["STAGES"], default_scenario=fakes["SCENARIO"]
-    )
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -76,9 +64,48 @@ def live_server(tmp_path):
         if time.monotonic() > deadline:
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", db, fakes
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    """The web app with fake stages and their scenario as the default."""
+    import runpy
+
+    from gigaplan.web import create_app
+
+    fakes = runpy.run_path(
+        str(Path(__file__).parent.parent / "report" / "fake_stages.py")
+    )
+    db = tmp_path / "runs.duckdb"
+    app = create_app(
+        db, stage_funcs=fakes["STAGES"], default_scenario=fakes["SCENARIO"]
+    )
+    for url in _serve(app):
+        yield url, db, fakes
+
+
+@pytest.fixture
+def live_server_real(tmp_path):
+    """The web app as `gigaplan serve` builds it: real stages, packaged default."""
+    from gigaplan.errors import InputError
+    from gigaplan.pipeline import default_scenario_path
+    from gigaplan.web import create_app
+
+    try:
+        default_scenario_path()
+    except InputError:
+        pytest.skip(
+            "browser test of the real default scenario skipped: "
+            "gigaplan/data/default.yaml is not shipped yet"
+        )
+    db = tmp_path / "runs.duckdb"
+    for url in _serve(create_app(db)):
+        yield url, db
 
 
 @pytest.fixture

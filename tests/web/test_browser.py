@@ -111,3 +111,25 @@ def test_compare_two_runs_side_by_side(live_server, page):
         frame.wait_for_selector(".js-plotly-plot .main-svg")
     assert len(page.frames) == 3
     _shot(page, "compare")
+
+
+@pytest.mark.slow
+def test_packaged_default_scenario_with_real_stages(live_server_real, page):
+    url, db = live_server_real
+    page.goto(url + "/")
+    assert page.input_value("#scenario").strip()  # the shipped default is loaded
+    page.click("#start")
+    page.wait_for_selector("#open-run, #scenario-error:not(:empty)", timeout=300_000)
+    assert page.text_content("#scenario-error") == "", page.text_content(
+        "#scenario-error"
+    )
+    page.click("#open-run")
+    page.wait_for_selector(".js-plotly-plot .main-svg")
+    run_id = page.text_content("#run-id")
+    info = RunStore(db).get(run_id)
+    assert info.status == "complete"
+    for i in range(page.locator(".card").count()):
+        card = page.locator(".card").nth(i)
+        stage, key = card.get_attribute("data-stage"), card.get_attribute("data-key")
+        assert card.locator(".v").text_content() == human(key, info.summary[stage][key])
+    _shot(page, "default-real")
