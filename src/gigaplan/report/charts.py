@@ -303,7 +303,6 @@ def _bottleneck(frame: pd.DataFrame, key: str) -> Chart | None:
     price = next(
         (c for c in nums if "shadow" in c.lower() or "dual" in c.lower()), None
     )
-    price = price or (nums[0] if nums else None)
     if label is None or price is None:
         return None
     data = frame.groupby(label)[price].sum().sort_values(ascending=False).head(20)
@@ -331,7 +330,9 @@ def _generic(frame: pd.DataFrame, tcol: str, key: str) -> Chart | None:
         (
             c
             for c in frame.columns
-            if _is_label(frame[c]) and 1 < frame[c].nunique() <= 12
+            if _is_label(frame[c])
+            and 1 < frame[c].nunique() <= 12
+            and "bottleneck" not in c.lower()
         ),
         None,
     )
@@ -346,7 +347,8 @@ def _generic(frame: pd.DataFrame, tcol: str, key: str) -> Chart | None:
         for col in nums:
             fig.add_trace(go.Scatter(x=data.index, y=data[col], name=col))
         title = ", ".join(nums)
-    return Chart("Other results", f"{key} over {tcol}", key, _layout(fig, title, ""))
+    section = "Bottlenecks" if "bottleneck" in key.lower() else "Other results"
+    return Chart(section, f"{key} over {tcol}", key, _layout(fig, title, ""))
 
 
 def charts_for(tables: dict[str, pd.DataFrame]) -> list[Chart]:
