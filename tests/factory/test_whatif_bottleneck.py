@@ -130,3 +130,34 @@ def test_unreachable_target_is_reported(make_det) -> None:  # type: ignore[no-un
     # arrivals give 1 GW/week at most
     with pytest.raises(InfeasibleError, match="target_gw_per_week"):
         check_reachable(probe, 1.5)
+
+
+def test_vendor_needs_split_by_share(make_det) -> None:  # type: ignore[no-untyped-def]
+    section = make_det(
+        projects={
+            "count": 2000,
+            "arrivals_per_week": 10.0,
+            "size_mw": {"dist": "fixed", "value": 100},
+            "vendors": {"nv": 0.75, "amd": 0.25},
+        },
+        resources={
+            "nv_mw": {"kind": "supply", "capacity": 1e5},
+            "amd_mw": {"kind": "supply", "capacity": 1e5},
+        },
+        stages=[
+            {
+                "name": "fitout",
+                "duration_weeks": {"dist": "fixed", "value": 1},
+                "needs": [
+                    {"resource": "nv_mw", "per_mw": 1.0, "vendor": "nv"},
+                    {"resource": "amd_mw", "per_mw": 1.0, "vendor": "amd"},
+                ],
+            }
+        ],
+    )
+    res = run_replications(compile_design(section), replications=1, seed=2)[0]
+    taken = res.amounts[:, 0, :].sum(axis=0)
+    # each project takes from its own vendor only; 2,000 Bernoulli(0.75) draws
+    # give a share within 0.75 +- 3 sd (sd = 0.0097)
+    assert taken.sum() == pytest.approx(2000 * 100)
+    assert abs(taken[0] / taken.sum() - 0.75) < 0.03

@@ -2,7 +2,7 @@
 
 Every random number a replication uses is drawn up front with numpy from one
 :class:`numpy.random.SeedSequence` per replication, spawned into one stream per
-purpose (arrivals, sizes, routes, regions, one per stage). Project ``i`` of
+purpose (arrivals, sizes, routes, regions, one per stage, vendors). Project ``i`` of
 replication ``r`` therefore sees the same draws whatever the resource
 capacities are: two designs are compared with common random numbers [1]_.
 
@@ -170,7 +170,8 @@ class Stage:
 
     name: str
     route: int
-    needs: tuple[tuple[int, float, float], ...]  # (resource index, per_project, per_mw)
+    # (resource index, per_project, per_mw, vendor index or -1 for every vendor)
+    needs: tuple[tuple[int, float, float, int], ...]
     duration: DistSpec | None
     by_region: tuple[DistSpec | None, ...]  # one per region, None = default
     size_exponent: float
@@ -190,6 +191,8 @@ class Design:
     onsite_share: float
     region_names: tuple[str, ...]
     region_shares: tuple[float, ...]
+    vendor_names: tuple[str, ...]
+    vendor_shares: tuple[float, ...]
     resources: tuple[Resource, ...]
     stages: tuple[Stage, ...]
 
@@ -219,6 +222,7 @@ def compile_design(section: FactorySection) -> Design:
         for name, r in section.resources.items()
     )
     regions = tuple(section.projects.regions)
+    vendors = tuple(section.projects.vendors)
     stages = []
     step = -1
     for i, s in enumerate(section.stages):
@@ -232,10 +236,18 @@ def compile_design(section: FactorySection) -> Design:
             for r in regions
         )
         needs = sorted(
-            ((res_names.index(n.resource), n.per_project, n.per_mw) for n in s.needs),
+            (
+                (
+                    res_names.index(n.resource),
+                    n.per_project,
+                    n.per_mw,
+                    -1 if n.vendor is None else vendors.index(n.vendor),
+                )
+                for n in s.needs
+            ),
             key=lambda t: resources[t[0]].kind != "supply",  # consume, then hold
         )
-        for idx, per_project, _ in needs:
+        for idx, per_project, _, _ in needs:
             res = resources[idx]
             if res.kind == "crews" and per_project > max(v for _, v in res.steps):
                 raise InputError(
@@ -256,6 +268,7 @@ def compile_design(section: FactorySection) -> Design:
             )
         )
     shares = np.array(list(section.projects.regions.values()), dtype=float)
+    v_shares = np.array(list(section.projects.vendors.values()), dtype=float)
     return Design(
         horizon_weeks=section.horizon_weeks,
         n_projects=section.projects.count,
@@ -266,6 +279,8 @@ def compile_design(section: FactorySection) -> Design:
         onsite_share=section.projects.onsite_power_share,
         region_names=regions,
         region_shares=tuple(shares / shares.sum()),
+        vendor_names=vendors,
+        vendor_shares=tuple(v_shares / v_shares.sum()),
         resources=resources,
         stages=tuple(stages),
     )
@@ -285,6 +300,7 @@ class Draws:
     route: np.ndarray  # (n,) 1 grid, 2 onsite
     region: np.ndarray  # (n,)
     duration_weeks: np.ndarray  # (n, stages)
+    vendor: np.ndarray  # (n,)
 
 
 def draw_replication(design: Design, seed: int, rep: int) -> Draws:
@@ -292,7 +308,7 @@ def draw_replication(design: Design, seed: int, rep: int) -> Draws:
     n, n_st = design.n_projects, len(design.stages)
     streams = [
         np.random.default_rng(s)
-        for s in np.random.SeedSequence([seed, rep]).spawn(4 + n_st)
+        for s in np.random.SeedSequence([seed, rep]).spawn(5 + n_st)
     ]
     if design.poisson:
         gaps = streams[0].exponential(1.0 / design.arrivals_per_week, n)
@@ -315,7 +331,10 @@ def draw_replication(design: Design, seed: int, rep: int) -> Draws:
         if st.size_exponent:
             base = base * (size / design.size_ref_mw) ** st.size_exponent
         dur[:, j] = base
-    return Draws(arrival, size, route, region, dur)
+    vendor = np.searchsorted(  # the last stream, so adding it moved no other
+        np.cumsum(design.vendor_shares)[:-1], streams[4 + n_st].random(n), side="right"
+    )
+    return Draws(arrival, size, route, region, dur, vendor)
 
 
 @dataclass(frozen=True)
@@ -363,8 +382,10 @@ def simulate(design: Design, multipliers: np.ndarray, seed: int, rep: int) -> Re
     t_done = np.full(n, np.nan)
     amounts = np.zeros((n, n_st, max(max_needs, 1)))
     for j, st in enumerate(design.stages):
-        for k, (_, per_project, per_mw) in enumerate(st.needs):
+        for k, (_, per_project, per_mw, vendor) in enumerate(st.needs):
             amounts[:, j, k] = per_project + per_mw * draws.size_mw
+            if vendor >= 0:
+                amounts[:, j, k] *= draws.vendor == vendor
 
     env = simpy.Environment()
     pools: list[Any] = []
@@ -383,14 +404,14 @@ def simulate(design: Design, multipliers: np.ndarray, seed: int, rep: int) -> Re
     def run_stage(i: int, j: int) -> Any:
         st = design.stages[j]
         t_arrive[i, j] = env.now
-        for k, (res_idx, _, _) in enumerate(st.needs):
+        for k, (res_idx, _, _, _) in enumerate(st.needs):
             amount = amounts[i, j, k]
             if amount > 0:
                 yield pools[res_idx].get(amount)
             t_got[i, j, k] = env.now
         t_start[i, j] = env.now
         yield env.timeout(draws.duration_weeks[i, j])
-        for k, (res_idx, _, _) in enumerate(st.needs):
+        for k, (res_idx, _, _, _) in enumerate(st.needs):
             if design.resources[res_idx].kind == "crews" and amounts[i, j, k] > 0:
                 pools[res_idx].put(amounts[i, j, k])
         t_end[i, j] = env.now

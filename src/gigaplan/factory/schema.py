@@ -120,6 +120,9 @@ class NeedSpec(_Frozen):
     resource: str
     per_project: float = Field(default=0.0, ge=0)
     per_mw: float = Field(default=0.0, ge=0)
+    vendor: str | None = Field(
+        default=None, description="only projects equipped by this vendor need it"
+    )
 
 
 class StageSpec(_Frozen):
@@ -155,13 +158,18 @@ class ProjectsSpec(_Frozen):
     size_ref_mw: float = Field(default=100.0, gt=0)
     onsite_power_share: float = Field(default=0.0, ge=0, le=1)
     regions: dict[str, float] = Field(default_factory=lambda: {"default": 1.0})
+    vendors: dict[str, float] = Field(
+        default_factory=lambda: {"any": 1.0},
+        description="share of projects equipped by each accelerator vendor",
+    )
 
     @model_validator(mode="after")
     def _shares(self) -> ProjectsSpec:
-        if not self.regions or any(v < 0 for v in self.regions.values()):
-            raise ValueError("regions must map names to shares >= 0")
-        if sum(self.regions.values()) <= 0:
-            raise ValueError("region shares must sum to more than 0")
+        for name, shares in (("regions", self.regions), ("vendors", self.vendors)):
+            if not shares or any(v < 0 for v in shares.values()):
+                raise ValueError(f"{name} must map names to shares >= 0")
+            if sum(shares.values()) <= 0:
+                raise ValueError(f"{name} shares must sum to more than 0")
         return self
 
 
@@ -202,6 +210,11 @@ class FactorySection(_Frozen):
                 if res.kind == "crews" and need.per_mw:
                     raise ValueError(
                         f"stages[{i}].needs: crews are taken per_project, not per_mw"
+                    )
+                if need.vendor is not None and need.vendor not in self.projects.vendors:
+                    raise ValueError(
+                        f"stages[{i}].needs: unknown vendor {need.vendor!r}; "
+                        f"known: {sorted(self.projects.vendors)}"
                     )
                 if need.per_project == 0 and need.per_mw == 0:
                     raise ValueError(f"stages[{i}].needs: give per_project or per_mw")

@@ -122,7 +122,7 @@ def run_factory(
             summary["upper_gw_per_week_unlimited_resources"] = check_reachable(
                 probe, target
             )
-            tables["whatif_single"] = smallest_single_increase(probe, target)
+            tables["whatif_single"] = smallest_single_increase(probe, target, tol=0.05)
             tables["whatif_combination"] = cheapest_combination(probe, target)
             summary["whatif_combination_cost_usd"] = float(
                 np.nansum(tables["whatif_combination"]["cost_usd"])
