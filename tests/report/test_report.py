@@ -121,3 +121,21 @@ def test_table_cells_formatted_by_column_unit():
 
     cell = _frame_html(frame, "t")
     assert 'data-value="2500000000.0">$2.50B</td>' in cell
+
+
+def test_scenario_tree_tables_average_over_scenarios_not_sum():
+    # two demand scenarios of one plan: 10 GW and 20 GW online in 2030 at tx-1
+    frame = pd.DataFrame(
+        {
+            "period": [2030, 2030, 2030, 2030],
+            "scenario": ["low", "low", "high", "high"],
+            "site": ["tx-1"] * 4,
+            "accelerator": ["h100", "mi300x"] * 2,
+            "it_online_gw": [6.0, 4.0, 12.0, 8.0],
+        }
+    )
+    charts = charts_for({"plan_by_period": frame})
+    by_acc = next(c for c in charts if "by accelerator" in c.title)
+    assert {t.name: t.y[0] for t in by_acc.figure.data} == {"h100": 9.0, "mi300x": 6.0}
+    by_site = next(c for c in charts if "by site" in c.title)
+    assert by_site.figure.data[0].y[0] == pytest.approx(15.0)  # mean of 10 and 20

@@ -52,6 +52,23 @@ def time_column(frame: pd.DataFrame) -> str | None:
     return _first(frame.columns, TIME_COLUMNS)
 
 
+def _total(frame: pd.DataFrame, keys: list[str], cols: list[str]) -> pd.DataFrame:
+    """Sum ``cols`` by ``keys``; with a ``scenario`` column, the mean over scenarios.
+
+    A plan over a scenario tree has one row per scenario; adding them up would
+    count the same GW once per scenario, so each scenario is totalled on its
+    own and the totals averaged (scenarios weigh equally).
+    """
+    if "scenario" in frame.columns and "scenario" not in keys:
+        per = frame.groupby([*keys, "scenario"], observed=True)[cols].sum()
+        return per.groupby(level=list(range(len(keys))), observed=True).mean()
+    return frame.groupby(keys, observed=True)[cols].sum()
+
+
+def _pivot(frame: pd.DataFrame, index: str, columns: str, col: str) -> pd.DataFrame:
+    return _total(frame, [index, columns], [col])[col].unstack(columns)
+
+
 def _is_label(series: pd.Series) -> bool:
     """Text-like column (object or string dtype, not dates or numbers)."""
     return bool(
@@ -125,7 +142,7 @@ def _area_by(frame: pd.DataFrame, tcol: str, group: str, key: str) -> Chart | No
     if found is None:
         return None
     col, to_gw = found
-    pivot = frame.pivot_table(index=tcol, columns=group, values=col, aggfunc="sum")
+    pivot = _pivot(frame, tcol, group, col)
     fig = go.Figure()
     for name in pivot.columns:
         fig.add_trace(
@@ -141,7 +158,12 @@ def _area_by(frame: pd.DataFrame, tcol: str, group: str, key: str) -> Chart | No
         "Capacity",
         f"GW by {group} over {tcol} ({key}.{col})",
         key,
-        _layout(fig, f"{col} by {group}", "GW"),
+        _layout(
+            fig,
+            f"{col} by {group}"
+            + (" (mean over scenarios)" if "scenario" in frame.columns else ""),
+            "GW",
+        ),
     )
 
 
@@ -158,14 +180,14 @@ def _power_mix(frame: pd.DataFrame, key: str) -> Chart | None:
     group = _first(frame.columns, ("site", "region", "campus"))
     fig = go.Figure()
     if group:
-        pivot = frame.pivot_table(index=group, columns=tech, values=col, aggfunc="sum")
+        pivot = _pivot(frame, group, tech, col)
         for name in pivot.columns:
             fig.add_trace(
                 go.Bar(x=pivot.index.astype(str), y=pivot[name], name=str(name))
             )
         fig.update_layout(barmode="stack")
     else:
-        sums = frame.groupby(tech)[col].sum()
+        sums = _total(frame, [tech], [col])[col]
         fig.add_trace(go.Bar(x=sums.index.astype(str), y=sums.values, name=col))
     unit = unit_of(col)[1]  # type: ignore[index]
     return Chart("Power", f"Power mix ({key}.{col})", key, _layout(fig, col, unit))
@@ -183,7 +205,7 @@ def _money_by_time(frame: pd.DataFrame, tcol: str, key: str) -> Chart | None:
     ]
     if not cols:
         return None
-    sums = frame.groupby(tcol)[cols].sum()
+    sums = _total(frame, [tcol], cols)
     fig = go.Figure()
     for col in cols:
         fig.add_trace(go.Bar(x=sums.index, y=sums[col] / 1e9, name=col))
@@ -203,7 +225,7 @@ def _emissions(frame: pd.DataFrame, tcol: str, key: str) -> Chart | None:
     ]
     if not cols:
         return None
-    sums = frame.groupby(tcol)[cols].sum()
+    sums = _total(frame, [tcol], cols)
     fig = go.Figure()
     for col in cols:
         scale = 1.0 if "mtco2" in col.lower() else 1e-6
@@ -305,7 +327,7 @@ def _bottleneck(frame: pd.DataFrame, key: str) -> Chart | None:
     )
     if label is None or price is None:
         return None
-    data = frame.groupby(label)[price].sum().sort_values(ascending=False).head(20)
+    data = _total(frame, [label], [price])[price].sort_values(ascending=False).head(20)
     fig = go.Figure(go.Bar(x=data.index.astype(str), y=data.values, name=price))
     found = unit_of(price)
     return Chart(
@@ -338,12 +360,12 @@ def _generic(frame: pd.DataFrame, tcol: str, key: str) -> Chart | None:
     )
     if group:
         col = nums[0]
-        pivot = frame.pivot_table(index=tcol, columns=group, values=col, aggfunc="sum")
+        pivot = _pivot(frame, tcol, group, col)
         for name in pivot.columns:
             fig.add_trace(go.Scatter(x=pivot.index, y=pivot[name], name=str(name)))
         title = f"{col} by {group}"
     else:
-        data = frame.groupby(tcol)[nums].sum()
+        data = _total(frame, [tcol], nums)
         for col in nums:
             fig.add_trace(go.Scatter(x=data.index, y=data[col], name=col))
         title = ", ".join(nums)
@@ -363,7 +385,9 @@ def charts_for(tables: dict[str, pd.DataFrame]) -> list[Chart]:
         if any(w in low for w in ("bottleneck", "shadow", "dual")):
             made.append(_bottleneck(frame, key))
         if tcol:
-            for group in ("vendor", "site"):
+            groups = ["vendor", "site"] if "vendor" in frame.columns else []
+            groups = groups or ["accelerator", "site"]
+            for group in groups:
                 if group in frame.columns:
                     made.append(_area_by(frame, tcol, group, key))
             made.append(_money_by_time(frame, tcol, key))
