@@ -221,6 +221,11 @@ def bottleneck_by_utilisation(
     A resource binds in a period when it is used at ``min_utilisation`` or more
     of what it offers and at least ``min_queue`` projects wait for it on
     average; among those, the longest queue wins.
+
+    This flags saturation, not cause: in a serial line fed faster than it can
+    build, every resource upstream of the true bottleneck is saturated too and
+    may have the longer queue. :func:`bottleneck_by_relaxation` is the causal
+    attribution; this column is a cheap cross-check.
     """
     rows = []
     for p0, grp in util.groupby("period_start_week", sort=True):
@@ -236,6 +241,19 @@ def bottleneck_by_utilisation(
                 {"period_start_week": p0, "bottleneck_by_utilisation": top["resource"]}
             )
     return pd.DataFrame(rows)
+
+
+def gains_long(bottleneck: pd.DataFrame) -> pd.DataFrame:
+    """The ``gain_gw_<resource>`` columns as a tidy (period, resource, gain) table."""
+    cols = [c for c in bottleneck.columns if c.startswith("gain_gw_")]
+    long = bottleneck.melt(
+        id_vars=["period_start_week"],
+        value_vars=cols,
+        var_name="resource",
+        value_name="gain_gw_when_relaxed",
+    )
+    long["resource"] = long["resource"].str.removeprefix("gain_gw_")
+    return long
 
 
 def period_gw(

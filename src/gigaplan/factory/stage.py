@@ -47,8 +47,10 @@ def run_factory(
     Returns
     -------
     StageResult
-        Tables ``weekly``, ``stages``, ``utilisation``, ``bottleneck``, and
-        with a target ``whatif_single`` and ``whatif_combination``.
+        Tables ``weekly``, ``stages``, ``utilisation``, ``bottleneck`` (one
+        row per period), ``bottleneck_gains`` (GW gained per period when each
+        resource is relaxed by ``relax_multiplier``), and with a target
+        ``whatif_single`` and ``whatif_combination``.
     """
     reps = replications if replications is not None else section.replications
     if reps < 1:
@@ -112,6 +114,7 @@ def run_factory(
         "stages": stages,
         "utilisation": util,
         "bottleneck": bottleneck,
+        "bottleneck_gains": analysis.gains_long(bottleneck),
     }
     if target is not None:
         summary["target_gw_per_week"] = target
