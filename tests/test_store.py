@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import os
 import runpy
@@ -304,3 +305,32 @@ def test_cli_bad_run_refs_exit_2(tmp_path, args):
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
     assert len([ln for ln in result.output.splitlines() if ln.strip()]) <= 6
+
+
+def test_awkward_tables_are_stored_tidy(store):
+    import datetime as dt
+
+    from gigaplan.results import StageResult
+
+    tables = {
+        "no_columns": pd.DataFrame(),
+        "duplicate": pd.DataFrame([[1, 2]], columns=["gw", "gw"]),
+        "nested": pd.DataFrame(
+            [[1.0, 2.0]],
+            columns=pd.MultiIndex.from_tuples([("cap", "mw"), ("cap", "gw")]),
+        ),
+        "dates": pd.DataFrame({"start_date": [dt.date(2026, 1, 5), None]}),
+        "mixed": pd.DataFrame({"label": [1, "a"]}),
+        "indexed": pd.DataFrame(
+            {"it_mw": [1.0]}, index=pd.Index(["tx-1"], name="site")
+        ),
+    }
+    base = _run("name: odd\nplan: {}\n")
+    run = dataclasses.replace(base, results=(StageResult("plan", {}, tables),))
+    got = store.tables(store.save(run))
+    assert "plan_no_columns" not in got  # nothing to keep
+    assert list(got["plan_duplicate"].columns) == ["gw", "gw_2"]
+    assert list(got["plan_nested"].columns) == ["cap_mw", "cap_gw"]
+    assert pd.api.types.is_datetime64_any_dtype(got["plan_dates"]["start_date"])
+    assert got["plan_mixed"]["label"].tolist() == ["1", "a"]
+    assert got["plan_indexed"].to_dict("list") == {"site": ["tx-1"], "it_mw": [1.0]}

@@ -32,7 +32,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -118,15 +118,23 @@ def _tidy_for_duckdb(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     if not isinstance(out.index, pd.RangeIndex) or out.index.name is not None:
         out = out.reset_index()
-    out.columns = [str(c) for c in out.columns]
+    names: list[str] = []
+    for col in out.columns:
+        name = "_".join(map(str, col)) if isinstance(col, tuple) else str(col)
+        while name in names:  # DuckDB needs unique column names
+            name += "_2"
+        names.append(name)
+    out.columns = names
     for col in out.columns:
         series = out[col]
         if isinstance(series.dtype, pd.CategoricalDtype):
             out[col] = series.astype(str)
-        elif series.dtype == object and not all(
-            isinstance(v, str) or v is None for v in series
-        ):
-            out[col] = series.map(lambda v: None if v is None else str(v))
+        elif series.dtype == object:
+            values = [v for v in series if v is not None and v == v]
+            if values and all(isinstance(v, date | datetime) for v in values):
+                out[col] = pd.to_datetime(series)
+            elif not all(isinstance(v, str) for v in values):
+                out[col] = series.map(lambda v: None if v is None else str(v))
     return out
 
 
@@ -269,6 +277,7 @@ class RunStore:
             (r.stage, key, _tidy_for_duckdb(frame))
             for r in run.results
             for key, frame in r.tables.items()
+            if len(frame.columns)  # a table with no columns has nothing to keep
         ]
         if run.sources:
             cited = pd.DataFrame(
