@@ -58,6 +58,9 @@ def test_start_run_and_read_it_back(tmp_path):
     page = client.get(f"/runs/{run_id}")
     assert page.status_code == 200 and "$400B" in page.text
     assert '<script src="/static/plotly.min.js">' in page.text
+    download = client.get(f"/runs/{run_id}/report.html")
+    assert "attachment" in download.headers["content-disposition"]
+    assert "<script src=" not in download.text and len(download.text) > 1_000_000
     js = client.get("/static/plotly.min.js")
     assert js.status_code == 200 and len(js.content) > 1_000_000
     index = client.get("/")

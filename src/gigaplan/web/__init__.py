@@ -319,6 +319,18 @@ def create_app(
         )
         return HTMLResponse(page)
 
+    @app.get("/runs/{run}/report.html", tags=["runs"])
+    def report_download(run: str) -> HTMLResponse:
+        """The run's self-contained HTML report (plotly inline; works offline)."""
+        from gigaplan.report import build_report
+
+        info = _get(run)
+        name = f"report-{info.run_id}.html"
+        return HTMLResponse(
+            build_report(info, store.tables(info.run_id)),
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
     @app.get("/compare", response_class=HTMLResponse, include_in_schema=False)
     def compare_page(a: str, b: str) -> HTMLResponse:
         from gigaplan.report.format import human
