@@ -334,3 +334,45 @@ def test_awkward_tables_are_stored_tidy(store):
     assert pd.api.types.is_datetime64_any_dtype(got["plan_dates"]["start_date"])
     assert got["plan_mixed"]["label"].tolist() == ["1", "a"]
     assert got["plan_indexed"].to_dict("list") == {"site": ["tx-1"], "it_mw": [1.0]}
+
+
+def test_two_gigaplan_run_processes_at_once(tmp_path):
+    """Two real `gigaplan run` processes on one store (factory stage, small)."""
+    import yaml
+
+    example = Path(__file__).parents[1] / "examples" / "factory.yaml"
+    if not example.is_file():
+        pytest.skip("examples/factory.yaml is not in this tree")
+    doc = yaml.safe_load(example.read_text())
+    doc["factory"].update(replications=2, analysis_replications=1, horizon_weeks=260)
+    doc["factory"]["projects"]["count"] = 200
+    for key in ("target_gw_per_week", "target_date"):
+        doc["factory"].pop(key, None)
+    paths = []
+    for seed in (1, 2):
+        path = tmp_path / f"s{seed}.yaml"
+        path.write_text(yaml.safe_dump({**doc, "seed": seed, "name": f"seed-{seed}"}))
+        paths.append(path)
+    db = tmp_path / "runs.duckdb"
+    gigaplan_exe = Path(sys.executable).with_name("gigaplan")
+    procs = [
+        subprocess.Popen(
+            [str(gigaplan_exe), "run", str(p), "--db", str(db), "--json"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for p in paths
+    ]
+    records = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=180)
+        assert proc.returncode == 0, err
+        records.append(json.loads(out))
+    store = RunStore(db)
+    assert sorted(r.name for r in store.list_runs()) == ["seed-1", "seed-2"]
+    for record in records:
+        info = store.get(record["run_id"])
+        assert info.status == "complete"
+        assert info.summary == record["summary"]
+        assert len(store.tables(info.run_id)) == len(record["tables"])
