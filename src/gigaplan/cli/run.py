@@ -128,7 +128,12 @@ def run_command(
             else:
                 bar.update(task, description=f"{stage} failed")
 
-        run_id = run_and_store(scenario, db, progress=progress)
+        try:
+            run_id = run_and_store(scenario, db, progress=progress)
+        except KeyboardInterrupt:
+            bar.stop()
+            typer.echo("gigaplan: interrupted; nothing was stored", err=True)
+            raise typer.Exit(130) from None
     info = RunStore(db).get(run_id)
     if json_out:
         print_json(info.as_dict())
