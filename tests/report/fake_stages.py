@@ -19,7 +19,7 @@ SCENARIO = """\
 name: fake-buildout
 seed: 7
 plan:
-  gw_per_year: 2.5   # assumption for the test: added GW each year
+  gw_per_year: 2.5   # ASSUMPTION for the test: added GW each year
   years: 5
 risk:
   draws: 200

@@ -88,7 +88,7 @@ def test_report_is_self_contained(stored, tmp_path):
     # assumptions: every catalog source cited, scenario assumptions shown
     for citation in tables["run_catalog_sources"]["citation"]:
         assert citation.split(",")[0] in text
-    assert "assumption for the test" in text
+    assert "ASSUMPTION for the test" in text
     assert not list(out.parent.glob(".report-*"))
 
 
@@ -139,3 +139,37 @@ def test_scenario_tree_tables_average_over_scenarios_not_sum():
     assert {t.name: t.y[0] for t in by_acc.figure.data} == {"h100": 9.0, "mi300x": 6.0}
     by_site = next(c for c in charts if "by site" in c.title)
     assert by_site.figure.data[0].y[0] == pytest.approx(15.0)  # mean of 10 and 20
+
+
+def test_scenario_assumptions_table():
+    from gigaplan.report import scenario_assumptions
+
+    text = (
+        "# A header that mentions an ASSUMPTION in passing.\n"
+        "name: x\n"
+        "plan:\n"
+        "  gw_per_year: 2.5   # ASSUMPTION: added GW each year\n"
+        "  # ASSUMPTION: years of build,\n"
+        "  # from the board's plan\n"
+        "  years: 5\n"
+        "  seed: 3   # not marked\n"
+    )
+    got = scenario_assumptions(text)
+    assert got.to_dict("records") == [
+        {
+            "line": 4,
+            "setting": "gw_per_year: 2.5",
+            "note": "ASSUMPTION: added GW each year",
+        },
+        {
+            "line": 7,
+            "setting": "years: 5",
+            "note": "ASSUMPTION: years of build, from the board's plan",
+        },
+    ]
+
+
+def test_report_lists_scenario_assumptions(stored):
+    info, tables = stored
+    text = build_report(info, tables, plotlyjs_src="x.js")
+    assert "gw_per_year: 2.5" in text and "Scenario assumptions" in text

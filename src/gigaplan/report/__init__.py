@@ -53,6 +53,37 @@ def _frame_html(frame: pd.DataFrame, table_id: str) -> str:
     )
 
 
+def scenario_assumptions(text: str) -> pd.DataFrame:
+    """Settings of a scenario file marked as assumptions in a comment.
+
+    A line ``key: value  # ASSUMPTION: why`` gives one row; a comment-only
+    line that starts with ASSUMPTION (and the comment lines after it) applies
+    to the next setting below it.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``line, setting, note``.
+    """
+    rows: list[dict[str, Any]] = []
+    pending: str | None = None
+    for number, raw in enumerate(text.splitlines(), start=1):
+        code, _, comment = raw.partition("#")
+        code, comment = code.strip(), comment.strip()
+        marked = "assumption" in comment.lower()
+        if not code:
+            if comment.upper().startswith("ASSUMPTION"):
+                pending = comment if pending is None else f"{pending} {comment}"
+            elif pending is not None and comment:
+                pending = f"{pending} {comment}"
+            continue
+        if marked or pending is not None:
+            note = " ".join(n for n in (pending, comment if marked else None) if n)
+            rows.append({"line": number, "setting": code, "note": note})
+        pending = None
+    return pd.DataFrame(rows, columns=["line", "setting", "note"])
+
+
 def _sources_frame(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Assumption and source tables the stages (and the pipeline) stored."""
     keys = [k for k in tables if "assumption" in k.lower() or k.endswith("sources")]
@@ -122,6 +153,7 @@ def build_report(
         for stage in info.stages
     ]
     sources = _sources_frame(tables)
+    assumptions = scenario_assumptions(info.scenario_yaml)
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("gigaplan.report", "templates"),
         autoescape=jinja2.select_autoescape(["html", "j2"]),
@@ -133,7 +165,10 @@ def build_report(
         charts=chart_html,
         sections=list(dict.fromkeys(c["section"] for c in chart_html)),
         plotly_tag=plotly_tag,
-        sources_html=_frame_html(sources, "assumptions") if len(sources) else "",
+        sources_html=_frame_html(sources, "sources") if len(sources) else "",
+        assumptions_html=_frame_html(assumptions, "assumptions")
+        if len(assumptions)
+        else "",
         tables=[
             {"key": k, "rows": len(f), "html": _frame_html(f, f"table-{k}")}
             for k, f in tables.items()
