@@ -36,6 +36,7 @@ def _run_from_editor(page, url, text=None):
     return link.get_attribute("href").rsplit("/", 1)[-1]
 
 
+@pytest.mark.slow
 def test_default_scenario_runs_and_report_matches_store(live_server, page):
     url, db, fakes = live_server
     page.goto(url + "/")
@@ -45,8 +46,11 @@ def test_default_scenario_runs_and_report_matches_store(live_server, page):
     page.click("#start")
     page.wait_for_selector("#open-run", timeout=60_000)
     assert page.evaluate("document.getElementById('run-progress').value") == 2
+    new_id = page.get_attribute("#open-run", "href").rsplit("/", 1)[-1]
+    assert page.locator(f"#runs tr[data-run='{new_id}']").count() == 1  # list refreshed
     _shot(page, "run-complete")
     page.click("#open-run")
+    page.wait_for_load_state("load")  # the whole report parsed, every chart drawn
     page.wait_for_selector(".js-plotly-plot .main-svg")
     run_id = page.text_content("#run-id")
     info = RunStore(db).get(run_id)
@@ -124,6 +128,7 @@ def test_packaged_default_scenario_with_real_stages(live_server_real, page):
         "#scenario-error"
     )
     page.click("#open-run")
+    page.wait_for_load_state("load")  # the whole report parsed, every chart drawn
     page.wait_for_selector(".js-plotly-plot .main-svg")
     run_id = page.text_content("#run-id")
     info = RunStore(db).get(run_id)
