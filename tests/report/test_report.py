@@ -39,6 +39,8 @@ def stored(tmp_path_factory):
         ("steady_state_gw_per_week_p50", 0.165, "0.165 GW/week"),
         ("tokens_per_joule", 3.25, "3.25"),  # unknown rate: bare number, no unit
         ("sites", 2, "2"),
+        ("p_shortfall", 0.005, "0.500 %"),
+        ("shortfall_probability", 0.25, "25.0 %"),
         ("bottleneck", "gas_turbines", "gas_turbines"),
         ("npv_usd", None, "-"),
         ("npv_usd", float("nan"), "-"),

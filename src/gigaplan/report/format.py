@@ -81,6 +81,9 @@ def human(key: str, value: Any) -> str:
         return str(value)
     if isinstance(value, float) and not math.isfinite(value):
         return "-"
+    low = key.lower()
+    if (low.startswith("p_") or "probability" in low) and 0.0 <= value <= 1.0:
+        return f"{_sig(100.0 * value)} %"  # a probability, shown in percent
     found = unit_of(key)
     if found is None:
         if isinstance(value, int) or (float(value).is_integer() and abs(value) < 1e15):
