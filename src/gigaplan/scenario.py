@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from gigaplan import _yaml
 from gigaplan.errors import InputError
 from gigaplan.factory.schema import FactorySection
+from gigaplan.power.stage import PowerSection
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -118,7 +119,7 @@ class Scenario(BaseModel):
     seed: int = 20261124
     catalog: list[str] = []
     estimate: dict[str, Any] | None = None
-    power: dict[str, Any] | None = None
+    power: PowerSection | None = None
     plan: dict[str, Any] | None = None
     risk: dict[str, Any] | None = None
     factory: FactorySection | None = None
