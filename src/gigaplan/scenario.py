@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from gigaplan import _yaml
 from gigaplan.errors import InputError
 from gigaplan.factory.schema import FactorySection
+from gigaplan.plan.schema import PlanSection
 from gigaplan.power.stage import PowerSection
 
 M = TypeVar("M", bound=BaseModel)
@@ -120,7 +121,7 @@ class Scenario(BaseModel):
     catalog: list[str] = []
     estimate: dict[str, Any] | None = None
     power: PowerSection | None = None
-    plan: dict[str, Any] | None = None
+    plan: PlanSection | None = None
     risk: dict[str, Any] | None = None
     factory: FactorySection | None = None
 

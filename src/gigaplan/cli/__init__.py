@@ -43,6 +43,7 @@ app = typer.Typer(
 # Keep one line per module; the order is the order of `gigaplan --help`.
 from gigaplan.cli import catalog as _catalog  # noqa: E402,F401
 from gigaplan.cli import factory as _factory  # noqa: E402,F401
+from gigaplan.cli import plan as _plan  # noqa: E402,F401
 from gigaplan.cli import power as _power  # noqa: E402,F401
 from gigaplan.cli import run as _run  # noqa: E402,F401
 

@@ -1,0 +1,102 @@
+"""``gigaplan plan``: multi-year buildout under uncertain demand."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gigaplan.cli import app
+from gigaplan.cli._common import (
+    CatalogOption,
+    JsonOption,
+    catalog_from,
+    console,
+    key_value_table,
+    print_json,
+)
+
+
+@app.command("plan")
+def plan_command(
+    scenario: Annotated[
+        Path, typer.Argument(help="Scenario YAML with a plan: section.")
+    ],
+    json_out: JsonOption = False,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write plan.nc and CSV tables to this folder."),
+    ] = None,
+    catalog: CatalogOption = None,
+) -> None:
+    """Plan chips, sites, MW and power quarter by quarter; show what binds."""
+    from rich.table import Table
+
+    from gigaplan.errors import InputError
+    from gigaplan.plan import plan
+    from gigaplan.plan.stage import summarise
+    from gigaplan.scenario import load_scenario
+
+    scen = load_scenario(scenario)
+    if scen.plan is None:
+        raise InputError(str(scenario), "plan", "the scenario has no plan: section")
+    result = plan(scen.plan, catalog_from(catalog))
+    stage = summarise(result)
+    if out is not None:
+        tmp = Path(
+            tempfile.mkdtemp(
+                prefix=".plan-", dir=out.parent if out.parent.exists() else None
+            )
+        )
+        result.dataset.drop_vars(["power_option_name", "vendor"]).to_netcdf(
+            tmp / "plan.nc"
+        )
+        for key, frame in stage.tables.items():
+            frame.to_csv(tmp / f"{key}.csv", index=False)
+        if out.exists():
+            shutil.rmtree(out)
+        shutil.move(str(tmp), str(out))
+    if json_out:
+        print_json(
+            {
+                "summary": stage.summary,
+                "tables": {
+                    k: v.to_dict(orient="records") for k, v in stage.tables.items()
+                },
+            }
+        )
+        return
+    con = console()
+    con.print(key_value_table(f"plan: {scen.name}", stage.summary))
+    table = Table(title="by period (expected over scenarios)")
+    frame = stage.tables["by_period"]
+    cols = [
+        "period",
+        "facility_gw",
+        "gw_online_added_per_week",
+        "capex_usd",
+        "inference_unmet_fraction",
+    ]
+    for col in cols:
+        table.add_column(col, justify="right")
+    for row in frame[cols].itertuples(index=False):
+        table.add_row(row[0], *(f"{v:,.3g}" for v in row[1:]))
+    con.print(table)
+    top = stage.tables["bottlenecks"]
+    top = top[top["binding"]].nlargest(10, "shadow_price_usd")
+    bt = Table(title="top binding limits (expected PV $ per unit)")
+    for col in ("limit", "period", "item", "shadow_price_usd", "unit"):
+        bt.add_column(col)
+    for row in top.itertuples(index=False):
+        bt.add_row(
+            row.limit,
+            str(row.period),
+            row.item,
+            f"{row.shadow_price_usd:,.3g}",
+            row.unit,
+        )
+    con.print(bt)
+    con.print(stage.text)

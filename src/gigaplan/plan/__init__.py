@@ -1,0 +1,58 @@
+"""Multi-period stochastic capacity expansion: what to build, where, when."""
+
+from __future__ import annotations
+
+import sys
+import types
+from typing import Any
+
+from gigaplan.plan.schema import PlanSection
+
+
+def plan(section: PlanSection | dict[str, Any], catalog: Any = None) -> Any:
+    """Build and solve the buildout LP for a ``plan:`` section.
+
+    Parameters
+    ----------
+    section : PlanSection or dict
+        The plan section (validated here when a dict).
+    catalog : Catalog, optional
+        Used only for accelerators whose numbers the section does not give.
+
+    Returns
+    -------
+    Plan
+        Dataset, bottleneck shadow prices and objective.
+    """
+    from pydantic import ValidationError
+
+    from gigaplan.plan.build import build_model, resolve
+    from gigaplan.plan.results import extract
+    from gigaplan.plan.solve import solve_model
+    from gigaplan.scenario import validation_to_input_error
+
+    if not isinstance(section, PlanSection):
+        try:
+            section = PlanSection.model_validate(section)
+        except ValidationError as err:
+            raise validation_to_input_error(err, "plan") from None
+    inputs = resolve(section, catalog)
+    model, exprs = build_model(inputs)
+    solve_model(model)
+    return extract(inputs, model, exprs)
+
+
+__all__ = ["PlanSection", "plan"]
+
+
+class _CallableModule(types.ModuleType):
+    """Lets ``gigaplan.plan(...)`` call :func:`plan` once this subpackage is
+    imported (importing it rebinds the attribute ``gigaplan.plan`` to it)."""
+
+    def __call__(
+        self, section: PlanSection | dict[str, Any], catalog: Any = None
+    ) -> Any:
+        return plan(section, catalog)
+
+
+sys.modules[__name__].__class__ = _CallableModule

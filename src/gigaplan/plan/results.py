@@ -1,0 +1,207 @@
+"""Turn a solved buildout model into a labelled Dataset, bottlenecks and a summary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from gigaplan.plan.build import (
+    FLOP,
+    SECONDS_PER_QUARTER,
+    TOKENS,
+    USD,
+    WEEKS_PER_QUARTER,
+    PlanInputs,
+)
+
+# limit name -> (how many model units make one planner unit, planner unit)
+_LIMITS: dict[str, tuple[float, str]] = {
+    "vendor_supply": (1000.0, "usd_per_1000_accelerators"),
+    "build_rate": (1000.0 * WEEKS_PER_QUARTER, "usd_per_gw_per_week"),
+    "site_power": (1000.0, "usd_per_gw"),
+    "interconnect": (1000.0, "usd_per_gw"),
+    "budget": (1.0 / USD, "usd_per_usd"),
+    "budget_total": (1.0 / USD, "usd_per_usd"),
+    "co2_cap": (1.0, "usd_per_tco2"),
+    "vendor_deal": (1000.0, "usd_per_1000_accelerators"),
+}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A solved buildout plan.
+
+    Attributes
+    ----------
+    dataset : xarray.Dataset
+        Labelled plan (dims ``period``, ``site``, ``accelerator``, ``option``,
+        ``scenario``); money in US dollars of ``attrs["dollar_year"]``.
+    bottlenecks : pandas.DataFrame
+        Shadow price of every limit per period (expected present value over
+        scenarios), in dollars per planner unit (column ``unit``).
+    objective_usd : float
+        Expected discounted cost plus unmet-demand penalties. [USD]
+    """
+
+    dataset: xr.Dataset
+    bottlenecks: pd.DataFrame
+    objective_usd: float
+
+
+def _sol(x: Any) -> xr.DataArray:
+    return x.solution.fillna(0.0)
+
+
+def extract(inp: PlanInputs, model: Any, exprs: dict[str, Any]) -> Plan:
+    """Collect primal values and duals of a solved model into a :class:`Plan`."""
+    sec, acc, dem = inp.section, inp.acc, inp.demand
+    v = model.variables
+    seconds = SECONDS_PER_QUARTER * sec.utilisation
+    units = exprs["units"].solution.fillna(0.0)
+    it_site = exprs["it_mw"].solution.fillna(0.0)
+    fac_site = exprs["facility_mw"].solution.fillna(0.0)
+    served_inf = exprs["tokens"].solution * TOKENS
+    unmet_inf = _sol(v["unmet_inference_tokens"]) * TOKENS
+    unmet_trn = _sol(v["unmet_training_flop"]) * FLOP
+    ds = xr.Dataset(
+        {
+            "units_bought": _sol(v["buy"]),
+            "units_in_service": units,
+            "it_mw_by_site": it_site,
+            "facility_mw_by_site": fac_site,
+            "facility_built_mw": _sol(v["facility_build"]),
+            "power_mw": exprs["power_mw"].solution.fillna(0.0),
+            "energy_mwh": _sol(v["energy_mwh"]),
+            "it_mw": it_site.sum("site"),
+            "facility_mw": fac_site.sum("site"),
+            "co2_t": exprs["co2_t"].solution,
+            "capex_usd": exprs["capex_usd"].solution * USD,
+            "opex_usd": exprs["opex_usd"].solution * USD,
+            "inference_capacity_tokens": (units * acc.tokens_per_s * seconds).sum(
+                ["site", "accelerator"]
+            ),
+            "training_capacity_flop": (units * acc.flops_per_s * seconds).sum(
+                ["site", "accelerator"]
+            ),
+            "inference_demand_tokens": dem.inference_tokens,
+            "training_demand_flop": dem.training_flop,
+            "inference_served_tokens": served_inf,
+            "training_served_flop": exprs["flop"].solution * FLOP,
+            "inference_unmet_tokens": unmet_inf,
+            "training_unmet_flop": unmet_trn,
+            "probability": dem.probability,
+            "power_option_name": inp.power["name"],
+            "vendor": acc.vendor,
+        }
+    )
+    ds.attrs.update(
+        period_labels=[str(p) for p in dem.period.values],
+        dollar_year=sec.dollar_year,
+        discount_rate=sec.discount_rate,
+        utilisation=sec.utilisation,
+        reference_model=sec.reference_model,
+    )
+    return Plan(ds, bottlenecks(model), float(model.objective.value) * USD)
+
+
+def bottlenecks(model: Any) -> pd.DataFrame:
+    """Shadow price of each limit per period, expected over scenarios.
+
+    The objective is probability-weighted and discounted, so a dual summed
+    over scenarios is the expected present value (dollars of the plan's
+    dollar year) of one more unit of the limit in that period.
+    """
+    rows = []
+    for name, (per, unit) in _LIMITS.items():
+        if name not in model.constraints:
+            continue
+        dual = -model.constraints[name].dual.fillna(0.0) * USD * per
+        if "scenario" in dual.dims:
+            dual = dual.sum("scenario")
+        frame = dual.to_dataframe("shadow_price").reset_index()
+        others = [c for c in frame.columns if c not in ("period", "shadow_price")]
+        frame["item"] = (
+            frame[others].astype(str).agg("/".join, axis=1) if others else ""
+        )
+        frame["limit"] = name
+        frame["unit"] = unit
+        if "period" not in frame:
+            frame["period"] = "all"
+        rows.append(frame[["limit", "period", "item", "shadow_price", "unit"]])
+    if not rows:
+        return pd.DataFrame(columns=["limit", "period", "item", "shadow_price", "unit"])
+    out = pd.concat(rows, ignore_index=True)
+    out["shadow_price"] = out["shadow_price"].where(
+        out["shadow_price"].abs() > 1e-6, 0.0
+    )
+    out["binding"] = out["shadow_price"] > 0
+    return out.rename(columns={"shadow_price": "shadow_price_usd"})
+
+
+def expected(da: xr.DataArray, ds: xr.Dataset) -> xr.DataArray:
+    """Probability-weighted mean over scenarios."""
+    return (da * ds.probability).sum("scenario") if "scenario" in da.dims else da
+
+
+def period_table(ds: xr.Dataset) -> pd.DataFrame:
+    """Expected plan by period: GW online, GW/week, capex, opex, unmet demand."""
+    fac = expected(ds.facility_mw, ds)
+    built = expected(ds.facility_built_mw.sum("site"), ds)
+    table = pd.DataFrame(
+        {
+            "period": ds.period.values,
+            "it_gw": expected(ds.it_mw, ds).values / 1e3,
+            "facility_gw": fac.values / 1e3,
+            "facility_started_gw_per_week": built.values / 1e3 / WEEKS_PER_QUARTER,
+            "capex_usd": expected(ds.capex_usd, ds).values,
+            "opex_usd": expected(ds.opex_usd, ds).values,
+            "co2_t": expected(ds.co2_t, ds).values,
+            "inference_unmet_fraction": _fraction(
+                expected(ds.inference_unmet_tokens, ds),
+                expected(ds.inference_demand_tokens, ds),
+            ),
+            "training_unmet_fraction": _fraction(
+                expected(ds.training_unmet_flop, ds),
+                expected(ds.training_demand_flop, ds),
+            ),
+        }
+    )
+    online = np.diff(table["facility_gw"].to_numpy(), prepend=0.0)
+    table.insert(3, "gw_online_added_per_week", online / WEEKS_PER_QUARTER)
+    return table
+
+
+def _fraction(num: xr.DataArray, den: xr.DataArray) -> np.ndarray:
+    n, d = np.asarray(num.values, float), np.asarray(den.values, float)
+    return np.divide(n, d, out=np.zeros_like(n), where=d > 0)
+
+
+def chip_mix(ds: xr.Dataset) -> pd.DataFrame:
+    """Expected accelerators bought over the horizon by type and vendor, with GW."""
+    bought = expected(ds.units_bought.sum(["site", "period"]), ds)
+    peak = expected(ds.units_in_service.sum("site"), ds).max("period")
+    return pd.DataFrame(
+        {
+            "accelerator": ds.accelerator.values,
+            "vendor": ds.vendor.values,
+            "units_bought": bought.values,
+            "peak_units_in_service": peak.values,
+        }
+    )
+
+
+def yearly_costs(ds: xr.Dataset) -> pd.DataFrame:
+    """Expected capex and opex by calendar year (undiscounted). [USD]"""
+    years = [int(p[:4]) for p in ds.period.values]
+    frame = pd.DataFrame(
+        {
+            "year": years,
+            "capex_usd": expected(ds.capex_usd, ds).values,
+            "opex_usd": expected(ds.opex_usd, ds).values,
+        }
+    )
+    return frame.groupby("year", as_index=False).sum()

@@ -1,0 +1,149 @@
+"""The ``plan:`` section of a scenario file (pydantic only; no linopy here)."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+_QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+
+
+def quarter_index(label: str) -> int:
+    """Quarters since year 0 of a ``YYYYQn`` label (``2026Q1`` -> 8104)."""
+    match = _QUARTER.match(label)
+    if not match:
+        raise ValueError(f"period {label!r} must look like 2026Q1")
+    return int(match.group(1)) * 4 + int(match.group(2)) - 1
+
+
+def quarter_labels(start: str, end: str) -> list[str]:
+    """All quarter labels from ``start`` to ``end`` inclusive."""
+    first, last = quarter_index(start), quarter_index(end)
+    return [f"{q // 4}Q{q % 4 + 1}" for q in range(first, last + 1)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AcceleratorOption(_Strict):
+    """One accelerator type the planner may buy.
+
+    Capability numbers may be given directly (a custom ASIC or a future chip,
+    marked as assumptions in the file); when omitted they come from the
+    catalog through ``gigaplan.workloads.capability``.
+    """
+
+    name: str
+    vendor: str = "unknown"
+    output_tokens_per_s: float | None = Field(default=None, gt=0)
+    training_flops_per_s: float | None = Field(default=None, gt=0)
+    power_w: float | None = Field(default=None, gt=0, description="all-in IT W")
+    price_usd: float | None = Field(default=None, ge=0)
+    launch: str | None = None
+    supply_per_quarter: float | None = Field(default=None, ge=0)
+    lead_time_quarters: int = Field(default=1, ge=0)
+    life_years: float = Field(default=5.0, gt=0)
+    opex_fraction_per_year: float = Field(default=0.0, ge=0)
+    min_units_total: float = Field(default=0.0, ge=0)
+
+
+class PowerOption(_Strict):
+    """A way to power a site: grid import or a product of the campus model."""
+
+    name: str
+    energy_usd_per_mwh: float = Field(ge=0)
+    co2_t_per_mwh: float = Field(default=0.0, ge=0)
+    capex_usd_per_kw: float = Field(default=0.0, ge=0)
+    fixed_om_usd_per_kw_yr: float = Field(default=0.0, ge=0)
+    firm_fraction: float = Field(default=1.0, ge=0, le=1)
+    lead_time_quarters: int = Field(default=0, ge=0)
+    max_mw: float = Field(ge=0)
+
+
+class Site(_Strict):
+    """A campus: how big it may grow, when it can energise, how it is powered."""
+
+    name: str
+    max_mw: float = Field(gt=0, description="facility MW limit")
+    earliest: str | None = None
+    pue: float = Field(default=1.2, ge=1.0)
+    facility_capex_usd_per_mw: float = Field(ge=0)
+    facility_fixed_om_usd_per_mw_yr: float = Field(default=0.0, ge=0)
+    facility_lead_time_quarters: int = Field(default=4, ge=0)
+    power_options: list[PowerOption] = Field(min_length=1)
+
+
+class DemandScenario(_Strict):
+    """One demand path with its probability (per-period lists or start + growth)."""
+
+    name: str
+    probability: float = Field(gt=0, le=1)
+    inference_tokens: list[float] | None = None
+    training_flop: list[float] | None = None
+    inference_tokens_start: float = Field(default=0.0, ge=0)
+    inference_growth_per_year: float = 0.0
+    training_flop_start: float = Field(default=0.0, ge=0)
+    training_growth_per_year: float = 0.0
+
+
+class PlanSection(_Strict):
+    """Multi-period stochastic capacity expansion: periods, options, limits."""
+
+    start: str
+    end: str
+    dollar_year: int = 2025
+    discount_rate: float = Field(default=0.08, ge=0, lt=1)
+    reference_model: str = "llama-3.1-70b"
+    first_stage_periods: int = Field(default=4, ge=0)
+    utilisation: float = Field(default=0.6, gt=0, le=1)
+    unmet_inference_usd_per_mtoken: float = Field(default=2.0, ge=0)
+    unmet_training_usd_per_eflop: float = Field(default=1.0, ge=0)
+    build_rate_mw_per_week: float | None = Field(default=None, ge=0)
+    capex_budget_usd_per_quarter: float | None = Field(default=None, ge=0)
+    capex_budget_usd_total: float | None = Field(default=None, ge=0)
+    co2_cap_t_per_quarter: float | None = Field(default=None, ge=0)
+    accelerators: list[AcceleratorOption] = Field(min_length=1)
+    sites: list[Site] = Field(min_length=1)
+    scenarios: list[DemandScenario] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> PlanSection:
+        periods = quarter_labels(self.start, self.end)
+        if not periods:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        total = sum(s.probability for s in self.scenarios)
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"scenario probabilities sum to {total:g}, not 1")
+        for group in (self.accelerators, self.sites, self.scenarios):
+            names = [g.name for g in group]
+            if len(set(names)) != len(names):
+                raise ValueError(f"duplicate names in {names}")
+        for site in self.sites:
+            names = [o.name for o in site.power_options]
+            if len(set(names)) != len(names):
+                raise ValueError(f"site {site.name}: duplicate power options")
+        labels = [a.launch for a in self.accelerators] + [
+            s.earliest for s in self.sites
+        ]
+        for label in labels:
+            if label is not None:
+                quarter_index(label)
+                if label not in periods and quarter_index(label) > quarter_index(
+                    self.end
+                ):
+                    raise ValueError(f"period {label} is after the horizon end")
+        for scen in self.scenarios:
+            for series in (scen.inference_tokens, scen.training_flop):
+                if series is not None and len(series) != len(periods):
+                    raise ValueError(
+                        f"scenario {scen.name}: {len(series)} values for "
+                        f"{len(periods)} periods"
+                    )
+        return self
+
+    @property
+    def periods(self) -> list[str]:
+        """The quarter labels of the horizon."""
+        return quarter_labels(self.start, self.end)

@@ -1,0 +1,75 @@
+"""Run the planner from a scenario's ``plan:`` section and collect its tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gigaplan.errors import InputError
+from gigaplan.results import StageResult
+
+
+def summarise(result: Any) -> StageResult:
+    """Summary numbers, tables and memo text of a solved :class:`Plan`."""
+    from gigaplan.plan.results import chip_mix, period_table, yearly_costs
+
+    ds = result.dataset
+    table = period_table(ds)
+    mix = chip_mix(ds)
+    costs = yearly_costs(ds)
+    bottle = result.bottlenecks
+    peak_rate = float(table["gw_online_added_per_week"].max())
+    reach = table.loc[table["gw_online_added_per_week"] >= 1.0 - 1e-6, "period"]
+    binding = (
+        bottle[bottle["binding"]]
+        .groupby("limit")["shadow_price_usd"]
+        .sum()
+        .sort_values(ascending=False)
+    )
+    summary: dict[str, Any] = {
+        "objective_usd": result.objective_usd,
+        "facility_gw_end": float(table["facility_gw"].iloc[-1]),
+        "it_gw_end": float(table["it_gw"].iloc[-1]),
+        "peak_gw_online_added_per_week": peak_rate,
+        "first_period_1gw_per_week": str(reach.iloc[0]) if len(reach) else None,
+        "capex_usd_total": float(costs["capex_usd"].sum()),
+        "opex_usd_total": float(costs["opex_usd"].sum()),
+        "inference_unmet_fraction_mean": float(
+            table["inference_unmet_fraction"].mean()
+        ),
+        "training_unmet_fraction_mean": float(table["training_unmet_fraction"].mean()),
+        "binding_limits": ", ".join(binding.index) or "none",
+        "dollar_year": ds.attrs["dollar_year"],
+    }
+    text = (
+        f"Facility power reaches {summary['facility_gw_end']:.1f} GW by "
+        f"{table['period'].iloc[-1]}; the fastest quarter adds "
+        f"{peak_rate:.2f} GW/week "
+        + (
+            f"(1 GW/week first reached {summary['first_period_1gw_per_week']})"
+            if len(reach)
+            else "(1 GW/week is never reached)"
+        )
+        + f". Expected capex ${summary['capex_usd_total'] / 1e9:,.0f} bn, opex "
+        f"${summary['opex_usd_total'] / 1e9:,.0f} bn ({summary['dollar_year']} $). "
+        f"Binding limits: {summary['binding_limits']}."
+    )
+    return StageResult(
+        stage="plan",
+        summary=summary,
+        tables={
+            "by_period": table,
+            "chip_mix": mix,
+            "costs_by_year": costs,
+            "bottlenecks": bottle,
+        },
+        text=text,
+    )
+
+
+def run_stage(scenario: Any, catalog: Any) -> StageResult:
+    """Run the ``plan:`` section of ``scenario`` and return its tables."""
+    from gigaplan.plan import plan
+
+    if scenario.plan is None:
+        raise InputError("plan", None, "the scenario has no plan: section")
+    return summarise(plan(scenario.plan, catalog))
