@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from gigaplan.errors import InputError
+from gigaplan.errors import InfeasibleError, InputError
 from gigaplan.plan.schema import PlanSection, quarter_index
 
 SECONDS_PER_QUARTER = 365.25 * 86400 / 4
@@ -207,9 +207,24 @@ def resolve(section: PlanSection, catalog: Any = None) -> PlanInputs:
         },
         coords={"scenario": scen, "period": periods},
     )
+    _check_deals(acc, n_t)
     discount = (1.0 + section.discount_rate) ** (-pidx / 4.0)
     first_stage = pidx < section.first_stage_periods
     return PlanInputs(section, acc, site, power, demand, discount, first_stage)
+
+
+def _check_deals(acc: xr.Dataset, n_t: int) -> None:
+    """A committed volume above what the vendor can ship in the horizon."""
+    quarters = np.clip(n_t - acc.launch_q - acc.lead_q, 0, None)
+    most = acc.supply * quarters
+    short = acc.min_units > most
+    for name in acc.accelerator.values[short.values]:
+        raise InfeasibleError(
+            f"plan: vendor deal for {name} needs "
+            f"{float(acc.min_units.sel(accelerator=name)):,.0f} units but supply "
+            f"allows at most {float(most.sel(accelerator=name)):,.0f} over the "
+            "horizon (supply_per_quarter x quarters after launch and lead time)"
+        )
 
 
 def _online(var: Any, lead: xr.DataArray, life: xr.DataArray | None, n_t: int) -> Any:
@@ -225,9 +240,9 @@ def _online(var: Any, lead: xr.DataArray, life: xr.DataArray | None, n_t: int) -
             in_window = in_window & (lag < lead + life)
         if not bool(in_window.any()):
             continue
-        term = var.shift(period=lag).where(in_window)
+        term = var.shift(period=lag).where(in_window).to_linexpr()
         terms = term if terms is None else terms + term
-    return terms
+    return terms if terms is not None else var.to_linexpr() * 0.0
 
 
 def build_model(inp: PlanInputs) -> Any:

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+
+def base_section() -> dict[str, Any]:
+    """A small plan, numbers chosen to be worked by hand (not real data)."""
+    return {
+        "start": "2026Q1",
+        "end": "2026Q4",
+        "discount_rate": 0.0,
+        "first_stage_periods": 2,
+        "utilisation": 1.0,
+        "unmet_inference_usd_per_mtoken": 1000.0,
+        "unmet_training_usd_per_eflop": 0.0,
+        "accelerators": [
+            {
+                "name": "slow",
+                "output_tokens_per_s": 1000.0,
+                "training_flops_per_s": 1e15,
+                "power_w": 1000.0,
+                "price_usd": 30000.0,
+                "lead_time_quarters": 0,
+            },
+            {
+                "name": "fast",
+                "output_tokens_per_s": 2000.0,
+                "training_flops_per_s": 2e15,
+                "power_w": 1000.0,
+                "price_usd": 50000.0,
+                "lead_time_quarters": 0,
+            },
+        ],
+        "sites": [
+            {
+                "name": "tx",
+                "max_mw": 10000.0,
+                "pue": 1.25,
+                "facility_capex_usd_per_mw": 1e7,
+                "facility_lead_time_quarters": 0,
+                "power_options": [
+                    {"name": "grid", "energy_usd_per_mwh": 50.0, "max_mw": 10000.0}
+                ],
+            }
+        ],
+        "scenarios": [
+            {"name": "only", "probability": 1.0, "inference_tokens_start": 1e16}
+        ],
+    }
+
+
+@pytest.fixture
+def section() -> dict[str, Any]:
+    return copy.deepcopy(base_section())
