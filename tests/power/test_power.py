@@ -261,3 +261,15 @@ def test_run_stage():
     )
     assert out.stage == "power" and "capacity" in out.tables
     assert out.summary["co2_t"] == pytest.approx(2e6, rel=1e-4)
+
+
+def test_cli_unmeetable_cap_one_line(tmp_path):
+    sc = tmp_path / "cap.yaml"
+    sc.write_text(
+        "power:\n  region: ercot\n  hours: 48\n  co2_cap_t: 1000\n"
+        "  technologies:\n    solar: {max_mw: 0}\n    battery: {max_mw: 0}\n"
+    )
+    res = runner.invoke(app, ["power", "--scenario", str(sc)])
+    assert res.exit_code == 1
+    assert "co2_cap_t=1,000 cannot be met: missed by" in res.output
+    assert "Traceback" not in res.output
