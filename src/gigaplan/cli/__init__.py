@@ -42,6 +42,7 @@ app = typer.Typer(
 # Each verb module registers its commands on `app` when imported.
 # Keep one line per module; the order is the order of `gigaplan --help`.
 from gigaplan.cli import catalog as _catalog  # noqa: E402,F401
+from gigaplan.cli import estimate as _estimate  # noqa: E402,F401
 from gigaplan.cli import factory as _factory  # noqa: E402,F401
 from gigaplan.cli import plan as _plan  # noqa: E402,F401
 from gigaplan.cli import power as _power  # noqa: E402,F401

@@ -1,0 +1,90 @@
+"""``gigaplan estimate training``: compute, time, energy, CO2 and cost of a run."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Annotated
+
+import typer
+
+from gigaplan.cli import app
+from gigaplan.cli._common import (
+    CatalogOption,
+    JsonOption,
+    catalog_from,
+    console,
+    print_json,
+)
+
+estimate_app = typer.Typer(
+    help="Training and inference estimates.", no_args_is_help=True
+)
+app.add_typer(estimate_app, name="estimate")
+
+
+@estimate_app.command("training")
+def training(
+    tokens: Annotated[float, typer.Option(help="Training tokens.")],
+    accelerator: Annotated[str, typer.Option(help="Catalog accelerator id.")] = "h100",
+    count: Annotated[int, typer.Option(help="Accelerators in the job.")] = 1024,
+    model: Annotated[str | None, typer.Option(help="Catalog model id.")] = None,
+    params: Annotated[
+        float | None, typer.Option(help="Parameters (if no --model).")
+    ] = None,
+    active_params: Annotated[
+        float | None, typer.Option(help="Active params (MoE).")
+    ] = None,
+    mfu: Annotated[float | None, typer.Option(help="Model FLOPs utilisation.")] = None,
+    precision: Annotated[str, typer.Option(help="bf16|fp8|fp4.")] = "bf16",
+    pue: Annotated[float | None, typer.Option(help="Facility PUE.")] = None,
+    region: Annotated[str | None, typer.Option(help="Catalog region id.")] = None,
+    grid_kgco2_per_mwh: Annotated[
+        float | None, typer.Option(help="Grid intensity.")
+    ] = None,
+    price_usd_per_accelerator_hour: Annotated[float | None, typer.Option()] = None,
+    catalog: CatalogOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Estimate one pre-training run (6·N·D FLOPs at a sourced default MFU)."""
+    from gigaplan.catalog.load import find_accelerator, find_model, find_region
+    from gigaplan.errors import InputError
+    from gigaplan.workloads.defaults import default
+    from gigaplan.workloads.training import estimate_training
+
+    cat = catalog_from(catalog)
+    _, acc = find_accelerator(cat, accelerator)
+    if model is not None:
+        _, mdl = find_model(cat, model)
+        params = float(mdl.total_params.value or 0)
+        active_params = active_params or float(mdl.active_params.value or params)
+    if params is None:
+        raise InputError("params", None, "give --model NAME or --params N")
+    if precision not in ("bf16", "fp8", "fp4"):
+        raise InputError("precision", precision, "one of bf16, fp8, fp4")
+    peak = acc.peak_tflops(precision)  # type: ignore[arg-type]
+    if peak is None:
+        raise InputError(
+            "precision", precision, f"{acc.name} has no {precision} peak in the catalog"
+        )
+    if region is not None and grid_kgco2_per_mwh is None:
+        _, reg = find_region(cat, region)
+        grid_kgco2_per_mwh = reg.grid_kgco2_per_mwh.value
+    est = estimate_training(
+        active_params=active_params or params,
+        tokens=tokens,
+        peak_tflops=peak,
+        count=count,
+        tdp_w=float(acc.tdp_w.value or 0),
+        system_overhead_w=float(acc.system_overhead_w.value or 0),
+        mfu=mfu if mfu is not None else default("training_mfu"),
+        power_fraction_of_tdp=default("training_power_fraction_of_tdp"),
+        pue=pue if pue is not None else default("default_pue"),
+        grid_kgco2_per_mwh=grid_kgco2_per_mwh,
+        price_usd_per_accelerator_hour=price_usd_per_accelerator_hour,
+    )
+    out = dataclasses.asdict(est)
+    if json_out:
+        print_json(out)
+        return
+    for key, value in out.items():
+        console().print(f"{key}: {value:.4g}" if value is not None else f"{key}: -")

@@ -1,0 +1,1 @@
+"""Training and inference estimates for one model on one accelerator type."""

@@ -1,0 +1,109 @@
+"""What one accelerator type delivers for a model: the planner's per-chip figures."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from gigaplan.catalog import Catalog
+from gigaplan.catalog.load import find_accelerator, find_model
+from gigaplan.errors import InputError
+from gigaplan.workloads.defaults import default
+
+BYTES_PER_PARAM = {"bf16": 2.0, "fp8": 1.0, "fp4": 0.5}
+
+
+@dataclass(frozen=True)
+class Capability:
+    """Per-accelerator throughput, power and price for one model."""
+
+    output_tokens_per_s_per_accelerator: float
+    training_flops_per_s_per_accelerator: float
+    power_w_per_accelerator: float
+    price_usd: float | None
+
+
+def decode_tokens_per_s_per_accelerator(
+    *,
+    active_params: float,
+    total_params: float,
+    bytes_per_param: float,
+    memory_tb_per_s: float,
+    peak_tflops: float,
+    batch: int,
+    count: int,
+    bandwidth_fraction: float,
+) -> float:
+    r"""
+    Decode throughput per accelerator from a per-step roofline (weights only).
+
+    Notes
+    -----
+    Step time :math:`= \max(W / (n\,\eta B),\; 2 N_a b / (n P))` with weights
+    :math:`W = N_{tot} \cdot` bytes; KV-cache reads are left out here (an
+    optimistic bound at long contexts). UNCALIBRATED: ``bandwidth_fraction`` is
+    an assumption in ``workloads/defaults.yaml``.
+    """
+    weights_bytes = total_params * bytes_per_param
+    t_mem = weights_bytes / (count * bandwidth_fraction * memory_tb_per_s * 1e12)
+    t_compute = 2.0 * active_params * batch / (count * peak_tflops * 1e12)
+    return batch / max(t_mem, t_compute) / count
+
+
+def accelerator_capability(
+    catalog: Catalog,
+    accelerator: str,
+    model: str,
+    precision: str = "fp8",
+    batch: int = 64,
+    input_tokens: int = 1000,
+    output_tokens: int = 500,
+) -> Capability:
+    """
+    Per-accelerator figures the buildout planner needs for one chip type.
+
+    Training FLOP/s is BF16 peak x the sourced default MFU; power is the
+    average training draw (fraction of TDP) plus the system overhead share.
+    """
+    _, acc = find_accelerator(catalog, accelerator)
+    _, mdl = find_model(catalog, model)
+    peak = acc.peak_tflops(precision)  # type: ignore[arg-type]
+    if peak is None:
+        raise InputError(
+            "precision",
+            precision,
+            f"{acc.name} supports "
+            + ", ".join(p for p in BYTES_PER_PARAM if acc.peak_tflops(p)),
+        )  # type: ignore[arg-type]
+    for f, v in (
+        ("batch", batch),
+        ("input_tokens", input_tokens),
+        ("output_tokens", output_tokens),
+    ):
+        if v <= 0:
+            raise InputError(f, v, "must be > 0")
+    total = float(mdl.total_params.value or 0)
+    active = float(mdl.active_params.value or total)
+    mem_gb = float(acc.memory_gb.value or 0)
+    weights_gb = total * BYTES_PER_PARAM[precision] / 1e9
+    count = max(1, math.ceil(weights_gb / (0.8 * mem_gb)))
+    tps = decode_tokens_per_s_per_accelerator(
+        active_params=active,
+        total_params=total,
+        bytes_per_param=BYTES_PER_PARAM[precision],
+        memory_tb_per_s=float(acc.memory_tb_per_s.value or 0),
+        peak_tflops=peak,
+        batch=batch,
+        count=count,
+        bandwidth_fraction=default("decode_bandwidth_fraction"),
+    )
+    bf16 = acc.peak_tflops("bf16") or peak
+    power_w = default("training_power_fraction_of_tdp") * float(
+        acc.tdp_w.value or 0
+    ) + float(acc.system_overhead_w.value or 0)
+    return Capability(
+        output_tokens_per_s_per_accelerator=tps,
+        training_flops_per_s_per_accelerator=bf16 * 1e12 * default("training_mfu"),
+        power_w_per_accelerator=power_w,
+        price_usd=acc.price_usd.value,
+    )
