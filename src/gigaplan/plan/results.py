@@ -122,6 +122,8 @@ def bottlenecks(model: Any) -> pd.DataFrame:
         dual = -model.constraints[name].dual.fillna(0.0) * USD * per
         if "scenario" in dual.dims:
             dual = dual.sum("scenario")
+        if dual.ndim == 0:
+            dual = dual.expand_dims(period=["all"])
         frame = dual.to_dataframe("shadow_price").reset_index()
         others = [c for c in frame.columns if c not in ("period", "shadow_price")]
         frame["item"] = (

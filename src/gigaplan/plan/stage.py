@@ -33,10 +33,12 @@ def summarise(result: Any) -> StageResult:
         "first_period_1gw_per_week": str(reach.iloc[0]) if len(reach) else None,
         "capex_usd_total": float(costs["capex_usd"].sum()),
         "opex_usd_total": float(costs["opex_usd"].sum()),
-        "inference_unmet_fraction_mean": float(
-            table["inference_unmet_fraction"].mean()
+        "inference_unmet_fraction": _share(
+            ds.inference_unmet_tokens, ds.inference_demand_tokens, ds
         ),
-        "training_unmet_fraction_mean": float(table["training_unmet_fraction"].mean()),
+        "training_unmet_fraction": _share(
+            ds.training_unmet_flop, ds.training_demand_flop, ds
+        ),
         "binding_limits": ", ".join(binding.index) or "none",
         "dollar_year": ds.attrs["dollar_year"],
     }
@@ -64,6 +66,14 @@ def summarise(result: Any) -> StageResult:
         },
         text=text,
     )
+
+
+def _share(unmet: Any, demand: Any, ds: Any) -> float:
+    """Probability-weighted unmet demand over the horizon / demand."""
+    from gigaplan.plan.results import expected
+
+    total = float(expected(demand, ds).sum())
+    return float(expected(unmet, ds).sum()) / total if total > 0 else 0.0
 
 
 def run_stage(scenario: Any, catalog: Any) -> StageResult:
