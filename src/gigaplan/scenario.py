@@ -20,6 +20,7 @@ from gigaplan.errors import InputError
 from gigaplan.factory.schema import FactorySection
 from gigaplan.plan.schema import PlanSection
 from gigaplan.power.stage import PowerSection
+from gigaplan.workloads.schema import EstimateSection
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -119,7 +120,7 @@ class Scenario(BaseModel):
     description: str = ""
     seed: int = 20261124
     catalog: list[str] = []
-    estimate: dict[str, Any] | None = None
+    estimate: EstimateSection | None = None
     power: PowerSection | None = None
     plan: PlanSection | None = None
     risk: dict[str, Any] | None = None

@@ -15,7 +15,8 @@ def test_gpt3_flops_hand_worked():
 
 def test_training_hand_worked():
     # 6*1e9*1e12 = 6e21 FLOP; at 0.5 * 1000 TFLOP/s -> 6e21/5e14/3600 = 3333.3 h.
-    # IT power 0.5*1000 + 0 = 500 W -> 1.6667 MWh; PUE 1.2 -> 2.0 MWh; 500 kg/MWh -> 1 t.
+    # IT power 0.5*1000 + 0 = 500 W -> 1.6667 MWh; PUE 1.2 -> 2.0 MWh;
+    # 500 kg/MWh -> 1 t.
     e = estimate_training(
         active_params=1e9,
         tokens=1e12,

@@ -88,3 +88,48 @@ def training(
         return
     for key, value in out.items():
         console().print(f"{key}: {value:.4g}" if value is not None else f"{key}: -")
+
+
+@estimate_app.command("inference")
+def inference(
+    model: Annotated[str, typer.Option(help="Catalog model id.")] = "llama-3.1-70b",
+    accelerator: Annotated[str, typer.Option(help="Catalog accelerator id.")] = "h100",
+    count: Annotated[int, typer.Option(help="Accelerators per replica.")] = 8,
+    precision: Annotated[str, typer.Option(help="bf16|fp8|fp4.")] = "fp8",
+    batch: Annotated[int, typer.Option(help="Concurrent sequences.")] = 64,
+    input_tokens: Annotated[int, typer.Option(help="Prompt tokens.")] = 1000,
+    output_tokens: Annotated[int, typer.Option(help="Output tokens.")] = 500,
+    tokens_per_day: Annotated[float | None, typer.Option(help="Fleet sizing.")] = None,
+    pue: Annotated[float | None, typer.Option(help="Facility PUE.")] = None,
+    price_usd_per_accelerator_hour: Annotated[float | None, typer.Option()] = None,
+    catalog: CatalogOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Estimate serving: prefill compute-bound, decode per-step roofline."""
+    from gigaplan.workloads.stage import inference_case
+
+    est = inference_case(
+        catalog_from(catalog),
+        model=model,
+        accelerator=accelerator,
+        count=count,
+        precision=precision,
+        batch=batch,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        tokens_per_day=tokens_per_day,
+        pue=pue,
+        price_usd_per_accelerator_hour=price_usd_per_accelerator_hour,
+    )
+    out = dataclasses.asdict(est)
+    if tokens_per_day is None:
+        out = {
+            k: v
+            for k, v in out.items()
+            if k not in ("accelerators_needed", "it_mw", "facility_mw")
+        }
+    if json_out:
+        print_json(out)
+        return
+    for key, value in out.items():
+        console().print(f"{key}: {value:.4g}" if value is not None else f"{key}: -")

@@ -107,3 +107,22 @@ def accelerator_capability(
         power_w_per_accelerator=power_w,
         price_usd=acc.price_usd.value,
     )
+
+
+def kv_bytes_per_token(model: object, bytes_per_value: float) -> float:
+    """
+    KV-cache bytes per token of context for a catalog model, all layers.
+
+    Grouped-query attention stores K and V per KV head:
+    ``2 * layers * kv_heads * head_dim``; multi-head latent attention (MLA,
+    DeepSeek-V2 arXiv:2405.04434 section 2.1) stores ``kv_lora_rank + rope_dim``
+    per layer.
+    """
+    layers = float(model.layers.value or 0)  # type: ignore[attr-defined]
+    lora = getattr(model, "kv_lora_rank", None)
+    if lora is not None and lora.value:
+        rope = model.kv_rope_dim.value or 0  # type: ignore[attr-defined]
+        return layers * (float(lora.value) + float(rope)) * bytes_per_value
+    kv_heads = float(model.kv_heads.value or 0)  # type: ignore[attr-defined]
+    head_dim = float(model.head_dim.value or 0)  # type: ignore[attr-defined]
+    return 2.0 * layers * kv_heads * head_dim * bytes_per_value

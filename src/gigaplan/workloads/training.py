@@ -48,7 +48,8 @@ def training_flops(
 
     References
     ----------
-    .. [1] Kaplan et al., "Scaling Laws for Neural Language Models", arXiv:2001.08361, 2020, Table 1.
+    .. [1] Kaplan et al., "Scaling Laws for Neural Language Models",
+       arXiv:2001.08361, 2020, Table 1.
     .. [2] Chowdhery et al., "PaLM", arXiv:2204.02311, 2022, Appendix B.
 
     Examples
@@ -121,7 +122,8 @@ def estimate_training(
     ----------
     .. [1] Patterson et al., "Carbon Emissions and Large Neural Network Training",
        arXiv:2104.10350, 2021.
-    .. [2] Luccioni et al., "Estimating the Carbon Footprint of BLOOM", arXiv:2211.02001, 2022.
+    .. [2] Luccioni et al., "Estimating the Carbon Footprint of BLOOM",
+       arXiv:2211.02001, 2022.
     """
     for field, value in (
         ("active_params", active_params),

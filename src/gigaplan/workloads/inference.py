@@ -1,0 +1,148 @@
+"""Inference latency, throughput, energy and memory: prefill + decode roofline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gigaplan.errors import InputError
+from gigaplan.facility import facility_power_mw
+
+
+@dataclass(frozen=True)
+class InferenceEstimate:
+    """Result of :func:`estimate_inference`; field names are the JSON keys."""
+
+    output_tokens_per_s_per_accelerator: float
+    time_to_first_token_s: float
+    inter_token_latency_s: float
+    energy_j_per_output_token: float
+    cost_usd_per_million_output_tokens: float | None
+    memory_gb_per_accelerator: float
+    accelerators_needed: float | None = None
+    it_mw: float | None = None
+    facility_mw: float | None = None
+
+
+def estimate_inference(
+    *,
+    total_params: float,
+    active_params: float,
+    kv_bytes_per_token: float,
+    bytes_per_param: float,
+    peak_tflops: float,
+    memory_tb_per_s: float,
+    memory_gb: float,
+    tdp_w: float,
+    system_overhead_w: float,
+    count: int,
+    batch: int,
+    input_tokens: int,
+    output_tokens: int,
+    prefill_mfu: float,
+    bandwidth_fraction: float,
+    power_fraction_of_tdp: float,
+    pue: float = 1.0,
+    price_usd_per_accelerator_hour: float | None = None,
+    tokens_per_day: float | None = None,
+) -> InferenceEstimate:
+    r"""
+    Estimate serving one model replica on ``count`` accelerators (tensor parallel).
+
+    Parameters
+    ----------
+    total_params, active_params : float
+        Stored and per-token parameters (MoE: active experts only). [count]
+    kv_bytes_per_token : float
+        KV-cache bytes per token of context, all layers. [B]
+    bytes_per_param : float
+        Weight bytes per parameter at the serving precision. [B]
+    peak_tflops, memory_tb_per_s, memory_gb, tdp_w, system_overhead_w : float
+        Per-accelerator peak, HBM bandwidth, HBM size, TDP, host share.
+    count, batch, input_tokens, output_tokens : int
+        Accelerators per replica, concurrent sequences, prompt and output length.
+    prefill_mfu, bandwidth_fraction, power_fraction_of_tdp : float
+        Achieved fractions of peak compute (prefill), peak bandwidth (decode) and
+        TDP (average draw). [dimensionless]
+    pue : float
+        Facility PUE for ``facility_mw``. [dimensionless]
+    price_usd_per_accelerator_hour : float, optional
+        [USD/accelerator-hour]
+    tokens_per_day : float, optional
+        Output tokens per day to size a fleet. [tokens/day]
+
+    Returns
+    -------
+    InferenceEstimate
+
+    Notes
+    -----
+    Prefill is compute-bound: :math:`t_{pf} = 2 N_a L_{in} b / (n \eta_c P)`.
+    Each decode step reads the weights and the batch's mean KV cache:
+    :math:`t_{step} = \max((W + b\,k\,(L_{in}+L_{out}/2)) / (n \eta_m B),\;
+    2 N_a b / (n \eta_c P))`, the roofline of Williams et al. [1]_ applied
+    per step as in Pope et al. [2]_. Tensor-parallel all-reduce time is not
+    modelled (it is hidden under the memory term at large batch); this is optimistic
+    for count > 8. Throughput counts decode only, with prefill time amortised.
+
+    References
+    ----------
+    .. [1] Williams, Waterman, Patterson, "Roofline", CACM 52(4), 2009.
+    .. [2] Pope et al., "Efficiently Scaling Transformer Inference",
+       arXiv:2211.05102, 2022, section 2.
+    """
+    for field, value in (
+        ("count", count),
+        ("batch", batch),
+        ("input_tokens", input_tokens),
+        ("output_tokens", output_tokens),
+        ("total_params", total_params),
+        ("active_params", active_params),
+    ):
+        if not value > 0:
+            raise InputError(field, value, "must be > 0")
+    if tokens_per_day is not None and not tokens_per_day > 0:
+        raise InputError("tokens_per_day", tokens_per_day, "must be > 0")
+    weights_b = total_params * bytes_per_param
+    kv_b = batch * kv_bytes_per_token * (input_tokens + output_tokens)
+    need_gb_per_acc = (weights_b + kv_b) / count / 1e9
+    if need_gb_per_acc > memory_gb:
+        raise InputError(
+            "count",
+            count,
+            f"needs {need_gb_per_acc:.1f} GB per accelerator (weights "
+            f"{weights_b / 1e9:.0f} GB + KV cache {kv_b / 1e9:.0f} GB over {count}) "
+            f"but each has {memory_gb:.0f} GB; use more accelerators, a smaller "
+            "batch or a lower precision",
+        )
+    compute_flop_s = count * prefill_mfu * peak_tflops * 1e12
+    bw_b_s = count * bandwidth_fraction * memory_tb_per_s * 1e12
+    t_prefill = 2.0 * active_params * input_tokens * batch / compute_flop_s
+    kv_read = batch * kv_bytes_per_token * (input_tokens + output_tokens / 2.0)
+    t_step = max(
+        (weights_b + kv_read) / bw_b_s, 2.0 * active_params * batch / compute_flop_s
+    )
+    t_request = t_prefill + output_tokens * t_step
+    tps_per_acc = batch * output_tokens / t_request / count
+    it_w = power_fraction_of_tdp * tdp_w + system_overhead_w
+    j_per_token = it_w / tps_per_acc
+    cost = (
+        None
+        if price_usd_per_accelerator_hour is None
+        else price_usd_per_accelerator_hour / 3600.0 / tps_per_acc * 1e6
+    )
+    needed = it_mw = fac_mw = None
+    if tokens_per_day is not None:
+        needed = tokens_per_day / 86400.0 / tps_per_acc
+        it_mw = needed * it_w / 1e6
+        fac_mw = float(facility_power_mw(it_mw, pue))
+    return InferenceEstimate(
+        output_tokens_per_s_per_accelerator=tps_per_acc,
+        time_to_first_token_s=t_prefill,
+        inter_token_latency_s=t_step,
+        energy_j_per_output_token=j_per_token,
+        cost_usd_per_million_output_tokens=cost,
+        memory_gb_per_accelerator=need_gb_per_acc,
+        accelerators_needed=needed,
+        it_mw=it_mw,
+        facility_mw=fac_mw,
+    )

@@ -1,0 +1,81 @@
+import pytest
+from typer.testing import CliRunner
+
+from gigaplan.catalog import load_catalog
+from gigaplan.cli import app
+from gigaplan.workloads.capability import accelerator_capability
+from gigaplan.workloads.inference import estimate_inference
+
+runner = CliRunner()
+
+BASE = dict(
+    total_params=10e9,
+    active_params=10e9,
+    kv_bytes_per_token=0.0,
+    bytes_per_param=1.0,
+    peak_tflops=1000.0,
+    memory_tb_per_s=1.0,
+    memory_gb=80.0,
+    tdp_w=1000.0,
+    system_overhead_w=0.0,
+    count=1,
+    batch=1,
+    input_tokens=100,
+    output_tokens=100,
+    prefill_mfu=0.5,
+    bandwidth_fraction=0.5,
+    power_fraction_of_tdp=0.5,
+)
+
+
+def test_decode_memory_bound_hand_worked():
+    # Weights 10 GB read at 0.5 TB/s -> 20 ms per step. Prefill: 2*1e10*100 /
+    # (0.5*1e15) = 4 ms. Request = 4 ms + 100*20 ms = 2.004 s for 100 tokens.
+    e = estimate_inference(**BASE)
+    assert e.inter_token_latency_s == pytest.approx(0.020)
+    assert e.time_to_first_token_s == pytest.approx(0.004)
+    assert e.output_tokens_per_s_per_accelerator == pytest.approx(100 / 2.004)
+    assert e.energy_j_per_output_token == pytest.approx(500 * 2.004 / 100)
+
+
+def test_moe_active_params_cut_compute_not_weights():
+    dense = estimate_inference(**{**BASE, "batch": 4096, "memory_gb": 1e6})
+    moe = estimate_inference(
+        **{**BASE, "batch": 4096, "memory_gb": 1e6, "active_params": 1e9}
+    )
+    assert (
+        moe.output_tokens_per_s_per_accelerator
+        > dense.output_tokens_per_s_per_accelerator
+    )
+
+
+def test_fleet_sizing():
+    e = estimate_inference(**BASE, tokens_per_day=86400.0 * 100 / 2.004, pue=1.2)
+    assert e.accelerators_needed == pytest.approx(1.0)
+    assert e.facility_mw == pytest.approx(500e-6 * 1.2)
+
+
+def test_capability_on_shipped_catalog():
+    c = accelerator_capability(load_catalog(), "h100", "llama-3.1-70b")
+    assert c.output_tokens_per_s_per_accelerator > 0
+    assert c.training_flops_per_s_per_accelerator == pytest.approx(989.4e12 * 0.40)
+    assert c.power_w_per_accelerator > 700 * 0.5
+
+
+@pytest.mark.parametrize(
+    ("args", "field", "text"),
+    [
+        (["--count", "1", "--precision", "bf16"], "count", "GB"),
+        (["--precision", "fp4"], "precision", "bf16"),
+        (["--batch", "0"], "batch", "> 0"),
+        (["--output-tokens", "-5"], "output_tokens", "> 0"),
+        (["--model", "lama-70"], "model", "did you mean"),
+        (["--accelerator", "h1000"], "accelerator", ""),
+    ],
+)
+def test_cli_bad_input(args, field, text):
+    r = runner.invoke(app, ["estimate", "inference", *args])
+    assert r.exit_code == 2, r.output
+    assert field in r.output and text in r.output
+    assert "Traceback" not in r.output
+    assert len(r.output.strip().splitlines()) == 1
