@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from gigaplan.catalog import Catalog
 from gigaplan.catalog.load import find_accelerator, find_model
+from gigaplan.catalog.schema import PRECISIONS
 from gigaplan.errors import InputError
 from gigaplan.workloads.defaults import default
 
@@ -67,14 +68,14 @@ def accelerator_capability(
     """
     _, acc = find_accelerator(catalog, accelerator)
     _, mdl = find_model(catalog, model)
+    if precision not in BYTES_PER_PARAM:
+        raise InputError("precision", precision, "one of bf16, fp8, fp4")
     peak = acc.peak_tflops(precision)  # type: ignore[arg-type]
     if peak is None:
+        have = [p for p in PRECISIONS if acc.peak_tflops(p)]
         raise InputError(
-            "precision",
-            precision,
-            f"{acc.name} supports "
-            + ", ".join(p for p in BYTES_PER_PARAM if acc.peak_tflops(p)),
-        )  # type: ignore[arg-type]
+            "precision", precision, f"{acc.name} supports {', '.join(have)}"
+        )
     for f, v in (
         ("batch", batch),
         ("input_tokens", input_tokens),
