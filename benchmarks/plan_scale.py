@@ -1,0 +1,121 @@
+"""Scale benchmark of the buildout LP: build and solve times vs scenarios.
+
+Target (issue 4): 32 quarters x 20 sites x 10 accelerator types x 6 power
+options x 50 scenarios builds and solves on 2 cores in under 120 s. Prints the
+times for 10, 50 and 200 scenarios (one run each; timings on a shared machine
+are noisy) and the ratio to the 120 s floor.
+
+Usage: python benchmarks/plan_scale.py [--scenarios 10 50 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+from gigaplan.plan.build import build_model, resolve
+from gigaplan.plan.results import extract
+from gigaplan.plan.schema import PlanSection
+from gigaplan.plan.solve import solve_model
+
+TARGET_S = 120.0
+
+
+def synthetic_section(n_scen: int, rng: np.random.Generator) -> PlanSection:
+    """A random but plausible plan of the benchmark size (not real data)."""
+    accs = [
+        {
+            "name": f"chip-{i}",
+            "vendor": f"vendor-{i % 4}",
+            "output_tokens_per_s": float(rng.uniform(2e3, 8e3)),
+            "training_flops_per_s": float(rng.uniform(1e15, 3e15)),
+            "power_w": float(rng.uniform(1500, 3000)),
+            "price_usd": float(rng.uniform(2e4, 6e4)),
+            "launch": f"{2026 + i // 3}Q{1 + i % 4}",
+            "lead_time_quarters": int(rng.integers(1, 3)),
+            "supply_per_quarter": float(rng.uniform(5e4, 3e5)),
+        }
+        for i in range(10)
+    ]
+    sites = [
+        {
+            "name": f"site-{j}",
+            "max_mw": float(rng.uniform(500, 3000)),
+            "earliest": f"{2026 + j // 8}Q{1 + j % 4}",
+            "pue": float(rng.uniform(1.1, 1.4)),
+            "facility_capex_usd_per_mw": 1.48e7,
+            "facility_lead_time_quarters": int(rng.integers(2, 5)),
+            "power_options": [
+                {
+                    "name": f"opt-{k}",
+                    "energy_usd_per_mwh": float(rng.uniform(30, 90)),
+                    "co2_t_per_mwh": float(rng.uniform(0, 0.5)),
+                    "capex_usd_per_kw": float(rng.uniform(0, 3000)),
+                    "firm_fraction": float(rng.uniform(0.3, 1.0)),
+                    "lead_time_quarters": int(rng.integers(0, 8)),
+                    "max_mw": float(rng.uniform(200, 2000)),
+                }
+                for k in range(6)
+            ],
+        }
+        for j in range(20)
+    ]
+    scen = [
+        {
+            "name": f"s{s}",
+            "probability": 1.0 / n_scen,
+            "inference_tokens_start": float(rng.uniform(3e15, 8e15)),
+            "inference_growth_per_year": float(rng.uniform(0.2, 1.2)),
+            "training_flop_start": float(rng.uniform(5e27, 1.5e28)),
+            "training_growth_per_year": float(rng.uniform(0.2, 1.0)),
+        }
+        for s in range(n_scen)
+    ]
+    return PlanSection.model_validate(
+        {
+            "start": "2026Q1",
+            "end": "2033Q4",
+            "build_rate_mw_per_week": 500.0,
+            "accelerators": accs,
+            "sites": sites,
+            "scenarios": scen,
+        }
+    )
+
+
+def run(n_scen: int) -> tuple[float, float, int, int]:
+    """Build and solve one instance; return build s, solve s, rows, columns."""
+    section = synthetic_section(n_scen, np.random.default_rng(20261124))
+    t0 = time.perf_counter()
+    inputs = resolve(section)
+    model, exprs = build_model(inputs)
+    t1 = time.perf_counter()
+    solve_model(model)
+    extract(inputs, model, exprs)
+    t2 = time.perf_counter()
+    return t1 - t0, t2 - t1, model.ncons, model.nvars
+
+
+def main() -> None:
+    """Print build/solve times for each scenario count."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scenarios", type=int, nargs="+", default=[10, 50, 200])
+    args = parser.parse_args()
+    print("32 quarters x 20 sites x 10 accelerators x 6 power options")
+    print(
+        f"{'scenarios':>9} {'rows':>10} {'cols':>10} {'build_s':>8} {'solve_s':>8} "
+        f"{'total/120s':>10}"
+    )
+    for n in args.scenarios:
+        build_s, solve_s, rows, cols = run(n)
+        ratio = (build_s + solve_s) / TARGET_S
+        print(
+            f"{n:>9} {rows:>10,} {cols:>10,} {build_s:>8.1f} {solve_s:>8.1f} "
+            f"{ratio:>10.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
