@@ -136,11 +136,12 @@ class Catalog(BaseModel):
         for section in ("accelerators", "models", "regions"):
             for key, entry in getattr(self, section).items():
                 for field, val in entry:
-                    if isinstance(val, Sourced) and val.source:
-                        if val.source not in self.sources:
-                            missing.append(
-                                f"{section}.{key}.{field}.source={val.source}"
-                            )
+                    if (
+                        isinstance(val, Sourced)
+                        and val.source
+                        and val.source not in self.sources
+                    ):
+                        missing.append(f"{section}.{key}.{field}.source={val.source}")
         if missing:
             raise ValueError(
                 "unknown source keys (add them to `sources`): " + "; ".join(missing)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -24,7 +24,7 @@ catalog_app = typer.Typer(help="Browse the catalog: accelerators, models, region
 app.add_typer(catalog_app, name="catalog")
 
 
-class Section(str, Enum):
+class Section(StrEnum):
     """Sections of the catalog that ``catalog list`` prints."""
 
     accelerators = "accelerators"
