@@ -14,8 +14,8 @@ runner = CliRunner()
 
 
 def _recording_stage(calls, name):
-    def run_stage(scenario, catalog):
-        calls.append((name, scenario.name, catalog.version))
+    def run_stage(scenario, catalog, upstream):
+        calls.append((name, scenario.name, catalog.version, sorted(upstream)))
         return StageResult(stage=name, summary={"x_mw": 1.0})
 
     return run_stage
@@ -30,6 +30,8 @@ def test_runs_only_present_sections_in_pipeline_order():
         text, stage_funcs=funcs, progress=lambda *a: progress.append(a)
     )
     assert [c[0] for c in calls] == ["power", "risk"]
+    # each stage sees the results of the stages run before it, and only those
+    assert [c[3] for c in calls] == [[], ["power"]]
     assert [r.stage for r in run.results] == ["power", "risk"]
     assert progress == [
         ("power", 0, 2, "start"),
@@ -44,6 +46,16 @@ def test_runs_only_present_sections_in_pipeline_order():
     assert calls[0][2] == run.catalog_version
     assert run.sources and all(isinstance(v, str) for v in run.sources.values())
     assert run.started_at <= run.finished_at
+
+
+def test_injected_stage_owns_its_section_packaged_ones_are_validated():
+    funcs = {"risk": _recording_stage([], "risk")}
+    # an injected stage gets its section as given, whatever keys it holds
+    run = pipeline.run_pipeline("risk: {any_key: 1}\n", stage_funcs=funcs)
+    assert run.scenario.risk == {"any_key": 1}
+    # a packaged stage's section is checked against its schema
+    with pytest.raises(InputError, match=r"plan\.start"):
+        pipeline.parse_scenario("plan: {gw_per_year: 2}\n", free_sections=["risk"])
 
 
 def test_only_restricts_stages():
@@ -77,9 +89,9 @@ def test_bad_scenario_names_field_and_line(text, match):
 
 
 def test_missing_stage_module_is_a_clear_error(monkeypatch):
-    monkeypatch.setitem(pipeline.STAGE_MODULES, "plan", ("gigaplan.no_such_stage",))
-    with pytest.raises(GigaplanError, match="stage 'plan' is not available"):
-        pipeline.run_pipeline("plan: {}\n")
+    monkeypatch.setitem(pipeline.STAGE_MODULES, "estimate", ("gigaplan.no_such_stage",))
+    with pytest.raises(GigaplanError, match="stage 'estimate' is not available"):
+        pipeline.run_pipeline("estimate: {}\n")
 
 
 def test_import_error_inside_a_stage_is_not_hidden(monkeypatch, tmp_path):
@@ -101,7 +113,7 @@ def test_unknown_stage_name():
 
 def test_stage_must_return_stage_result():
     with pytest.raises(GigaplanError, match="returned dict, not StageResult"):
-        pipeline.run_pipeline("plan: {}\n", stage_funcs={"plan": lambda s, c: {}})
+        pipeline.run_pipeline("plan: {}\n", stage_funcs={"plan": lambda s, c, u: {}})
 
 
 def test_failing_stage_reports_failed_progress():

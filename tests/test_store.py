@@ -238,6 +238,12 @@ def test_two_writers_at_once_both_land(tmp_path):
 # -- CLI ------------------------------------------------------------------------
 def test_cli_run_and_runs_verbs(tmp_path, monkeypatch):
     monkeypatch.setattr(pipeline, "resolve_stage", lambda name: FAKES["STAGES"][name])
+    parse = pipeline.parse_scenario
+
+    def fakes_own_sections(text, where="scenario.yaml", free_sections=()):
+        return parse(text, where, free_sections={*free_sections, *FAKES["STAGES"]})
+
+    monkeypatch.setattr(pipeline, "parse_scenario", fakes_own_sections)
     db = str(tmp_path / "runs.duckdb")
     scenario = tmp_path / "fake.yaml"
     scenario.write_text(FAKES["SCENARIO"])

@@ -14,7 +14,7 @@ import hashlib
 import importlib
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.resources import files
@@ -42,7 +42,9 @@ STAGE_MODULES: Mapping[str, tuple[str, ...]] = {
     "factory": ("gigaplan.factory.stage", "gigaplan.factory"),
 }
 
-StageFunc = Callable[[Scenario, Any], StageResult]
+#: ``run_stage(scenario, catalog, upstream)``: ``upstream`` maps each stage run
+#: before this one to its result, so ``risk`` can evaluate the ``plan`` it follows.
+StageFunc = Callable[[Scenario, Any, Mapping[str, StageResult]], StageResult]
 #: ``progress(stage, index, total, state)``; state is "start", "done" or "failed".
 ProgressFunc = Callable[[str, int, int, str], None]
 
@@ -99,8 +101,15 @@ def default_scenario_path() -> Path:
     return path
 
 
-def parse_scenario(text: str, where: str = "scenario.yaml") -> Scenario:
-    """Validate scenario text; errors name the file, line and field."""
+def parse_scenario(
+    text: str, where: str = "scenario.yaml", free_sections: Collection[str] = ()
+) -> Scenario:
+    """Validate scenario text; errors name the file, line and field.
+
+    Sections named in ``free_sections`` are kept as plain mappings, unvalidated:
+    a stage function injected in place of a packaged one (``stage_funcs`` of
+    :func:`run_pipeline`) owns the schema of its section.
+    """
     import yaml
 
     try:
@@ -113,10 +122,12 @@ def parse_scenario(text: str, where: str = "scenario.yaml") -> Scenario:
         doc = {}
     if not isinstance(doc, dict):
         raise InputError(where, type(doc).__name__, "top level must be a mapping")
+    free = {name: doc.pop(name) for name in free_sections if name in doc}
     try:
-        return Scenario.model_validate(doc)
+        scenario = Scenario.model_validate(doc)
     except ValidationError as err:
         raise validation_to_input_error(err, where, text) from None
+    return scenario.model_copy(update=free) if free else scenario
 
 
 def stages_in(scenario: Scenario) -> list[str]:
@@ -164,7 +175,8 @@ def run_pipeline(
         Catalog to use; default the shipped one plus the scenario's ``catalog``
         files (resolved against ``base_dir``).
     stage_funcs : mapping of str to callable, optional
-        Stage name -> ``run_stage``; default imports each stage's module.
+        Stage name -> ``run_stage``; default imports each stage's module. The
+        sections of injected stages are passed to them unvalidated.
     progress : callable, optional
         Called as ``progress(stage, index, total, state)``.
     where : str
@@ -186,7 +198,7 @@ def run_pipeline(
     GigaplanError
         A stage failed (the run is then not stored as complete).
     """
-    scenario = parse_scenario(scenario_yaml, where)
+    scenario = parse_scenario(scenario_yaml, where, free_sections=stage_funcs or ())
     names = stages_in(scenario)
     if only:
         unknown = sorted(set(only) - set(names))
@@ -210,7 +222,8 @@ def run_pipeline(
             progress(name, i, len(names), "start")
         t0 = time.perf_counter()
         try:
-            result = funcs[name](scenario, catalog)
+            upstream = {r.stage: r for r in results}
+            result = funcs[name](scenario, catalog, upstream)
         except BaseException:
             if progress:
                 progress(name, i, len(names), "failed")

@@ -3,35 +3,18 @@
 They return StageResult objects shaped like the real stages' (tidy tables,
 units in column names), computed from the scenario so that changing the
 scenario changes the numbers. Loaded with ``runpy.run_path`` by the tests and
-by subprocess scripts (kill -9 and concurrency tests).
+by subprocess scripts (kill -9 and concurrency tests). Injected in place of
+the packaged stages, they get their ``plan`` and ``risk`` sections unvalidated.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-import gigaplan.pipeline
 from gigaplan.results import StageResult
-from gigaplan.scenario import Scenario
-
-
-class LooseScenario(Scenario):
-    """The real scenario with free-form ``plan`` and ``risk`` sections.
-
-    The fakes below read made-up keys from these sections; the real stages'
-    section models would reject them. Loading this module points the pipeline's
-    scenario parser at this model (a test-only substitution).
-    """
-
-    plan: dict[str, Any] | None = None  # type: ignore[assignment]
-    risk: dict[str, Any] | None = None  # type: ignore[assignment]
-
-
-gigaplan.pipeline.Scenario = LooseScenario  # type: ignore[misc]
 
 SCENARIO = """\
 name: fake-buildout
@@ -44,7 +27,7 @@ risk:
 """
 
 
-def fake_plan(scenario, catalog):
+def fake_plan(scenario, catalog, upstream=None):
     section = scenario.plan or {}
     gw = float(section.get("gw_per_year", 1.0))
     years = list(range(2026, 2026 + int(section.get("years", 3))))
@@ -106,7 +89,7 @@ def fake_plan(scenario, catalog):
     )
 
 
-def fake_risk(scenario, catalog):
+def fake_risk(scenario, catalog, upstream=None):
     n = int((scenario.risk or {}).get("draws", 100))
     rng = np.random.default_rng(scenario.seed)
     npv = rng.normal(5e10, 2e10, n)

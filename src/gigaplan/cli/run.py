@@ -79,7 +79,7 @@ def run_and_store(
     except InputError:
         raise
     except GigaplanError as err:
-        name = parse_scenario(text, Path(path).name).name
+        name = parse_scenario(text, Path(path).name, stage_funcs or ()).name
         store.save_failed(text, name, str(err), started)
         raise
     return str(store.save(run))

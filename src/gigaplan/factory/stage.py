@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -154,7 +155,9 @@ def _memo(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def run_stage(scenario: Any, catalog: Any) -> StageResult:
+def run_stage(
+    scenario: Any, catalog: Any, upstream: Mapping[str, StageResult] | None = None
+) -> StageResult:
     """Pipeline entry point: run the scenario's ``factory`` section.
 
     The factory reads its sourced defaults from

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from gigaplan.errors import InputError
@@ -76,7 +77,9 @@ def _share(unmet: Any, demand: Any, ds: Any) -> float:
     return float(expected(unmet, ds).sum()) / total if total > 0 else 0.0
 
 
-def run_stage(scenario: Any, catalog: Any) -> StageResult:
+def run_stage(
+    scenario: Any, catalog: Any, upstream: Mapping[str, StageResult] | None = None
+) -> StageResult:
     """Run the ``plan:`` section of ``scenario`` and return its tables."""
     from gigaplan.plan import plan
 

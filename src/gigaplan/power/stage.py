@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -58,7 +59,9 @@ def solve_section(section: PowerSection, catalog: Any):
     )
 
 
-def run_stage(scenario: Any, catalog: Any) -> StageResult:
+def run_stage(
+    scenario: Any, catalog: Any, upstream: Mapping[str, StageResult] | None = None
+) -> StageResult:
     """Run the ``power:`` section of a scenario."""
     from gigaplan.power.model import memo, power_product
 

@@ -440,7 +440,9 @@ def create_app(
     def _start(text: str) -> dict[str, Any]:
         from gigaplan.pipeline import STAGE_ORDER, parse_scenario, stages_in
 
-        scenario = parse_scenario(text, "scenario.yaml")
+        scenario = parse_scenario(
+            text, "scenario.yaml", free_sections=stage_funcs or ()
+        )
         if not stages_in(scenario):
             raise InputError(
                 "scenario.yaml",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -70,7 +71,11 @@ def inference_case(
     )
 
 
-def run_stage(scenario: Scenario, catalog: Catalog) -> StageResult:
+def run_stage(
+    scenario: Scenario,
+    catalog: Catalog,
+    upstream: Mapping[str, StageResult] | None = None,
+) -> StageResult:
     """Run every case of the scenario's ``estimate:`` section."""
     section = scenario.estimate or EstimateSection()
     if isinstance(section, dict):
