@@ -4,7 +4,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-SCENARIO ?= examples/default.yaml
+# Empty: the packaged default scenario (src/gigaplan/data/default.yaml).
+SCENARIO ?=
 
 .PHONY: run test lint bench clean install install-dev
 

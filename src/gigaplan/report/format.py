@@ -9,9 +9,11 @@ from typing import Any
 _UNITS: tuple[tuple[str, float, str], ...] = (
     ("_gw_per_week", 1.0, "GW/week"),
     ("_usd_per_mwh", 1.0, "$/MWh"),
+    ("_usd_per_kw_yr", 1.0, "$/kW-yr"),
     ("_usd_per_kw", 1.0, "$/kW"),
     ("_usd_per_mtok", 1.0, "$/M tokens"),
     ("_tco2_per_mwh", 1.0, "tCO2/MWh"),
+    ("_t_per_mwh", 1.0, "tCO2/MWh"),
     ("_mtco2e", 1e6, "tCO2"),
     ("_mtco2", 1e6, "tCO2"),
     ("_tco2e", 1.0, "tCO2"),
@@ -74,6 +76,12 @@ def human(key: str, value: Any) -> str:
     '12.3 GW'
     >>> human("emissions_tco2", 4.5e6)
     '4.50 MtCO2'
+    >>> human("co2_t_per_mwh", 0.34)
+    '0.340 tCO2/MWh'
+    >>> human("dollar_year", 2025)
+    '2025'
+    >>> human("energy_solar_mwh", 1.3e-7)
+    '0 MWh'
     """
     if value is None:
         return "-"
@@ -82,6 +90,8 @@ def human(key: str, value: Any) -> str:
     if isinstance(value, float) and not math.isfinite(value):
         return "-"
     low = key.lower()
+    if low.endswith("year") and float(value).is_integer():
+        return str(int(value))  # a calendar or dollar year: no separator
     if (low.startswith("p_") or "probability" in low) and 0.0 <= value <= 1.0:
         return f"{_sig(100.0 * value)} %"  # a probability, shown in percent
     found = unit_of(key)
@@ -94,6 +104,8 @@ def human(key: str, value: Any) -> str:
     ladder = _LADDERS.get(unit)
     if ladder is None:
         return f"{_sig(base)} {unit}"
+    if abs(base) < 1e-3 * ladder[-1][0]:
+        base = 0.0  # below a thousandth of the smallest unit: solver noise
     step, label = next(((s, u) for s, u in ladder if abs(base) >= s), ladder[-1])
     shown = _sig(abs(base) / step)
     sign = "-" if base < 0 else ""
