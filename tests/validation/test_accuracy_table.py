@@ -1,10 +1,15 @@
 """Every published training case in validation.yaml, with its own tolerance."""
 
+import json
+
 import pytest
 from typer.testing import CliRunner
 
 from gigaplan.cli import app
-from gigaplan.workloads.validation import training_accuracy_table
+from gigaplan.workloads.validation import (
+    inference_accuracy_table,
+    training_accuracy_table,
+)
 
 # Tolerances on accelerator-hours (|error| in %), each with its reason:
 # - Llama 2 (A100, 2T tokens): the paper's hours are for the final runs; 6ND at
@@ -48,3 +53,25 @@ def test_validate_cli_prints_table():
     r = CliRunner().invoke(app, ["validate"])
     assert r.exit_code == 0
     assert "llama-2-70b" in r.output and "error" in r.output
+
+
+def test_validate_cli_prints_training_and_inference_rows():
+    r = CliRunner().invoke(app, ["validate"])
+    assert r.exit_code == 0, r.output
+    assert "Training" in r.output and "Inference" in r.output
+    for case in inference_accuracy_table()["case"]:
+        assert case in r.output
+    assert "bloom-176b" in r.output
+
+
+def test_validate_cli_json_has_both_tables():
+    r = CliRunner().invoke(app, ["validate", "--json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert {"training", "inference"} <= set(out)
+    assert len(out["training"]) >= 7 and len(out["inference"]) >= 6
+    row = out["inference"][0]
+    for key in ("case", "source", "role", "error_pct"):
+        assert key in row
+    assert "published_output_tokens_per_s_per_accelerator" in row
+    assert "estimated_output_tokens_per_s_per_accelerator" in row

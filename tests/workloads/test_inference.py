@@ -23,6 +23,7 @@ BASE = dict(
     input_tokens=100,
     output_tokens=100,
     prefill_mfu=0.5,
+    decode_mfu=0.5,
     bandwidth_fraction=0.5,
     power_fraction_of_tdp=0.5,
 )
@@ -36,6 +37,16 @@ def test_decode_memory_bound_hand_worked():
     assert e.time_to_first_token_s == pytest.approx(0.004)
     assert e.output_tokens_per_s_per_accelerator == pytest.approx(100 / 2.004)
     assert e.energy_j_per_output_token == pytest.approx(500 * 2.004 / 100)
+
+
+def test_kv_reads_add_to_the_matmul_step_hand_worked():
+    # Batch 1000: matmuls are compute-bound, 2*1e10*1000 / (0.25*1e15) = 80 ms
+    # (weights alone would take 20 ms). KV: 1000 seqs x 1e4 B x (100 + 50) tokens
+    # = 1.5 GB at 0.5 TB/s = 3 ms, added after the matmuls, not hidden under them.
+    e = estimate_inference(
+        **{**BASE, "batch": 1000, "kv_bytes_per_token": 1e4, "decode_mfu": 0.25}
+    )
+    assert e.inter_token_latency_s == pytest.approx(0.080 + 0.003)
 
 
 def test_moe_active_params_cut_compute_not_weights():

@@ -39,6 +39,7 @@ def estimate_inference(
     input_tokens: int,
     output_tokens: int,
     prefill_mfu: float,
+    decode_mfu: float,
     bandwidth_fraction: float,
     power_fraction_of_tdp: float,
     pue: float = 1.0,
@@ -60,9 +61,10 @@ def estimate_inference(
         Per-accelerator peak, HBM bandwidth, HBM size, TDP, host share.
     count, batch, input_tokens, output_tokens : int
         Accelerators per replica, concurrent sequences, prompt and output length.
-    prefill_mfu, bandwidth_fraction, power_fraction_of_tdp : float
-        Achieved fractions of peak compute (prefill), peak bandwidth (decode) and
-        TDP (average draw). [dimensionless]
+    prefill_mfu, decode_mfu, bandwidth_fraction, power_fraction_of_tdp : float
+        Achieved fractions of peak compute in prefill and in the decode-step
+        matrix multiplies, of peak HBM bandwidth, and of TDP (average draw).
+        [dimensionless]
     pue : float
         Facility PUE for ``facility_mw``. [dimensionless]
     price_usd_per_accelerator_hour : float, optional
@@ -76,13 +78,16 @@ def estimate_inference(
 
     Notes
     -----
-    Prefill is compute-bound: :math:`t_{pf} = 2 N_a L_{in} b / (n \eta_c P)`.
-    Each decode step reads the weights and the batch's mean KV cache:
-    :math:`t_{step} = \max((W + b\,k\,(L_{in}+L_{out}/2)) / (n \eta_m B),\;
-    2 N_a b / (n \eta_c P))`, the roofline of Williams et al. [1]_ applied
-    per step as in Pope et al. [2]_. Tensor-parallel all-reduce time is not
-    modelled (it is hidden under the memory term at large batch); this is optimistic
-    for count > 8. Throughput counts decode only, with prefill time amortised.
+    Prefill is compute-bound: :math:`t_{pf} = 2 N_a L_{in} b / (n \eta_p P)`.
+    A decode step runs the weight matrix multiplies, bound by the roofline of
+    Williams et al. [1]_ on weights :math:`W` and FLOPs, then attention, which
+    reads the batch's mean KV cache at the memory bandwidth (Pope et al. [2]_):
+    :math:`t_{step} = \max(W / (n \eta_m B),\; 2 N_a b / (n \eta_d P))
+    + b\,k\,(L_{in}+L_{out}/2) / (n \eta_m B)`. The two run as separate
+    kernels, so their times add. Tensor-parallel all-reduce time is not
+    modelled; the calibrated efficiencies in ``workloads/defaults.yaml`` (fitted
+    on TP 2-4 measurements) absorb it, which is optimistic for count > 8.
+    Throughput is output tokens over prefill plus decode time (static batch).
 
     References
     ----------
@@ -114,13 +119,14 @@ def estimate_inference(
             f"but each has {memory_gb:.0f} GB; use more accelerators, a smaller "
             "batch or a lower precision",
         )
-    compute_flop_s = count * prefill_mfu * peak_tflops * 1e12
+    peak_flop_s = count * peak_tflops * 1e12
     bw_b_s = count * bandwidth_fraction * memory_tb_per_s * 1e12
-    t_prefill = 2.0 * active_params * input_tokens * batch / compute_flop_s
+    t_prefill = 2.0 * active_params * input_tokens * batch / (prefill_mfu * peak_flop_s)
     kv_read = batch * kv_bytes_per_token * (input_tokens + output_tokens / 2.0)
-    t_step = max(
-        (weights_b + kv_read) / bw_b_s, 2.0 * active_params * batch / compute_flop_s
+    t_matmul = max(
+        weights_b / bw_b_s, 2.0 * active_params * batch / (decode_mfu * peak_flop_s)
     )
+    t_step = t_matmul + kv_read / bw_b_s
     t_request = t_prefill + output_tokens * t_step
     tps_per_acc = batch * output_tokens / t_request / count
     it_w = power_fraction_of_tdp * tdp_w + system_overhead_w

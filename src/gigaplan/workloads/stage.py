@@ -63,6 +63,7 @@ def inference_case(
         input_tokens=input_tokens,
         output_tokens=output_tokens,
         prefill_mfu=default("prefill_mfu"),
+        decode_mfu=default("decode_mfu"),
         bandwidth_fraction=default("decode_bandwidth_fraction"),
         power_fraction_of_tdp=default("inference_power_fraction_of_tdp"),
         pue=pue if pue is not None else default("default_pue"),

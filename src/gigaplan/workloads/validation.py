@@ -1,11 +1,20 @@
-"""Training estimates against published runs: the accuracy table."""
+"""Estimates against published training runs and inference measurements."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from gigaplan.catalog.load import data_dir, read_yaml
+from gigaplan.errors import CatalogError
+from gigaplan.workloads.capability import BYTES_PER_PARAM
 from gigaplan.workloads.defaults import default
+from gigaplan.workloads.inference import estimate_inference
 
 
 def training_accuracy_table() -> pd.DataFrame:
@@ -30,6 +39,215 @@ def training_accuracy_table() -> pd.DataFrame:
                 "published_accelerator_hours": pub_h,
                 "estimated_accelerator_hours": est_h,
                 "error_pct": 100.0 * (est_h - pub_h) / pub_h,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ValidationModel(_Frozen):
+    """Architecture of a model used by an inference validation case."""
+
+    source: str
+    total_params: float = Field(gt=0)
+    active_params: float = Field(gt=0)
+    layers: int = Field(gt=0)
+    kv_heads: int = Field(gt=0)
+    head_dim: int = Field(gt=0)
+    note: str | None = None
+
+
+class ValidationAccelerator(_Frozen):
+    """Peak figures of an accelerator used by an inference validation case."""
+
+    source: str
+    bf16_dense_tflops: float = Field(gt=0)
+    fp8_dense_tflops: float | None = Field(None, gt=0)
+    memory_tb_per_s: float = Field(gt=0)
+    memory_gb: float = Field(gt=0)
+    note: str | None = None
+
+
+class InferenceValidationCase(_Frozen):
+    """One published inference throughput measurement with its configuration."""
+
+    name: str
+    source: str
+    role: Literal["fit", "test"]
+    known_bias: bool = False
+    model: str
+    accelerator: str
+    precision: Literal["bf16", "fp8"]
+    count: int = Field(gt=0)
+    batch: int = Field(gt=0)
+    input_tokens: int = Field(gt=0)
+    output_tokens: int = Field(gt=0)
+    published_output_tokens_per_s_per_accelerator: float = Field(gt=0)
+
+
+class InferenceValidationSet(_Frozen):
+    """The ``inference_*`` sections of ``validation.yaml``, cross-checked."""
+
+    sources: dict[str, str]
+    inference_models: dict[str, ValidationModel]
+    inference_accelerators: dict[str, ValidationAccelerator]
+    inference_cases: list[InferenceValidationCase] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _names_resolve(self) -> InferenceValidationSet:
+        cited = {
+            f"inference_models.{k}": v.source for k, v in self.inference_models.items()
+        }
+        cited |= {
+            f"inference_accelerators.{k}": v.source
+            for k, v in self.inference_accelerators.items()
+        }
+        for i, case in enumerate(self.inference_cases):
+            where = f"inference_cases[{i}] ({case.name})"
+            if case.model not in self.inference_models:
+                raise ValueError(f"{where}: unknown model {case.model!r}")
+            acc = self.inference_accelerators.get(case.accelerator)
+            if acc is None:
+                raise ValueError(f"{where}: unknown accelerator {case.accelerator!r}")
+            if case.precision == "fp8" and acc.fp8_dense_tflops is None:
+                raise ValueError(f"{where}: {case.accelerator} has no fp8 peak")
+            cited[where] = case.source
+        for where, source in cited.items():
+            if source not in self.sources:
+                raise ValueError(f"{where}: unknown source {source!r}; see `sources`")
+        return self
+
+
+@dataclass(frozen=True)
+class InferenceEfficiencies:
+    """Achieved fractions of peak the inference roofline uses. [dimensionless]"""
+
+    prefill_mfu: float
+    decode_mfu: float
+    bandwidth_fraction: float
+
+
+def load_inference_validation(path: Path | None = None) -> InferenceValidationSet:
+    """Read and check the inference cases of ``validation.yaml`` (or ``path``)."""
+    path = path or data_dir() / "workloads" / "validation.yaml"
+    raw = read_yaml(path)
+    keys = ("sources", "inference_models", "inference_accelerators", "inference_cases")
+    try:
+        return InferenceValidationSet.model_validate({k: raw.get(k) for k in keys})
+    except ValidationError as err:
+        first = err.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        raise CatalogError(f"{path}: {loc}: {first['msg']}") from None
+
+
+def default_inference_efficiencies() -> InferenceEfficiencies:
+    """The calibrated efficiencies shipped in ``workloads/defaults.yaml``."""
+    return InferenceEfficiencies(
+        prefill_mfu=default("prefill_mfu"),
+        decode_mfu=default("decode_mfu"),
+        bandwidth_fraction=default("decode_bandwidth_fraction"),
+    )
+
+
+def estimate_case_tokens_per_s(
+    data: InferenceValidationSet,
+    case: InferenceValidationCase,
+    efficiencies: InferenceEfficiencies,
+) -> float:
+    """
+    Estimated output tokens/s per accelerator for one validation case.
+
+    Weights and KV cache are stored at the case's precision (FP8: 1 byte, BF16 or
+    FP16: 2 bytes); power and price do not enter throughput and are set to zero.
+    """
+    mdl = data.inference_models[case.model]
+    acc = data.inference_accelerators[case.accelerator]
+    bytes_per_value = BYTES_PER_PARAM[case.precision]
+    peak = acc.fp8_dense_tflops if case.precision == "fp8" else acc.bf16_dense_tflops
+    est = estimate_inference(
+        total_params=mdl.total_params,
+        active_params=mdl.active_params,
+        kv_bytes_per_token=2.0
+        * mdl.layers
+        * mdl.kv_heads
+        * mdl.head_dim
+        * bytes_per_value,
+        bytes_per_param=bytes_per_value,
+        peak_tflops=float(peak or 0.0),
+        memory_tb_per_s=acc.memory_tb_per_s,
+        memory_gb=acc.memory_gb,
+        tdp_w=0.0,
+        system_overhead_w=0.0,
+        count=case.count,
+        batch=case.batch,
+        input_tokens=case.input_tokens,
+        output_tokens=case.output_tokens,
+        prefill_mfu=efficiencies.prefill_mfu,
+        decode_mfu=efficiencies.decode_mfu,
+        bandwidth_fraction=efficiencies.bandwidth_fraction,
+        power_fraction_of_tdp=0.0,
+    )
+    return est.output_tokens_per_s_per_accelerator
+
+
+def fit_inference_efficiencies(
+    data: InferenceValidationSet, role: str = "fit"
+) -> InferenceEfficiencies:
+    """
+    Least-squares fit of the three efficiencies to the cases with ``role``.
+
+    Minimises the sum of squared log errors (estimated / published) with
+    :func:`scipy.optimize.least_squares`, each efficiency bounded to [0.05, 1],
+    starting from 0.5. Three parameters on the four ``fit`` cases: they are
+    identified because each case is dominated by a different term (prefill,
+    decode matrix multiplies, memory reads), not because the fit is overdetermined.
+    """
+    from scipy.optimize import least_squares
+
+    cases = [c for c in data.inference_cases if c.role == role]
+
+    def _log_errors(x: np.ndarray) -> list[float]:
+        eff = InferenceEfficiencies(*(float(v) for v in x))
+        return [
+            float(np.log(estimate_case_tokens_per_s(data, c, eff)))
+            - float(np.log(c.published_output_tokens_per_s_per_accelerator))
+            for c in cases
+        ]
+
+    fit = least_squares(_log_errors, x0=[0.5, 0.5, 0.5], bounds=(0.05, 1.0))
+    return InferenceEfficiencies(*(float(v) for v in fit.x))
+
+
+def inference_accuracy_table(
+    data: InferenceValidationSet | None = None,
+    efficiencies: InferenceEfficiencies | None = None,
+) -> pd.DataFrame:
+    """
+    Published vs estimated output tokens/s per accelerator for each inference case.
+
+    Estimates use the calibrated efficiencies in ``defaults.yaml`` unless
+    ``efficiencies`` is given. ``role`` says whether a case was used to fit them
+    (``fit``) or is out of sample (``test``); ``known_bias`` marks cases the
+    roofline misses for a stated reason (see ``validation.yaml``).
+    """
+    data = data or load_inference_validation()
+    eff = efficiencies or default_inference_efficiencies()
+    rows = []
+    for case in data.inference_cases:
+        est = estimate_case_tokens_per_s(data, case, eff)
+        pub = case.published_output_tokens_per_s_per_accelerator
+        rows.append(
+            {
+                "case": case.name,
+                "source": case.source,
+                "role": case.role,
+                "known_bias": case.known_bias,
+                "published_output_tokens_per_s_per_accelerator": pub,
+                "estimated_output_tokens_per_s_per_accelerator": est,
+                "error_pct": 100.0 * (est - pub) / pub,
             }
         )
     return pd.DataFrame(rows)
