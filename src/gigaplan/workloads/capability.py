@@ -42,8 +42,11 @@ def decode_tokens_per_s_per_accelerator(
     -----
     Step time :math:`= \max(W / (n\,\eta B),\; 2 N_a b / (n P))` with weights
     :math:`W = N_{tot} \cdot` bytes; KV-cache reads are left out here (an
-    optimistic bound at long contexts). UNCALIBRATED: ``bandwidth_fraction`` is
-    an assumption in ``workloads/defaults.yaml``.
+    optimistic bound at long contexts), and the compute term runs at full peak
+    rather than the fitted ``decode_mfu``, so this is an upper bound.
+    ``bandwidth_fraction`` is fitted in ``workloads/defaults.yaml``; the model
+    validated against published measurements (``gigaplan validate``) is
+    :func:`gigaplan.workloads.inference.estimate_inference`.
     """
     weights_bytes = total_params * bytes_per_param
     t_mem = weights_bytes / (count * bandwidth_fraction * memory_tb_per_s * 1e12)
