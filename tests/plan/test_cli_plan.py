@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -24,10 +26,28 @@ def test_plan_json_and_out(tmp_path: Path, section: dict) -> None:
         app, ["plan", str(path), "--json", "--out", str(tmp_path / "o")]
     )
     assert res.exit_code == 0, res.output
-    payload = json.loads(res.stdout[res.stdout.index("{") :])
+    payload = json.loads(res.stdout)
     assert payload["summary"]["facility_gw_end"] > 0
     assert (tmp_path / "o" / "plan.nc").exists()
     assert (tmp_path / "o" / "bottlenecks.csv").exists()
+
+
+def test_json_on_stdout_is_pure_json_in_a_real_process(tmp_path: Path) -> None:
+    # HiGHS prints a banner from C code; CliRunner cannot see that, a process can
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gigaplan",
+            "plan",
+            "--json",
+            str(EXAMPLES / "plan.yaml"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert json.loads(out)["summary"]["facility_gw_end"] > 0
 
 
 def test_example_runs() -> None:

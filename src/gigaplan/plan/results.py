@@ -96,6 +96,7 @@ def extract(inp: PlanInputs, model: Any, exprs: dict[str, Any]) -> Plan:
             "probability": dem.probability,
             "power_option_name": inp.power["name"],
             "vendor": acc.vendor,
+            "power_w_per_unit": acc.power_w,
         }
     )
     ds.attrs.update(
@@ -180,6 +181,14 @@ def period_table(ds: xr.Dataset) -> pd.DataFrame:
 def _fraction(num: xr.DataArray, den: xr.DataArray) -> np.ndarray:
     n, d = np.asarray(num.values, float), np.asarray(den.values, float)
     return np.divide(n, d, out=np.zeros_like(n), where=d > 0)
+
+
+def online_by_vendor_site(ds: xr.Dataset) -> pd.DataFrame:
+    """Expected IT MW in service by period, vendor and site (rows with MW > 0)."""
+    mw_per_unit = ds.units_in_service * ds.power_w_per_unit / 1e6
+    by_vendor = mw_per_unit.groupby(ds.vendor).sum("accelerator")
+    frame = expected(by_vendor, ds).to_dataframe("it_online_mw").reset_index()
+    return frame[frame["it_online_mw"] > 1e-6].reset_index(drop=True)
 
 
 def chip_mix(ds: xr.Dataset) -> pd.DataFrame:

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from gigaplan._solver import solve_quietly
 from gigaplan.errors import InfeasibleError, SolverError
 
 
 def solve_model(model: Any, *, time_limit_s: float | None = None) -> None:
     """Solve ``model`` in place with HiGHS (direct API); raise on failure."""
-    options: dict[str, Any] = {"output_flag": False}
+    options: dict[str, Any] = {}
     if time_limit_s is not None:
         options["time_limit"] = float(time_limit_s)
-    status, condition = model.solve(solver_name="highs", io_api="direct", **options)
+    status, condition = solve_quietly(model, **options)
     if status == "ok":
         return
     if "infeasible" in str(condition):

@@ -11,7 +11,12 @@ from gigaplan.results import StageResult
 
 def summarise(result: Any) -> StageResult:
     """Summary numbers, tables and memo text of a solved :class:`Plan`."""
-    from gigaplan.plan.results import chip_mix, period_table, yearly_costs
+    from gigaplan.plan.results import (
+        chip_mix,
+        online_by_vendor_site,
+        period_table,
+        yearly_costs,
+    )
 
     ds = result.dataset
     table = period_table(ds)
@@ -61,6 +66,7 @@ def summarise(result: Any) -> StageResult:
         summary=summary,
         tables={
             "by_period": table,
+            "online": online_by_vendor_site(ds),
             "chip_mix": mix,
             "costs_by_year": costs,
             "bottlenecks": bottle,

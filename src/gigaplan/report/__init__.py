@@ -25,6 +25,27 @@ __all__ = ["build_report", "human", "write_report"]
 MAX_TABLE_ROWS = 200
 
 
+#: Rows of a bottleneck table shown in its section: the dearest binding limits.
+MAX_BOTTLENECK_ROWS = 30
+
+
+def binding_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a shadow-price table whose limit binds, dearest first.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"limit": ["a", "b", "c"], "shadow_price_usd": [0, 5, 9]})
+    >>> binding_rows(t)["limit"].tolist()
+    ['c', 'b']
+    """
+    price = next((c for c in frame.columns if "shadow_price" in c), None)
+    if price is None:
+        return frame
+    rows = frame[frame[price].abs() > 0]
+    order = rows[price].abs().sort_values(ascending=False).index
+    return rows.loc[order].head(MAX_BOTTLENECK_ROWS)
+
+
 def _frame_html(frame: pd.DataFrame, table_id: str) -> str:
     """A table with numbers formatted by the unit in each column's name."""
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
@@ -174,7 +195,7 @@ def build_report(
             for k, f in tables.items()
         ],
         bottlenecks=[
-            {"key": k, "html": _frame_html(f, f"bottleneck-{k}")}
+            {"key": k, "html": _frame_html(binding_rows(f), f"bottleneck-{k}")}
             for k, f in tables.items()
             if any(w in k.lower() for w in ("bottleneck", "shadow"))
         ],
