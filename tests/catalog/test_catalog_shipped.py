@@ -1,0 +1,195 @@
+"""The shipped catalog: required ids, aliases, provenance, hand-checked values.
+
+Hand-checked values cite the document they were read from; sanity checks
+follow from the hardware (or the vendor's own tables), not from the YAML.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from gigaplan.catalog import load_catalog
+from gigaplan.catalog.load import find_accelerator
+from gigaplan.catalog.schema import Sourced
+
+CAT = load_catalog()
+
+ACCELERATORS = [
+    "a100",
+    "h100",
+    "h800",
+    "h200",
+    "b200",
+    "gb200",
+    "gb300",
+    "mi300x",
+    "mi325x",
+    "mi355x",
+    "tpu-v5p",
+    "tpu-v6e",
+    "tpu-v7",
+    "trainium2",
+    "cs-3",
+    "gaudi3",
+]
+
+ACCELERATOR_ALIASES = {
+    "H100 SXM": "h100",
+    "h100-sxm": "h100",
+    "A100-80GB": "a100",
+    "MI300X": "mi300x",
+    "tpu v7": "tpu-v7",
+    "Ironwood": "tpu-v7",
+    "Trillium": "tpu-v6e",
+    "TPU v5p": "tpu-v5p",
+    "wse-3": "cs-3",
+    "Gaudi 3": "gaudi3",
+    "trn2": "trainium2",
+}
+
+HOPPER_BLACKWELL = ("h100", "h800", "h200", "b200", "gb200", "gb300")
+
+
+def _sourced_fields(entry):
+    for field, val in entry:
+        if isinstance(val, Sourced):
+            yield field, val
+
+
+def test_every_required_accelerator_is_present():
+    assert set(ACCELERATORS) <= set(CAT.accelerators)
+
+
+@pytest.mark.parametrize(("alias", "key"), ACCELERATOR_ALIASES.items())
+def test_accelerator_aliases_resolve_case_insensitively(alias, key):
+    assert find_accelerator(CAT, alias)[0] == key
+    assert find_accelerator(CAT, alias.upper())[0] == key
+    assert find_accelerator(CAT, key.upper())[0] == key
+
+
+def test_aliases_are_unique_across_the_catalog():
+    seen: dict[str, str] = {}
+    for section in ("accelerators", "models", "regions"):
+        for key, entry in getattr(CAT, section).items():
+            for name in (key, *entry.aliases):
+                norm = name.strip().lower().replace(" ", "-").replace("_", "-")
+                assert seen.setdefault(norm, key) == key, (norm, key, seen[norm])
+
+
+@pytest.mark.parametrize("section", ["accelerators", "models", "regions"])
+def test_every_value_has_a_resolvable_source_and_every_null_a_note(section):
+    for key, entry in getattr(CAT, section).items():
+        for field, val in _sourced_fields(entry):
+            if val.value is None:
+                assert val.note, f"{section}.{key}.{field}: null without a note"
+            else:
+                assert val.source in CAT.sources, f"{section}.{key}.{field}"
+                assert CAT.sources[val.source].strip()
+
+
+def test_every_price_has_a_dollar_year():
+    for key, acc in CAT.accelerators.items():
+        if acc.price_usd.value is not None:
+            assert acc.price_usd.dollar_year, key
+
+
+# --- hand-checked against the documents -----------------------------------
+
+
+def test_accelerator_values_match_their_documents():
+    a = CAT.accelerators
+    # AWS Neuron docs, trainium2.rst (v2.29.0): "1,299 FP8 TFLOPS",
+    # "667 BF16/FP16/TF32 TFLOPS".
+    assert a["trainium2"].bf16_dense_tflops.value == 667
+    assert a["trainium2"].fp8_dense_tflops.value == 1299
+    # Google Cloud TPU7x doc, comparison table: BF16 2307, FP8 4614 TFLOPs, 192 GiB.
+    assert a["tpu-v7"].bf16_dense_tflops.value == 2307
+    assert a["tpu-v7"].fp8_dense_tflops.value == 4614
+    # Google Cloud TPU v6e doc: 918 TFLOPs BF16, 32 GB, 1638 GBps, ICI 800 GBps.
+    assert a["tpu-v6e"].bf16_dense_tflops.value == 918
+    assert a["tpu-v6e"].memory_tb_per_s.value == pytest.approx(1.638)
+    # Google Cloud TPU v5p doc: 459 TFLOPs, 2765 GBps, ICI 1200 GBps bidirectional.
+    assert a["tpu-v5p"].bf16_dense_tflops.value == 459
+    assert a["tpu-v5p"].scale_up_gb_per_s.value == 1200
+    # DGX B200 User Guide: "8 x NVIDIA B200 GPUs that provide 1,440 GB total".
+    assert a["b200"].memory_gb.value * 8 == 1440
+    # Epoch chip CSV (commit 263c40a): H100 SXM5 989.4e12 BF16, 3.35e12 B/s, 700 W.
+    assert a["h100"].bf16_dense_tflops.value == 989.4
+    assert a["h100"].memory_tb_per_s.value == 3.35
+    assert a["h100"].tdp_w.value == 700
+    # MLPerf Inference v4.1 H200-SXM-141GBx8 system JSON: "141 GB".
+    assert a["h200"].memory_gb.value == 141
+
+
+@pytest.mark.parametrize(
+    ("key", "system_w", "n"),
+    [
+        ("a100", 6500, 8),  # DGX A100 User Guide 1.1.3: 6.5 kW max
+        ("h100", 10200, 8),  # DGX H100/H200 User Guide: 10.2 kW max
+        ("h200", 10200, 8),
+        ("b200", 14300, 8),  # DGX B200 User Guide: 14.3 kW max
+    ],
+)
+def test_system_overhead_is_system_power_minus_gpus(key, system_w, n):
+    acc = CAT.accelerators[key]
+    overhead = (system_w - n * acc.tdp_w.value) / n
+    assert acc.system_overhead_w.value == pytest.approx(overhead)
+
+
+# --- physics / vendor-table sanity ------------------------------------------
+
+
+@pytest.mark.parametrize("key", HOPPER_BLACKWELL)
+def test_fp8_is_twice_bf16_on_hopper_and_blackwell(key):
+    # NVIDIA tensor cores double throughput per halving of operand width.
+    acc = CAT.accelerators[key]
+    bf16, fp8 = acc.bf16_dense_tflops.value, acc.fp8_dense_tflops.value
+    assert bf16 is not None and fp8 is not None
+    assert fp8 == pytest.approx(2 * bf16, rel=0.005)
+
+
+@pytest.mark.parametrize("key", ACCELERATORS)
+def test_lower_precision_is_never_slower(key):
+    acc = CAT.accelerators[key]
+    peaks = [acc.peak_tflops(p) for p in ("bf16", "fp8", "fp4")]
+    known = [p for p in peaks if p is not None]
+    assert known == sorted(known), (key, peaks)
+
+
+@pytest.mark.parametrize("key", ["h100", "h800", "h200", "a100", "mi300x", "mi325x"])
+def test_chips_without_fp4_have_no_fp4_peak(key):
+    # Ampere, Hopper and CDNA 3 have no FP4 tensor path.
+    assert CAT.accelerators[key].fp4_dense_tflops.value is None
+
+
+def test_a100_has_no_fp8():
+    assert CAT.accelerators["a100"].fp8_dense_tflops.value is None
+
+
+@pytest.mark.parametrize("key", ACCELERATORS)
+def test_accelerator_numbers_are_physical(key):
+    acc = CAT.accelerators[key]
+    for field, val in _sourced_fields(acc):
+        if val.value is not None:
+            assert math.isfinite(val.value) and val.value > 0, (key, field)
+    if acc.launch_year.value is not None:
+        assert 2019 <= acc.launch_year.value <= 2026
+    if acc.tdp_w.value is not None:
+        assert 100 <= acc.tdp_w.value <= 2000  # a package, not a system
+    if acc.system_overhead_w.value is not None and acc.tdp_w.value is not None:
+        # Hosts, NICs and switches cost less per GPU than the GPU itself.
+        assert acc.system_overhead_w.value < acc.tdp_w.value * 1.1
+
+
+def test_same_die_shares_compute():
+    a = CAT.accelerators
+    # H200 and H800 are the H100 die: same dense peaks (to Epoch's rounding).
+    for key in ("h200", "h800"):
+        assert a[key].bf16_dense_tflops.value == pytest.approx(
+            a["h100"].bf16_dense_tflops.value, rel=0.001
+        )
+    # MI325X is the MI300X compute die with more HBM.
+    assert a["mi325x"].bf16_dense_tflops.value == a["mi300x"].bf16_dense_tflops.value
+    assert a["mi325x"].memory_gb.value > a["mi300x"].memory_gb.value
