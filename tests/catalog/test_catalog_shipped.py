@@ -11,7 +11,7 @@ import math
 import pytest
 
 from gigaplan.catalog import load_catalog
-from gigaplan.catalog.load import find_accelerator
+from gigaplan.catalog.load import find_accelerator, find_model
 from gigaplan.catalog.schema import Sourced
 
 CAT = load_catalog()
@@ -47,6 +47,26 @@ ACCELERATOR_ALIASES = {
     "wse-3": "cs-3",
     "Gaudi 3": "gaudi3",
     "trn2": "trainium2",
+}
+
+MODELS = [
+    "llama-2-70b",
+    "llama-3.1-8b",
+    "llama-3.1-70b",
+    "llama-3.1-405b",
+    "deepseek-v3",
+    "qwen3-235b-a22b",
+    "mixtral-8x7b",
+    "gpt-3-175b",
+]
+
+MODEL_ALIASES = {
+    "Llama-3.1-70B": "llama-3.1-70b",
+    "llama3.1-405b": "llama-3.1-405b",
+    "DeepSeek V3": "deepseek-v3",
+    "Qwen3-235B": "qwen3-235b-a22b",
+    "Mixtral 8x7B": "mixtral-8x7b",
+    "GPT-3": "gpt-3-175b",
 }
 
 HOPPER_BLACKWELL = ("h100", "h800", "h200", "b200", "gb200", "gb300")
@@ -193,3 +213,92 @@ def test_same_die_shares_compute():
     # MI325X is the MI300X compute die with more HBM.
     assert a["mi325x"].bf16_dense_tflops.value == a["mi300x"].bf16_dense_tflops.value
     assert a["mi325x"].memory_gb.value > a["mi300x"].memory_gb.value
+
+
+# --- models -------------------------------------------------------------------
+
+
+def test_every_required_model_is_present():
+    assert set(MODELS) <= set(CAT.models)
+
+
+@pytest.mark.parametrize(("alias", "key"), MODEL_ALIASES.items())
+def test_model_aliases_resolve_case_insensitively(alias, key):
+    assert find_model(CAT, alias)[0] == key
+    assert find_model(CAT, alias.upper())[0] == key
+
+
+def test_model_values_match_their_documents():
+    m = CAT.models
+    # DeepSeek-V3 report arXiv:2412.19437 sec 4.2: d_c = 512, d_h^R = 64, 61 layers;
+    # abstract: 671B total, 37B activated; sec 4.1: 14.8T tokens.
+    ds = m["deepseek-v3"]
+    assert (ds.kv_lora_rank.value, ds.kv_rope_dim.value) == (512, 64)
+    assert ds.layers.value == 61
+    assert (ds.total_params.value, ds.active_params.value) == (671e9, 37e9)
+    assert ds.training_tokens.value == 14.8e12
+    # Qwen3 report arXiv:2505.09388 Table 2: 94 layers, 64 Q / 4 KV heads.
+    qw = m["qwen3-235b-a22b"]
+    assert (qw.layers.value, qw.attention_heads.value, qw.kv_heads.value) == (94, 64, 4)
+    # GPT-3 arXiv:2005.14165 Table 2.1: 96 layers, d_model 12288, 96 heads, d_head 128.
+    g = m["gpt-3-175b"]
+    assert (g.layers.value, g.hidden_size.value) == (96, 12288)
+    assert (g.attention_heads.value, g.head_dim.value) == (96, 128)
+    # Llama 3 herd arXiv:2407.21783 Table 3: 405B has 126 layers, dim 16384, 8 KV heads.
+    ll = m["llama-3.1-405b"]
+    assert (ll.layers.value, ll.hidden_size.value, ll.kv_heads.value) == (126, 16384, 8)
+    # Llama 2 arXiv:2307.09288 Table 1: 2.0T tokens.
+    assert m["llama-2-70b"].training_tokens.value == 2.0e12
+
+
+@pytest.mark.parametrize("key", MODELS)
+def test_model_shapes_are_consistent(key):
+    mdl = CAT.models[key]
+    heads, kv = mdl.attention_heads.value, mdl.kv_heads.value
+    assert heads % kv == 0  # each KV head serves a whole group of query heads
+    assert mdl.active_params.value <= mdl.total_params.value
+    if mdl.training_tokens is not None and mdl.training_tokens.value is not None:
+        # Every model here saw more tokens than it has parameters.
+        assert mdl.training_tokens.value > mdl.total_params.value
+
+
+@pytest.mark.parametrize(
+    ("key", "ffn", "experts", "active_experts"),
+    [
+        # FFN widths: Llama 2/3.1 config.json intermediate_size; Mixtral Table 1.
+        ("llama-2-70b", 28672, 1, 1),
+        ("llama-3.1-8b", 14336, 1, 1),
+        ("llama-3.1-70b", 28672, 1, 1),
+        ("llama-3.1-405b", 53248, 1, 1),
+        ("mixtral-8x7b", 14336, 8, 2),
+    ],
+)
+def test_parameter_counts_follow_from_the_architecture(
+    key, ffn, experts, active_experts
+):
+    m = CAT.models[key]
+    h, layers, hd = m.hidden_size.value, m.layers.value, m.head_dim.value
+    attn = 2 * h * m.attention_heads.value * hd + 2 * h * m.kv_heads.value * hd
+    emb = 2 * m.vocab_size.value * h  # untied input and output embeddings
+
+    def count(n):
+        return layers * (attn + n * 3 * h * ffn) + emb
+
+    assert m.total_params.value == pytest.approx(count(experts), rel=0.002)
+    assert m.active_params.value == pytest.approx(count(active_experts), rel=0.002)
+
+
+@pytest.mark.parametrize("key", ["deepseek-v3", "qwen3-235b-a22b", "mixtral-8x7b"])
+def test_moe_models_activate_a_fraction(key):
+    m = CAT.models[key]
+    assert m.active_params.value < 0.3 * m.total_params.value
+
+
+def test_mla_cache_is_far_smaller_than_full_kv():
+    from gigaplan.workloads.capability import kv_bytes_per_token
+
+    ds = CAT.models["deepseek-v3"]
+    mla = kv_bytes_per_token(ds, 1.0)
+    assert mla == ds.layers.value * (512 + 64)
+    full = 2 * ds.layers.value * ds.kv_heads.value * ds.head_dim.value
+    assert mla < full / 50
