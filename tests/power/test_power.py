@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import runpy
+from pathlib import Path
+
 import numpy as np
 import pytest
 from typer.testing import CliRunner
@@ -9,10 +12,12 @@ from typer.testing import CliRunner
 from gigaplan.cli import app
 from gigaplan.errors import InfeasibleError, InputError
 from gigaplan.power import power_product, solve_campus
-from gigaplan.power.profiles import solar_cf_profile
-from gigaplan.power.technologies import annuity_factor, default_techs
+from gigaplan.power.profiles import solar_cf_profile, wind_cf_profile
+from gigaplan.power.technologies import KINDS, annuity_factor, default_techs
 
+PYPSA_CASE = Path(__file__).parent / "_pypsa_case.py"
 N = 336  # two weeks: small enough for a few-second PyPSA build
+OFF = {t: {"max_mw": 0} for t in KINDS}
 
 
 def _case(n: int = N):
@@ -21,6 +26,14 @@ def _case(n: int = N):
     price = 45.0 + 30.0 * ((hours % 24) >= 16) * ((hours % 24) < 21)  # evening peak
     demand = np.full(n, 1200.0)
     return demand, cf, price
+
+
+def _only(**keep):
+    """Technologies with everything off except ``keep`` (name -> overrides)."""
+    over = {t: dict(v) for t, v in OFF.items()}
+    for t, extra in keep.items():
+        over[t] = dict(extra)
+    return default_techs(over)
 
 
 def test_solar_profile_mean_and_bounds():
@@ -32,6 +45,22 @@ def test_solar_profile_mean_and_bounds():
     assert np.all(cf[6::24] == 0)
 
 
+def test_wind_profile_calibrated_shaped_and_seeded():
+    cf = wind_cf_profile(32.45, -99.73, 0.36)
+    assert cf.shape == (8760,) and cf.min() >= 0 and cf.max() <= 1
+    # bisection on the Weibull scale to 60 halvings: exact to float noise
+    assert cf.mean() == pytest.approx(0.36, abs=1e-6)
+    # hourly persistence of synoptic weather (AR(1) rho = 0.97 before the curve)
+    assert np.corrcoef(cf[:-1], cf[1:])[0, 1] > 0.85
+    # nocturnal low-level jet: local night (05-09 UTC) windier than late afternoon
+    by_hour = cf.reshape(365, 24).mean(axis=0)
+    assert by_hour[5:10].mean() > by_hour[18:23].mean()
+    assert np.array_equal(cf, wind_cf_profile(32.45, -99.73, 0.36))
+    assert not np.array_equal(cf, wind_cf_profile(32.45, -99.73, 0.36, seed=1))
+    with pytest.raises(InputError, match="annual_cf"):
+        wind_cf_profile(32.45, -99.73, 0.9)
+
+
 def test_annuity_hand_value():
     # 7 %, 30 years: 0.07 / (1 - 1.07**-30) = 0.080586 (standard CRF table)
     assert annuity_factor(0.07, 30) == pytest.approx(0.080586, rel=1e-5)
@@ -40,11 +69,8 @@ def test_annuity_hand_value():
 def test_grid_only_hand_worked():
     """Only the grid allowed: cost = sum(price x demand), CO2 = intensity x energy."""
     demand, cf, price = _case()
-    techs = default_techs(
-        {t: {"max_mw": 0} for t in ("solar", "battery", "gas_cc", "gas_oc")}
-    )
     r = solve_campus(
-        demand, cf, price, techs, grid_max_mw=1500, grid_co2_t_per_mwh=0.35
+        demand, cf, price, _only(), grid_max_mw=1500, grid_co2_t_per_mwh=0.35
     )
     w = 8760 / N
     assert r.summary["annual_cost_usd"] == pytest.approx(
@@ -55,92 +81,107 @@ def test_grid_only_hand_worked():
     assert r.duals["energy_avg_usd_per_mwh"] == pytest.approx(np.mean(price), rel=1e-4)
 
 
-def _pypsa_objective(demand, cf, price, techs, grid_max_mw, grid_co2, co2_cap_t):
-    import pypsa
-
-    n = len(demand)
-    net = pypsa.Network()
-    net.set_snapshots(range(n))
-    # objective and emissions scaled to a year; 'stores' is PyPSA's time-step
-    # length in the state-of-charge equation, which stays one hour
-    for col in ("objective", "generators"):
-        net.snapshot_weightings[col] = 8760.0 / n
-    net.snapshot_weightings["stores"] = 1.0
-    for carrier, co2 in (
-        ("grid", grid_co2),
-        ("solar", 0.0),
-        ("battery", 0.0),
-        ("gas_cc", techs["gas_cc"].co2_t_per_mwh),
-        ("gas_oc", techs["gas_oc"].co2_t_per_mwh),
-    ):
-        net.add("Carrier", carrier, co2_emissions=co2)
-    net.add("Bus", "campus")
-    net.add("Load", "it", bus="campus", p_set=demand)
-    net.add(
-        "Generator",
-        "grid",
-        bus="campus",
-        carrier="grid",
-        p_nom=grid_max_mw,
-        marginal_cost=price,
-    )
-    net.add(
-        "Generator",
-        "solar",
-        bus="campus",
-        carrier="solar",
-        p_nom_extendable=True,
-        p_max_pu=cf,
-        capital_cost=techs["solar"].annual_cost_usd_per_mw(0.07),
-    )
-    for g in ("gas_cc", "gas_oc"):
-        net.add(
-            "Generator",
-            g,
-            bus="campus",
-            carrier=g,
-            p_nom_extendable=True,
-            capital_cost=techs[g].annual_cost_usd_per_mw(0.07),
-            marginal_cost=techs[g].marginal_usd_per_mwh,
-        )
-    b = techs["battery"]
-    eta = np.sqrt(b.roundtrip_efficiency)
-    net.add(
-        "StorageUnit",
-        "battery",
-        bus="campus",
-        carrier="battery",
-        p_nom_extendable=True,
-        max_hours=b.hours,
-        efficiency_store=eta,
-        efficiency_dispatch=eta,
-        cyclic_state_of_charge=True,
-        capital_cost=b.annual_cost_usd_per_mw(0.07),
-    )
-    if co2_cap_t is not None:
-        net.add(
-            "GlobalConstraint",
-            "co2",
-            type="primary_energy",
-            carrier_attribute="co2_emissions",
-            sense="<=",
-            constant=co2_cap_t,
-        )
-    status, _ = net.optimize(solver_name="highs", include_objective_constant=False)
-    assert status == "ok"
-    return float(net.objective + net.objective_constant)
+BAT = {
+    "capex_usd_per_kw": 250,
+    "energy_capex_usd_per_kwh": 260,
+    "fixed_om_usd_per_kw_yr": 6,
+    "energy_fixed_om_usd_per_kwh_yr": 6,
+    "roundtrip_efficiency": 1.0,
+    "min_hours": 0,
+    "max_hours": 8,
+    "lifetime_yr": 15,
+}
 
 
-@pytest.mark.parametrize("co2_cap_t", [None, 1.5e6])
-def test_matches_pypsa(co2_cap_t):
-    """Same LP built independently with PyPSA: objectives within 1e-4 relative.
+def test_battery_power_and_energy_sized_separately():
+    """One day, price 0 for 12 h then 200 $/MWh; lossless battery, E <= 8 P.
 
-    1e-4 because gigaplan solves with interior point and no crossover
-    (HiGHS optimality tolerance ~1e-7 relative) and PyPSA with simplex.
+    Shifting 1 MWh a day saves 365 x 200 = 73,000 $/yr; 1 MWh of storage
+    costs e + a/8 (~39,000 $/yr with these numbers), so the battery covers
+    all 12 expensive hours: E = 12 x 100 = 1,200 MWh, and E <= 8 P forces
+    P = 150 MW although only 100 MW is ever discharged.
     """
-    pytest.importorskip("pypsa")
+    n = 24
+    price = np.where(np.arange(n) < 12, 0.0, 200.0)
+    techs = _only(battery=BAT)
+    r = solve_campus(
+        np.full(n, 100.0),
+        np.zeros(n),
+        price,
+        techs,
+        grid_max_mw=200,
+        grid_co2_t_per_mwh=0,
+    )
+    b = techs["battery"]
+    expect = 150 * b.annual_cost_usd_per_mw(
+        0.07
+    ) + 1200 * b.annual_cost_usd_per_mwh_storage(0.07)
+    # IPM without crossover stops at ~1e-8 relative gap; 1e-6 leaves room
+    assert r.summary["annual_cost_usd"] == pytest.approx(expect, rel=1e-6)
+    assert r.summary["capacity_battery_mwh"] == pytest.approx(1200, rel=1e-5)
+    assert r.summary["capacity_battery_mw"] == pytest.approx(150, rel=1e-5)
+
+
+def test_nuclear_ppa_annual_cfe_share_and_dual():
+    """Grid 50 $/MWh vs flat nuclear PPA 80 $/MWh, half the energy carbon-free.
+
+    Nuclear = 50 MW flat; cost 8760 x (50 x 50 + 50 x 80); the CFE limit's
+    shadow price is the premium of the clean MWh, 80 - 50 = 30 $/MWh.
+    """
+    n = 24
+    techs = _only(nuclear={"ppa_usd_per_mwh": 80})
+    r = solve_campus(
+        np.full(n, 100.0),
+        np.zeros(n),
+        np.full(n, 50.0),
+        techs,
+        grid_max_mw=200,
+        grid_co2_t_per_mwh=0.4,
+        cfe_share=0.5,
+    )
+    assert r.summary["annual_cost_usd"] == pytest.approx(8760 * 6500, rel=1e-6)
+    assert r.summary["capacity_nuclear_mw"] == pytest.approx(50, rel=1e-5)
+    assert r.summary["cfe_share"] == pytest.approx(0.5, rel=1e-6)
+    assert r.duals["cfe_usd_per_mwh"] == pytest.approx(30, rel=1e-4)  # IPM dual noise
+
+
+def test_hourly_cfe_forces_clean_charging_hand_worked():
+    """Full 24/7 matching with solar (cf 1 for 12 h, then 0) and a battery.
+
+    Round trip 0.81 (0.9 each way): nights need 1,200 MWh out, so
+    1,200 / 0.81 MWh in over 12 h; solar = 100 + 123.46 MW, battery power =
+    123.46 MW (charging), energy = 1,200 / 0.9 MWh.
+    """
+    n = 24
+    cf = np.where(np.arange(n) < 12, 1.0, 0.0)
+    techs = _only(
+        solar={}, battery={**BAT, "roundtrip_efficiency": 0.81, "max_hours": 24}
+    )
+    r = solve_campus(
+        np.full(n, 100.0),
+        cf,
+        np.full(n, 50.0),
+        techs,
+        grid_max_mw=200,
+        grid_co2_t_per_mwh=0.4,
+        hourly_cfe=True,
+    )
+    charge_mw = 1200 / 0.81 / 12
+    s, b = techs["solar"], techs["battery"]
+    expect = (
+        (100 + charge_mw) * s.annual_cost_usd_per_mw(0.07)
+        + charge_mw * b.annual_cost_usd_per_mw(0.07)
+        + 1200 / 0.9 * b.annual_cost_usd_per_mwh_storage(0.07)
+    )
+    assert r.summary["annual_cost_usd"] == pytest.approx(expect, rel=1e-6)
+    assert r.summary["capacity_solar_mw"] == pytest.approx(100 + charge_mw, rel=1e-5)
+    assert r.summary["co2_t"] == pytest.approx(0, abs=1e-3)  # no grid energy at all
+    assert r.duals["cfe_usd_per_mwh"] > 0
+
+
+def test_co2_intensity_cap_binds_with_positive_price():
     demand, cf, price = _case()
-    techs = default_techs()
+    techs = _only(solar={}, battery={}, gas_cc={})
     r = solve_campus(
         demand,
         cf,
@@ -148,16 +189,77 @@ def test_matches_pypsa(co2_cap_t):
         techs,
         grid_max_mw=600,
         grid_co2_t_per_mwh=0.35,
+        co2_intensity_cap_t_per_mwh=0.2,
+    )
+    # IPM: constraint met to its primal feasibility tolerance (~1e-7 relative)
+    assert r.summary["co2_t_per_mwh"] == pytest.approx(0.2, rel=1e-5)
+    assert r.duals["co2_intensity_usd_per_t"] > 0
+
+
+def test_flexible_load_pauses_when_cheaper_than_supply():
+    """Grid-only, cap 90 MW of 100: pause 10 MW at the cost; 20 % when cheaper."""
+    n = 24
+    demand = np.full(n, 100.0)
+    common = dict(grid_max_mw=90, grid_co2_t_per_mwh=0.4, flexible_share=0.2)
+    r = solve_campus(
+        demand,
+        np.zeros(n),
+        np.full(n, 50.0),
+        _only(),
+        flexible_cost_usd_per_mwh=500.0,
+        **common,
+    )
+    assert r.summary["annual_cost_usd"] == pytest.approx(
+        8760 * (90 * 50 + 10 * 500), rel=1e-6
+    )
+    assert r.summary["paused_mwh"] == pytest.approx(8760 * 10, rel=1e-5)
+    r = solve_campus(
+        demand,
+        np.zeros(n),
+        np.full(n, 50.0),
+        _only(),
+        flexible_cost_usd_per_mwh=30.0,
+        **common,
+    )
+    assert r.summary["paused_mwh"] == pytest.approx(8760 * 20, rel=1e-5)
+
+
+def _full_case(n: int = N):
+    demand, cf, price = _case(n)
+    wind = wind_cf_profile(32.45, -99.73, 0.36)[:n]
+    return demand, cf, price, wind
+
+
+@pytest.mark.parametrize("co2_cap_t", [None, 1.5e6])
+def test_matches_pypsa(co2_cap_t):
+    """Same LP built independently with PyPSA: objectives within 1e-4 relative.
+
+    All kinds are in (battery with a fixed 4-h ratio, which is what a PyPSA
+    StorageUnit can represent). 1e-4 because gigaplan solves with interior
+    point and no crossover (HiGHS optimality tolerance ~1e-7 relative) and
+    PyPSA with simplex.
+    """
+    pytest.importorskip("pypsa")
+    demand, cf, price, wind = _full_case()
+    techs = default_techs({"battery": {"min_hours": 4, "max_hours": 4}})
+    r = solve_campus(
+        demand,
+        cf,
+        price,
+        techs,
+        wind_cf=wind,
+        grid_max_mw=600,
+        grid_co2_t_per_mwh=0.35,
         co2_cap_t=co2_cap_t,
     )
-    # every kind is present in the plan when capped (a non-trivial comparison)
-    if co2_cap_t is not None:
-        assert (
-            r.summary["capacity_solar_mw"] > 0 and r.summary["capacity_battery_mw"] > 0
-        )
+    if co2_cap_t is not None:  # a non-trivial mix when capped
+        assert r.summary["capacity_solar_mw"] > 0 and r.summary["capacity_wind_mw"] > 0
         assert r.summary["co2_t"] == pytest.approx(co2_cap_t, rel=1e-4)
         assert r.duals["co2_cap_usd_per_t"] > 0
-    ref = _pypsa_objective(demand, cf, price, techs, 600, 0.35, co2_cap_t)
+    pypsa_objective = runpy.run_path(str(PYPSA_CASE))["pypsa_objective"]
+    ref, _ = pypsa_objective(
+        demand, {"solar": cf, "wind": wind}, price, techs, 600, 0.35, co2_cap_t
+    )
     assert r.summary["annual_cost_usd"] == pytest.approx(ref, rel=1e-4)
 
 
@@ -182,15 +284,13 @@ def test_power_product_keys_and_ranges():
         "lead_time_quarters",
         "max_mw",
     }
-    assert p["firm_fraction"] == pytest.approx(
-        1.0
-    )  # reserve margin forces firm >= peak
+    assert p["firm_fraction"] == pytest.approx(1.0)  # margin forces firm >= peak
     assert r.dispatch.dims == ("tech", "hour") and r.dispatch.sizes["hour"] == N
 
 
 def test_unmeetable_cap_names_limit_and_shortfall():
     demand, cf, price = _case()
-    techs = default_techs({"solar": {"max_mw": 0}, "battery": {"max_mw": 0}})
+    techs = _only(gas_cc={}, gas_oc={})
     with pytest.raises(InfeasibleError, match=r"co2_cap_t=1,000.*missed by"):
         solve_campus(
             demand,
@@ -201,27 +301,70 @@ def test_unmeetable_cap_names_limit_and_shortfall():
             grid_co2_t_per_mwh=0.35,
             co2_cap_t=1000,
         )
+    # grid only at 0.35 t/MWh against a 0.1 cap: missed by exactly 0.25
+    with pytest.raises(InfeasibleError, match=r"co2_intensity.*missed by 0\.2500"):
+        solve_campus(
+            demand,
+            cf,
+            price,
+            _only(),
+            grid_max_mw=1500,
+            grid_co2_t_per_mwh=0.35,
+            co2_intensity_cap_t_per_mwh=0.1,
+        )
+    # nothing carbon-free allowed: the whole share is missed
+    with pytest.raises(
+        InfeasibleError, match=r"cfe_share=0.5 \(hourly\).*missed by 0\.5000"
+    ):
+        solve_campus(
+            demand,
+            cf,
+            price,
+            _only(),
+            grid_max_mw=1500,
+            grid_co2_t_per_mwh=0.35,
+            cfe_share=0.5,
+            hourly_cfe=True,
+        )
 
 
 def test_bad_profiles():
     demand, cf, price = _case()
+    kw = dict(grid_max_mw=1, grid_co2_t_per_mwh=0.3)
     with pytest.raises(InputError, match="solar_cf"):
-        solve_campus(
-            demand,
-            cf[:-1],
-            price,
-            default_techs(),
-            grid_max_mw=1,
-            grid_co2_t_per_mwh=0.3,
-        )
+        solve_campus(demand, cf[:-1], price, default_techs(), **kw)
     gap = price.copy()
     gap[5] = np.nan
     with pytest.raises(InputError, match=r"grid_price_usd_per_mwh\[5\]"):
+        solve_campus(demand, cf, gap, default_techs(), **kw)
+    with pytest.raises(InputError, match=r"wind_cf\[3\]"):
         solve_campus(
-            demand, cf, gap, default_techs(), grid_max_mw=1, grid_co2_t_per_mwh=0.3
+            demand,
+            cf,
+            price,
+            default_techs(),
+            wind_cf=np.r_[0, 0, 0, 1.5, cf[4:]],
+            **kw,
         )
     with pytest.raises(InputError, match="capex_usd_per_kw"):
         default_techs({"solar": {"capex_usd_per_kw": -1}})
+    with pytest.raises(InputError, match="min_mw"):
+        default_techs({"wind": {"min_mw": 10, "max_mw": 5}})
+    with pytest.raises(InputError, match="cfe_share"):
+        solve_campus(demand, cf, price, default_techs(), cfe_share=1.5, **kw)
+
+
+def test_min_mw_forces_a_build():
+    demand, cf, price = _case(48)
+    r = solve_campus(
+        demand,
+        cf,
+        price,
+        _only(recip={"min_mw": 100}),
+        grid_max_mw=1500,
+        grid_co2_t_per_mwh=0.35,
+    )
+    assert r.summary["capacity_recip_mw"] == pytest.approx(100, rel=1e-5)
 
 
 runner = CliRunner()
@@ -265,11 +408,74 @@ def test_run_stage():
 
 def test_cli_unmeetable_cap_one_line(tmp_path):
     sc = tmp_path / "cap.yaml"
+    off = "".join(
+        f"    {t}: {{max_mw: 0}}\n" for t in KINDS if t not in ("gas_cc", "gas_oc")
+    )
     sc.write_text(
         "power:\n  region: ercot\n  hours: 48\n  co2_cap_t: 1000\n"
-        "  technologies:\n    solar: {max_mw: 0}\n    battery: {max_mw: 0}\n"
+        "  technologies:\n" + off
     )
     res = runner.invoke(app, ["power", "--scenario", str(sc)])
     assert res.exit_code == 1
     assert "co2_cap_t=1,000 cannot be met: missed by" in res.output
     assert "Traceback" not in res.output
+
+
+def test_cli_cfe_and_intensity_flags():
+    res = runner.invoke(
+        app, ["power", "--hours", "48", "--cfe-share", "0.9", "--hourly-cfe", "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    assert '"cfe_usd_per_mwh"' in res.output
+    res = runner.invoke(
+        app,
+        ["power", "--co2-cap-t", "1", "--co2-intensity-cap", "0.1", "--hours", "48"],
+    )
+    assert res.exit_code == 2 and "--co2-intensity-cap" in res.output
+
+
+def _csv(tmp_path, rows, header="hour,solar_cf,grid_price_usd_per_mwh"):
+    f = tmp_path / "p.csv"
+    f.write_text(header + "\n" + "".join(r + "\n" for r in rows))
+    return f
+
+
+@pytest.mark.parametrize(
+    ("rows", "header", "needle"),
+    [
+        # 47 rows for a 48-hour run: wrong length
+        ([f"{h},0.1,40" for h in range(47)], None, "rows=47"),
+        # a gap on file line 5 (header is line 1, hour 3 is line 5)
+        (
+            [f"{h},{'' if h == 3 else 0.1},40" for h in range(48)],
+            None,
+            "line 5: solar_cf",
+        ),
+        (
+            [f"{h},0.1,{-1 if h == 0 else 40}" for h in range(48)],
+            None,
+            "line 2: grid_price",
+        ),
+        ([f"{h},1.5,40" for h in range(48)], None, "line 2: solar_cf"),
+        ([f"{h},0.1" for h in range(48)], "hour,sun_cf", "line 1: column='sun_cf'"),
+    ],
+)
+def test_cli_profiles_csv_bad_input(tmp_path, rows, header, needle):
+    f = _csv(tmp_path, rows, header or "hour,solar_cf,grid_price_usd_per_mwh")
+    res = runner.invoke(app, ["power", "--hours", "48", "--profiles-csv", str(f)])
+    assert res.exit_code == 2, res.output
+    assert needle in res.output and "Traceback" not in res.output
+    assert len(res.output.strip().splitlines()) == 1
+
+
+def test_profiles_csv_is_used(tmp_path):
+    """A CSV price of 0 everywhere makes the grid the whole supply at no cost."""
+    f = _csv(tmp_path, [f"{h},0,0" for h in range(48)])
+    res = runner.invoke(
+        app, ["power", "--hours", "48", "--profiles-csv", str(f), "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    import json
+
+    s = json.loads(res.output)["summary"]
+    assert s["annual_cost_usd"] == pytest.approx(0, abs=1.0)  # IPM dust, $/yr

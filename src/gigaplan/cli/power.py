@@ -27,19 +27,54 @@ def power(
         Path | None, typer.Option(help="Scenario file with a power: section.")
     ] = None,
     co2_cap_t: Annotated[float | None, typer.Option(help="Annual CO2 cap, t.")] = None,
+    co2_intensity_cap: Annotated[
+        float | None, typer.Option(help="CO2 per MWh served, annual cap, t/MWh.")
+    ] = None,
+    cfe_share: Annotated[
+        float | None,
+        typer.Option(
+            help="Minimum carbon-free share of energy (annual; hourly "
+            "energy-weighted with --hourly-cfe), 0..1."
+        ),
+    ] = None,
+    hourly_cfe: Annotated[
+        bool,
+        typer.Option(
+            help="Match carbon-free supply hour by hour (24/7); "
+            "share 1 unless --cfe-share."
+        ),
+    ] = False,
     reserve_margin: Annotated[
         float | None, typer.Option(help="Firm capacity margin over peak.")
+    ] = None,
+    flexible_share: Annotated[
+        float, typer.Option(help="Share of load (training) that can pause, 0..1.")
+    ] = 0.0,
+    rep_days: Annotated[
+        int | None, typer.Option(help="Solve on N representative days (k-means).")
     ] = None,
     hours: Annotated[
         int, typer.Option(help="Hours modelled from Jan 1 (scaled to a year).")
     ] = 8760,
+    profiles_csv: Annotated[
+        Path | None,
+        typer.Option(
+            help="CSV of hourly demand_mw/solar_cf/wind_cf/"
+            "grid_price_usd_per_mwh overriding the synthetic ones."
+        ),
+    ] = None,
     catalog: CatalogOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """Least-cost mix and hourly dispatch of a campus's power supply."""
+    from gigaplan.errors import InputError
     from gigaplan.power.model import memo, power_product
     from gigaplan.power.stage import PowerSection, solve_section
 
+    if co2_cap_t is not None and co2_intensity_cap is not None:
+        raise InputError(
+            "--co2-intensity-cap", co2_intensity_cap, "not together with --co2-cap-t"
+        )
     if scenario is not None:
         from gigaplan.scenario import load_scenario
 
@@ -48,23 +83,38 @@ def power(
         if isinstance(section, dict):
             section = PowerSection.model_validate(section)
     else:
-        from gigaplan.errors import InputError
-
         for name, val in (
             ("--it-load-mw", it_load_mw),
             ("--co2-cap-t", co2_cap_t),
+            ("--co2-intensity-cap", co2_intensity_cap),
             ("--reserve-margin", reserve_margin),
         ):
             if val is not None and val < 0:
                 raise InputError(name, val, "a number >= 0")
+        for name, val in (
+            ("--cfe-share", cfe_share),
+            ("--flexible-share", flexible_share),
+        ):
+            if val is not None and not 0 <= val <= 1:
+                raise InputError(name, val, "a share in [0, 1]")
         if not 24 <= hours <= 8760:
             raise InputError("--hours", hours, "24..8760")
+        if rep_days is not None and not 1 <= rep_days <= hours // 24:
+            raise InputError(
+                "--rep-days", rep_days, f"1..{hours // 24} (days modelled)"
+            )
         section = PowerSection(
             region=region,
             it_load_mw=it_load_mw,
             co2_cap_t=co2_cap_t,
+            co2_intensity_cap_t_per_mwh=co2_intensity_cap,
+            cfe_share=cfe_share,
+            hourly_cfe=hourly_cfe,
             reserve_margin=reserve_margin,
+            flexible_share=flexible_share,
+            rep_days=rep_days,
             hours=hours,
+            profiles_csv=str(profiles_csv) if profiles_csv is not None else None,
         )
     result = solve_section(section, catalog_from(catalog))
     if json_out:

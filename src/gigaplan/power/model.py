@@ -1,12 +1,11 @@
-"""Least-cost campus power supply LP (linopy + HiGHS).
+"""Least-cost campus power supply LP (linopy + HiGHS): solve and report.
 
-Decision variables: capacity of solar, 4-h battery, gas CC and gas OC (MW),
-hourly dispatch of each, grid import (MW, up to the import cap), battery
-charge/discharge/state of charge (cyclic). Objective: annualised capex + fixed
-O&M + hourly operating cost scaled to a year. Limits: hourly balance, optional
-CO2 cap (t/yr) and firm capacity >= peak x (1 + reserve margin). The CO2 cap
-and the demand balance carry penalised elastic slacks so an unmeetable limit is
-reported by name and shortfall instead of a solver log.
+:func:`solve_campus` checks its inputs, builds the LP of
+:mod:`gigaplan.power.build` (grid, solar, wind, battery with separate power and
+energy, gas CC/OC, reciprocating engines, fuel cells, nuclear PPA, flexible
+load), solves it with HiGHS and returns capacities, dispatch, headline figures
+and the shadow price of each binding limit. With ``rep_days`` the year is
+reduced to representative days (:mod:`gigaplan.power.repdays`).
 
 References
 ----------
@@ -19,18 +18,19 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import xarray as xr
 
 from gigaplan.errors import InfeasibleError, InputError, SolverError
-from gigaplan.power.technologies import Tech
+from gigaplan.power.build import Built, Limits, Profiles, build_model
+from gigaplan.power.technologies import FLAT, KINDS, VARIABLE, Tech
 
 HOURS_PER_YEAR = 8760
-SLACK_PENALTY_USD = 1e5  # per tCO2 or MWh of shortfall; far above any real cost
+DUAL_FLOOR = 1e-3  # |dual| below this is interior-point dust: the limit is slack
 
 
 @dataclass(frozen=True)
@@ -40,9 +40,10 @@ class CampusPowerResult:
     Attributes
     ----------
     capacity : xarray.DataArray
-        MW by ``tech`` (battery energy is ``hours`` x MW).
+        MW by ``tech`` (``battery_energy`` in MWh).
     dispatch : xarray.DataArray
-        MW by ``tech`` x ``hour`` (battery: discharge minus charge).
+        MW by ``tech`` x ``hour`` (battery: discharge minus charge) over the
+        model hours (representative-day hours with ``rep_days``).
     summary : dict
         Headline figures with units in the keys.
     duals : dict
@@ -59,7 +60,7 @@ class CampusPowerResult:
 
 
 @contextlib.contextmanager
-def _quiet_fd1():
+def _quiet_fd1() -> Iterator[None]:
     """Send file descriptor 1 to /dev/null for the duration (C-level prints)."""
     sys.stdout.flush()
     saved = os.dup(1)
@@ -73,14 +74,31 @@ def _quiet_fd1():
         os.close(null)
 
 
-def _check_profile(name: str, arr: np.ndarray, n: int) -> np.ndarray:
+def _check_profile(
+    name: str, arr: np.ndarray, n: int, upper: float | None = None
+) -> np.ndarray:
+    """A finite hourly array of length ``n`` (and values in [0, upper])."""
     arr = np.asarray(arr, dtype=float)
     if arr.shape != (n,):
         raise InputError(name, f"length {arr.size}", f"exactly {n} hourly values")
     if not np.all(np.isfinite(arr)):
         bad = int(np.flatnonzero(~np.isfinite(arr))[0])
         raise InputError(f"{name}[{bad}]", arr[bad], "a finite number (no gaps)")
+    if upper is not None and (arr.min() < 0 or arr.max() > upper):
+        bad = int(np.flatnonzero((arr < 0) | (arr > upper))[0])
+        raise InputError(f"{name}[{bad}]", arr[bad], f"in [0, {upper:g}]")
     return arr
+
+
+def _check_limits(**values: float | None) -> None:
+    """Each given scalar must be >= 0; shares must be <= 1."""
+    for name, val in values.items():
+        if val is None:
+            continue
+        if not np.isfinite(val) or val < 0:
+            raise InputError(name, val, "a number >= 0")
+        if name in ("cfe_share", "flexible_share") and val > 1:
+            raise InputError(name, val, "a share in [0, 1]")
 
 
 def solve_campus(
@@ -91,9 +109,17 @@ def solve_campus(
     *,
     grid_max_mw: float,
     grid_co2_t_per_mwh: float,
+    wind_cf: np.ndarray | None = None,
     discount_rate: float = 0.07,
     co2_cap_t: float | None = None,
+    co2_intensity_cap_t_per_mwh: float | None = None,
+    cfe_share: float | None = None,
+    hourly_cfe: bool = False,
     reserve_margin: float | None = None,
+    flexible_share: float = 0.0,
+    flexible_cost_usd_per_mwh: float = 0.0,
+    rep_days: int | None = None,
+    seed: int = 0,
     solver_options: dict[str, Any] | None = None,
 ) -> CampusPowerResult:
     """Find the least-cost supply for an hourly campus demand.
@@ -101,24 +127,39 @@ def solve_campus(
     Parameters
     ----------
     demand_mw : array (n,)
-        Facility load (IT x PUE) each hour, MW.
-    solar_cf : array (n,)
-        Solar capacity factor each hour, 0..1.
+        Facility load (IT x PUE) each hour. [MW]
+    solar_cf, wind_cf : array (n,)
+        Capacity factor each hour, 0..1; without ``wind_cf`` wind is left out.
     grid_price_usd_per_mwh : array (n,)
-        Import price each hour.
+        Import price each hour. [$/MWh]
     techs : dict
         From :func:`gigaplan.power.technologies.default_techs`; a tech with
         ``max_mw == 0`` is left out of the model.
     grid_max_mw : float
-        Import cap (fixed capacity, no capex).
+        Import cap (fixed capacity, no capex). [MW]
     grid_co2_t_per_mwh : float
-        Average grid carbon intensity.
+        Average grid carbon intensity. [tCO2/MWh]
     discount_rate : float
-        For the capex annuity.
+        For the capex annuity. [1/yr]
     co2_cap_t : float, optional
-        Annual CO2 cap (grid + gas), tonnes; ``n`` hours are scaled to a year.
+        Annual CO2 cap (grid + gas); ``n`` hours are scaled to a year. [t]
+    co2_intensity_cap_t_per_mwh : float, optional
+        CO2 per MWh served, annual. [tCO2/MWh]
+    cfe_share : float, optional
+        Minimum carbon-free share of the energy served, annual (or hourly,
+        energy-weighted, with ``hourly_cfe``). [dimensionless]
+    hourly_cfe : bool
+        Match carbon-free supply to demand hour by hour (24/7 CFE score);
+        without ``cfe_share`` it means full matching (share 1).
     reserve_margin : float, optional
-        Firm capacity >= peak demand x (1 + margin).
+        Firm capacity >= inflexible peak x (1 + margin). [dimensionless]
+    flexible_share : float
+        Share of each hour's demand that can pause (training). [dimensionless]
+    flexible_cost_usd_per_mwh : float
+        Cost of each MWh paused. [$/MWh]
+    rep_days : int, optional
+        Solve on this many representative days (k-means, seeded by ``seed``)
+        instead of the whole horizon; needs whole days.
 
     Returns
     -------
@@ -131,97 +172,53 @@ def solve_campus(
     InfeasibleError
         A limit cannot be met; the message names it and the shortfall.
     """
-    import linopy
-
     demand = np.asarray(demand_mw, dtype=float)
     n = demand.size
     if n == 0 or not np.all(np.isfinite(demand)) or demand.min() < 0:
         raise InputError("demand_mw", "empty/negative/gap", "finite MW >= 0 each hour")
-    cf = _check_profile("solar_cf", solar_cf, n)
+    cf = {"solar": _check_profile("solar_cf", solar_cf, n, upper=1.0)}
+    if wind_cf is not None:
+        cf["wind"] = _check_profile("wind_cf", wind_cf, n, upper=1.0)
     price = _check_profile("grid_price_usd_per_mwh", grid_price_usd_per_mwh, n)
-    for field, val in (
-        ("grid_max_mw", grid_max_mw),
-        ("grid_co2_t_per_mwh", grid_co2_t_per_mwh),
-    ):
-        if val < 0:
-            raise InputError(field, val, "a number >= 0")
-    if co2_cap_t is not None and co2_cap_t < 0:
-        raise InputError("co2_cap_t", co2_cap_t, "tonnes >= 0")
-    w = HOURS_PER_YEAR / n  # hours-to-year weight
-    hours = pd.RangeIndex(n, name="hour")
-    active = [
-        t for t in ("solar", "battery", "gas_cc", "gas_oc") if techs[t].max_mw != 0
-    ]
-
-    m = linopy.Model()
-    cap = {
-        t: m.add_variables(
-            lower=0,
-            upper=techs[t].max_mw if techs[t].max_mw is not None else np.inf,
-            name=f"cap_{t}",
-        )
-        for t in active
-    }
-    gen = {
-        t: m.add_variables(lower=0, coords=[hours], name=f"p_{t}")
-        for t in active
-        if t != "battery"
-    }
-    grid = m.add_variables(lower=0, upper=grid_max_mw, coords=[hours], name="p_grid")
-    short = m.add_variables(lower=0, coords=[hours], name="shortfall")
-    for t, p in gen.items():
-        if t == "solar":
-            m.add_constraints(
-                p - cap[t] * xr.DataArray(cf, coords=[hours]) <= 0, name=f"avail_{t}"
-            )
-        else:
-            m.add_constraints(p - cap[t] <= 0, name=f"avail_{t}")
-    supply = grid + short + sum(gen.values())
-    if "battery" in active:
-        b = techs["battery"]
-        eta = np.sqrt(b.roundtrip_efficiency)
-        ch = m.add_variables(lower=0, coords=[hours], name="charge")
-        dis = m.add_variables(lower=0, coords=[hours], name="discharge")
-        soc = m.add_variables(lower=0, coords=[hours], name="soc")
-        m.add_constraints(ch - cap["battery"] <= 0, name="charge_max")
-        m.add_constraints(dis - cap["battery"] <= 0, name="discharge_max")
-        m.add_constraints(soc - b.hours * cap["battery"] <= 0, name="soc_max")
-        m.add_constraints(
-            soc - soc.roll(hour=1) - eta * ch + (1.0 / eta) * dis == 0,
-            name="soc_balance",
-        )
-        supply = supply + dis - ch
-    bal = m.add_constraints(
-        supply == xr.DataArray(demand, coords=[hours]), name="balance"
+    if hourly_cfe and cfe_share is None:
+        cfe_share = 1.0
+    _check_limits(
+        grid_max_mw=grid_max_mw,
+        grid_co2_t_per_mwh=grid_co2_t_per_mwh,
+        co2_cap_t=co2_cap_t,
+        co2_intensity_cap_t_per_mwh=co2_intensity_cap_t_per_mwh,
+        cfe_share=cfe_share,
+        flexible_share=flexible_share,
+        flexible_cost_usd_per_mwh=flexible_cost_usd_per_mwh,
+        reserve_margin=reserve_margin,
     )
+    techs = {t: v for t, v in techs.items() if t in cf or t not in VARIABLE}
+    lim = Limits(
+        grid_max_mw=grid_max_mw,
+        grid_co2_t_per_mwh=grid_co2_t_per_mwh,
+        peak_mw=float(demand.max()),
+        discount_rate=discount_rate,
+        co2_cap_t=co2_cap_t,
+        co2_intensity_cap_t_per_mwh=co2_intensity_cap_t_per_mwh,
+        cfe_share=cfe_share,
+        hourly_cfe=hourly_cfe,
+        reserve_margin=reserve_margin,
+        flexible_share=flexible_share,
+        flexible_cost_usd_per_mwh=flexible_cost_usd_per_mwh,
+    )
+    prof = Profiles(demand, cf, price, np.full(n, HOURS_PER_YEAR / n))
+    if rep_days is not None:
+        from gigaplan.power.repdays import reduce_profiles
 
-    co2_expr = w * grid_co2_t_per_mwh * grid.sum()
-    for t, p in gen.items():
-        if techs[t].co2_t_per_mwh:
-            co2_expr = co2_expr + w * techs[t].co2_t_per_mwh * p.sum()
-    co2_con = None
-    if co2_cap_t is not None:
-        co2_slack = m.add_variables(lower=0, name="co2_slack")
-        co2_con = m.add_constraints(co2_expr - co2_slack <= co2_cap_t, name="co2_cap")
-    firm_con = None
-    peak_mw = float(demand.max())
-    if reserve_margin is not None:
-        firm = sum(techs[t].firm_fraction * cap[t] for t in active)
-        firm_con = m.add_constraints(
-            firm >= peak_mw * (1 + reserve_margin) - grid_max_mw, name="firm_capacity"
-        )
+        prof = reduce_profiles(prof, rep_days, seed=seed)
+    built = build_model(prof, techs, lim)
+    _solve(built, solver_options)
+    _raise_if_missed(built, prof, lim)
+    return _extract(built, prof, lim, techs, rep_days)
 
-    obj = (
-        w * xr.DataArray(price, coords=[hours]) * grid
-    ).sum() + w * SLACK_PENALTY_USD * short.sum()
-    for t in active:
-        obj = obj + techs[t].annual_cost_usd_per_mw(discount_rate) * cap[t]
-        if t in gen and techs[t].marginal_usd_per_mwh:
-            obj = obj + w * techs[t].marginal_usd_per_mwh * gen[t].sum()
-    if co2_cap_t is not None:
-        obj = obj + SLACK_PENALTY_USD * co2_slack
-    m.add_objective(obj)
-    opts = {
+
+def _solve(built: Built, solver_options: dict[str, Any] | None) -> None:
+    opts: dict[str, Any] = {
         "solver": "ipm",
         "run_crossover": "off",
         "output_flag": False,
@@ -229,90 +226,129 @@ def solve_campus(
     }
     opts.update(solver_options or {})
     with _quiet_fd1():  # the HiGHS banner is written by C code and would corrupt --json
-        status, cond = m.solve(solver_name="highs", io_api="direct", **opts)
+        status, cond = built.model.solve(solver_name="highs", io_api="direct", **opts)
     if status != "ok":
         raise SolverError(f"HiGHS stopped: {status} ({cond})")
 
-    short_mwh = float(short.solution.sum()) * w
-    if short_mwh > 1e-3 * max(1.0, demand.sum() * w) * 1e-3:
+
+def _raise_if_missed(built: Built, p: Profiles, lim: Limits) -> None:
+    """Turn a non-zero elastic slack into an error naming the limit and the gap."""
+    served = float(np.sum(p.weight_h * p.demand_mw))
+    short_mwh = float((p.weight_h * built.short.solution.values).sum())
+    if short_mwh > 1e-6 * max(1.0, served):
         raise InfeasibleError(
             f"demand cannot be served: {short_mwh:,.0f} MWh/yr short "
             "(raise grid_max_mw or allow more capacity)"
         )
-    if co2_cap_t is not None:
-        miss = float(co2_slack.solution)
-        if miss > 1e-6 * max(1.0, co2_cap_t):
-            raise InfeasibleError(
-                f"co2_cap_t={co2_cap_t:,.0f} cannot be met: missed by {miss:,.0f} "
-                "tCO2/yr "
-                "with the allowed technologies"
-            )
+    s = {k: float(v.solution) for k, v in built.slacks.items()}
+    if lim.co2_cap_t is not None and s["co2_cap"] > 1e-6 * max(1.0, lim.co2_cap_t):
+        raise InfeasibleError(
+            f"co2_cap_t={lim.co2_cap_t:,.0f} cannot be met: missed by "
+            f"{s['co2_cap']:,.0f} tCO2/yr with the allowed technologies"
+        )
+    cap_i = lim.co2_intensity_cap_t_per_mwh
+    if cap_i is not None and s["co2_intensity"] > 1e-6 * max(1.0, cap_i * served):
+        got = cap_i + s["co2_intensity"] / served
+        raise InfeasibleError(
+            f"co2_intensity_cap_t_per_mwh={cap_i:g} cannot be met: missed by "
+            f"{got - cap_i:.4f} tCO2/MWh (best {got:.4f}) with the allowed technologies"
+        )
+    if lim.cfe_share is not None and s["cfe_share"] > 1e-6 * max(1.0, served):
+        gap = s["cfe_share"] / served
+        kind = "hourly" if lim.hourly_cfe else "annual"
+        raise InfeasibleError(
+            f"cfe_share={lim.cfe_share:g} ({kind}) cannot be met: missed by "
+            f"{gap:.4f} ({s['cfe_share']:,.0f} MWh/yr) with the allowed technologies"
+        )
 
+
+def _val(x: Any) -> float:
+    """Solution value of a scalar variable or expression."""
+    return float(x.solution)
+
+
+def _extract(
+    b: Built, p: Profiles, lim: Limits, techs: dict[str, Tech], rep_days: int | None
+) -> CampusPowerResult:
+    """Capacities, dispatch, summary and duals as labelled arrays and dicts."""
+    n = p.demand_mw.size
+    names = [*KINDS, "battery_energy", "grid"]
+    caps = {t: _clean(_val(b.cap[t])) if t in b.cap else 0.0 for t in KINDS}
+    caps["battery_energy"] = (
+        _clean(_val(b.energy_cap)) if b.energy_cap is not None else 0.0
+    )
+    caps["grid"] = lim.grid_max_mw
     capacity = xr.DataArray(
-        [
-            _clean(float(cap[t].solution)) if t in cap else 0.0
-            for t in ("solar", "battery", "gas_cc", "gas_oc")
-        ]
-        + [grid_max_mw],
-        coords={"tech": ["solar", "battery", "gas_cc", "gas_oc", "grid"]},
+        [caps[t] for t in names],
+        coords={"tech": names},
         dims="tech",
         name="capacity_mw",
-        attrs={"units": "MW"},
+        attrs={"units": "MW (battery_energy: MWh)"},
     )
-    rows = []
-    for t in ("solar", "battery", "gas_cc", "gas_oc", "grid"):
-        if t == "grid":
-            rows.append(grid.solution.values)
-        elif t == "battery":
-            rows.append(
-                (dis.solution - ch.solution).values
-                if "battery" in active
-                else np.zeros(n)
-            )
-        else:
-            rows.append(gen[t].solution.values if t in gen else np.zeros(n))
+    rows = {t: np.zeros(n) for t in [*KINDS, "grid"]}
+    for t, var in b.gen.items():
+        rows[t] = var.solution.values
+    for t in FLAT:
+        rows[t] = np.full(n, caps[t])
+    if b.charge is not None:
+        rows["battery"] = (b.discharge.solution - b.charge.solution).values
+    rows["grid"] = b.grid.solution.values
     dispatch = xr.DataArray(
-        np.vstack(rows),
-        coords={"tech": capacity.tech.values, "hour": np.arange(n)},
+        np.vstack(list(rows.values())),
+        coords={"tech": list(rows), "hour": np.arange(n)},
         dims=("tech", "hour"),
         name="dispatch_mw",
         attrs={"units": "MW"},
     )
-    energy_mwh = w * demand.sum()
-    total = float(m.objective.value)
-    co2_t = (
-        float(co2_expr.solution)
-        if hasattr(co2_expr, "solution")
-        else float(
-            w * grid_co2_t_per_mwh * grid.solution.sum()
-            + sum(w * techs[t].co2_t_per_mwh * gen[t].solution.sum() for t in gen)
-        )
-    )
-    duals: dict[str, float] = {}
-    if co2_con is not None and abs(float(co2_con.dual)) > 1e-3:
-        duals["co2_cap_usd_per_t"] = -float(co2_con.dual)
-    if firm_con is not None and abs(float(firm_con.dual)) > 1e-3:
-        duals["firm_capacity_usd_per_mw_yr"] = float(firm_con.dual)
-    duals["energy_avg_usd_per_mwh"] = float(
-        (bal.dual * demand).sum() / demand.sum() / w
-    )
-    summary = {
+    wt = p.weight_h
+    paused = float((wt * b.shed.solution.values).sum()) if b.shed is not None else 0.0
+    energy_mwh = float((wt * p.demand_mw).sum())
+    served_mwh = energy_mwh - paused
+    total = float(b.model.objective.value)
+    co2_t = _val(b.co2_expr)
+    summary: dict[str, Any] = {
         "annual_cost_usd": total,
         "energy_mwh": energy_mwh,
-        "delivered_usd_per_mwh": total / energy_mwh,
+        "served_mwh": served_mwh,
+        "paused_mwh": paused,
+        "delivered_usd_per_mwh": total / served_mwh,
         "co2_t": co2_t,
-        "co2_t_per_mwh": co2_t / energy_mwh,
-        "peak_mw": peak_mw,
+        "co2_t_per_mwh": co2_t / served_mwh,
+        "peak_mw": lim.peak_mw,
+        "model_hours": n,
+        "rep_days": rep_days or 0,
         **{
-            f"energy_{t}_mwh": float(w * dispatch.sel(tech=t).clip(min=0).sum())
-            for t in capacity.tech.values
+            f"energy_{t}_mwh": float(
+                (wt * dispatch.sel(tech=t).clip(min=0).values).sum()
+            )
+            for t in rows
         },
-        **{
-            f"capacity_{t}_mw": float(capacity.sel(tech=t))
-            for t in capacity.tech.values
-        },
+        **{f"capacity_{t}_mw": caps[t] for t in names if t != "battery_energy"},
+        "capacity_battery_mwh": caps["battery_energy"],
     }
-    return CampusPowerResult(capacity, dispatch, summary, duals, techs)
+    if b.cfe_expr is not None:
+        summary["cfe_share"] = _val(b.cfe_expr) / served_mwh
+    return CampusPowerResult(capacity, dispatch, summary, _duals(b, p), techs)
+
+
+def _duals(b: Built, p: Profiles) -> dict[str, float]:
+    """Shadow prices of the binding limits, sign so that > 0 = tightening costs."""
+    units = {
+        "co2_cap": ("co2_cap_usd_per_t", -1.0),
+        "co2_intensity": ("co2_intensity_usd_per_t", -1.0),
+        "cfe_share": ("cfe_usd_per_mwh", 1.0),
+        "firm_capacity": ("firm_capacity_usd_per_mw_yr", 1.0),
+    }
+    duals: dict[str, float] = {}
+    for name, (key, sign) in units.items():
+        con = b.constraints.get(name)
+        if con is not None and abs(float(con.dual)) > DUAL_FLOOR:
+            duals[key] = sign * float(con.dual)
+    bal = b.constraints["balance"].dual.values
+    duals["energy_avg_usd_per_mwh"] = float(
+        (bal * p.demand_mw).sum() / (p.weight_h * p.demand_mw).sum()
+    )
+    return duals
 
 
 def _clean(x: float) -> float:
@@ -329,6 +365,15 @@ def power_product(result: CampusPowerResult) -> dict[str, float]:
     fom = sum(
         techs[t].fixed_om_usd_per_kw_yr * s[f"capacity_{t}_mw"] * 1e3 for t in built
     )
+    if "battery" in techs:
+        capex += (
+            techs["battery"].energy_capex_usd_per_kwh * s["capacity_battery_mwh"] * 1e3
+        )
+        fom += (
+            techs["battery"].energy_fixed_om_usd_per_kwh_yr
+            * s["capacity_battery_mwh"]
+            * 1e3
+        )
     firm = (
         sum(techs[t].firm_fraction * s[f"capacity_{t}_mw"] for t in built)
         + s["capacity_grid_mw"]
@@ -350,15 +395,23 @@ def memo(result: CampusPowerResult) -> str:
     s = result.summary
     mix = ", ".join(
         f"{t} {s[f'capacity_{t}_mw']:,.0f} MW"
-        for t in ("grid", "solar", "battery", "gas_cc", "gas_oc")
+        for t in ("grid", *KINDS)
         if s[f"capacity_{t}_mw"] > 0.5
     )
+    if s["capacity_battery_mwh"] > 0.5:
+        mix += f" ({s['capacity_battery_mwh']:,.0f} MWh storage)"
     lines = [
         f"Least-cost supply for a {s['peak_mw']:,.0f} MW peak campus: {mix}.",
         f"Delivered cost {s['delivered_usd_per_mwh']:,.1f} $/MWh "
         f"(${s['annual_cost_usd'] / 1e6:,.0f}M/yr); {s['co2_t'] / 1e3:,.0f} ktCO2/yr "
         f"({s['co2_t_per_mwh']:.3f} t/MWh).",
     ]
+    if "cfe_share" in s:
+        lines.append(f"Carbon-free share {s['cfe_share']:.1%}.")
+    if s["paused_mwh"] > 0.5:
+        lines.append(f"Flexible load paused {s['paused_mwh']:,.0f} MWh/yr.")
+    if s["rep_days"]:
+        lines.append(f"Solved on {s['rep_days']} representative days.")
     for k, v in result.duals.items():
         if k != "energy_avg_usd_per_mwh":
             lines.append(f"Binding limit {k}: {v:,.1f}.")

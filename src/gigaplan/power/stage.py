@@ -22,40 +22,78 @@ class PowerSection(BaseModel):
     grid_max_mw: float | None = Field(None, ge=0)
     discount_rate: float = Field(0.07, ge=0, le=0.5)
     co2_cap_t: float | None = Field(None, ge=0)
+    co2_intensity_cap_t_per_mwh: float | None = Field(None, ge=0)
+    cfe_share: float | None = Field(None, ge=0, le=1)
+    hourly_cfe: bool = False
     reserve_margin: float | None = Field(None, ge=0, le=2)
+    flexible_share: float = Field(0.0, ge=0, le=1)
+    flexible_cost_usd_per_mwh_it: float | None = Field(None, ge=0)
     hours: int = Field(8760, ge=24, le=8760)
+    rep_days: int | None = Field(None, ge=1, le=365)
+    seed: int = 0
+    profiles_csv: str | None = None
     technologies: dict[str, dict[str, float | None]] = {}
 
 
-def solve_section(section: PowerSection, catalog: Any):
-    """Build inputs from the catalog region and solve; returns CampusPowerResult."""
+def solve_section(section: PowerSection, catalog: Any) -> Any:
+    """Build inputs from the catalog region (or a CSV) and solve.
+
+    Returns
+    -------
+    CampusPowerResult
+    """
     import numpy as np
 
     from gigaplan.catalog import find_region
     from gigaplan.power.model import solve_campus
-    from gigaplan.power.profiles import solar_cf_profile
-    from gigaplan.power.technologies import default_techs, solar_annual_cf
+    from gigaplan.power.profiles import solar_cf_profile, wind_cf_profile
+    from gigaplan.power.technologies import (
+        default_techs,
+        flexible_cost_usd_per_mwh_it,
+        solar_annual_cf,
+        wind_annual_cf,
+    )
 
     region_id, region = find_region(catalog, section.region)
     n = section.hours
-    demand = np.full(n, section.it_load_mw * section.pue)
-    cf = solar_cf_profile(
-        region.latitude_deg.value,
-        region.longitude_deg.value,
-        solar_annual_cf(region_id),
-    )[:n]
-    price = np.full(n, float(region.electricity_usd_per_mwh.value))
+    lat, lon = region.latitude_deg.value, region.longitude_deg.value
+    profiles = {
+        "demand_mw": np.full(n, section.it_load_mw * section.pue),
+        "solar_cf": solar_cf_profile(lat, lon, solar_annual_cf(region_id))[:n],
+        "wind_cf": wind_cf_profile(lat, lon, wind_annual_cf(region_id))[:n],
+        "grid_price_usd_per_mwh": np.full(
+            n, float(region.electricity_usd_per_mwh.value)
+        ),
+    }
+    if section.profiles_csv is not None:
+        from gigaplan.power.csvio import read_profiles_csv
+
+        profiles.update(read_profiles_csv(section.profiles_csv, n))
+    demand = profiles.pop("demand_mw")
     grid_max = section.grid_max_mw if section.grid_max_mw is not None else demand.max()
+    flex_cost_it = (
+        section.flexible_cost_usd_per_mwh_it
+        if section.flexible_cost_usd_per_mwh_it is not None
+        else flexible_cost_usd_per_mwh_it()
+    )
     return solve_campus(
         demand,
-        cf,
-        price,
+        profiles["solar_cf"],
+        profiles["grid_price_usd_per_mwh"],
         default_techs(section.technologies),
+        wind_cf=profiles["wind_cf"],
         grid_max_mw=grid_max,
         grid_co2_t_per_mwh=float(region.grid_kgco2_per_mwh.value) / 1e3,
         discount_rate=section.discount_rate,
         co2_cap_t=section.co2_cap_t,
+        co2_intensity_cap_t_per_mwh=section.co2_intensity_cap_t_per_mwh,
+        cfe_share=section.cfe_share,
+        hourly_cfe=section.hourly_cfe,
         reserve_margin=section.reserve_margin,
+        flexible_share=section.flexible_share,
+        flexible_cost_usd_per_mwh=flex_cost_it / section.pue,
+        rep_days=section.rep_days,
+        seed=section.seed,
     )
 
 

@@ -1,8 +1,19 @@
-"""Technology defaults for the campus power LP, read from the sourced catalog file."""
+"""Technology defaults for the campus power LP, read from the sourced catalog file.
+
+Kinds and how the LP treats them (see :mod:`gigaplan.power.build`):
+
+- ``VARIABLE`` (solar, wind): output <= capacity x hourly capacity factor.
+- ``THERMAL`` (gas_cc, gas_oc, recip, fuel_cell): output <= capacity; fuel cost
+  and CO2 from the heat rate.
+- ``FLAT`` (nuclear): a power purchase agreement, flat output = contracted MW
+  every hour, paid at ``ppa_usd_per_mwh``.
+- ``STORAGE`` (battery): power (MW) and energy (MWh) sized separately, with
+  energy / power between ``min_hours`` and ``max_hours``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +28,30 @@ DATA_FILE = (
     / "power"
     / "technologies.yaml"
 )
-KINDS = ("solar", "battery", "gas_cc", "gas_oc")
+VARIABLE = ("solar", "wind")
+THERMAL = ("gas_cc", "gas_oc", "recip", "fuel_cell")
+FLAT = ("nuclear",)
+STORAGE = ("battery",)
+KINDS = (
+    "solar",
+    "wind",
+    "battery",
+    "gas_cc",
+    "gas_oc",
+    "recip",
+    "fuel_cell",
+    "nuclear",
+)
+CARBON_FREE = ("solar", "wind", "nuclear")
 
 
 @dataclass(frozen=True)
 class Tech:
-    """One buildable technology; money in 2024 US$."""
+    """One buildable technology; money in 2024 US$.
+
+    ``min_mw``/``max_mw`` bound the built (or contracted) power capacity;
+    ``max_mw == 0`` leaves the technology out of the model.
+    """
 
     name: str
     capex_usd_per_kw: float
@@ -34,26 +63,42 @@ class Tech:
     heat_rate_mmbtu_per_mwh: float = 0.0
     fuel_usd_per_mmbtu: float = 0.0
     co2_kg_per_mmbtu: float = 0.0
-    hours: float = 0.0
+    ppa_usd_per_mwh: float = 0.0
+    energy_capex_usd_per_kwh: float = 0.0
+    energy_fixed_om_usd_per_kwh_yr: float = 0.0
+    min_hours: float = 0.0
+    max_hours: float = 0.0
     roundtrip_efficiency: float = 1.0
+    min_mw: float = 0.0
     max_mw: float | None = None
 
     def annual_cost_usd_per_mw(self, discount_rate: float) -> float:
-        """Annuity of capex plus fixed O&M, $ per MW-year."""
+        """Annuity of capex plus fixed O&M, $ per MW-year (power part)."""
         return 1e3 * (
             self.capex_usd_per_kw * annuity_factor(discount_rate, self.lifetime_yr)
             + self.fixed_om_usd_per_kw_yr
         )
 
+    def annual_cost_usd_per_mwh_storage(self, discount_rate: float) -> float:
+        """Annuity of energy capex plus its fixed O&M, $ per MWh-year of storage."""
+        return 1e3 * (
+            self.energy_capex_usd_per_kwh
+            * annuity_factor(discount_rate, self.lifetime_yr)
+            + self.energy_fixed_om_usd_per_kwh_yr
+        )
+
     @property
     def marginal_usd_per_mwh(self) -> float:
+        """Variable O&M + fuel + PPA price per MWh generated."""
         return (
             self.variable_om_usd_per_mwh
             + self.fuel_usd_per_mmbtu * self.heat_rate_mmbtu_per_mwh
+            + self.ppa_usd_per_mwh
         )
 
     @property
     def co2_t_per_mwh(self) -> float:
+        """Stack CO2 per MWh generated, t."""
         return self.co2_kg_per_mmbtu * self.heat_rate_mmbtu_per_mwh / 1e3
 
 
@@ -70,15 +115,20 @@ def read_data() -> dict[str, Any]:
         return yaml.safe_load(fh)
 
 
+_FIELDS = {f.name for f in fields(Tech)} - {"name"}
+
+
 def default_techs(
-    overrides: dict[str, dict[str, float]] | None = None,
+    overrides: dict[str, dict[str, float | None]] | None = None,
 ) -> dict[str, Tech]:
     """Technology defaults with the scenario's overrides applied field by field.
 
     Raises
     ------
     InputError
-        For an unknown technology or field, or a negative number.
+        For an unknown technology or field, a negative number, ``min_mw``
+        above ``max_mw``, ``min_hours`` above ``max_hours`` or a round-trip
+        efficiency outside (0, 1].
     """
     raw = read_data()["technologies"]
     overrides = overrides or {}
@@ -89,22 +139,51 @@ def default_techs(
                 f"power.technologies.{name}", name, f"one of {', '.join(KINDS)}"
             )
     for name in KINDS:
-        vals = {k: v["value"] for k, v in raw[name].items()}
+        vals: dict[str, Any] = {k: v["value"] for k, v in raw[name].items()}
         for key, val in overrides.get(name, {}).items():
-            if key not in Tech.__dataclass_fields__ or key == "name":
+            field = f"power.technologies.{name}.{key}"
+            if key not in _FIELDS:
                 raise InputError(
-                    f"power.technologies.{name}.{key}", key, "a known field"
+                    field, key, f"a known field ({', '.join(sorted(_FIELDS))})"
                 )
             if val is not None and float(val) < 0:
-                raise InputError(
-                    f"power.technologies.{name}.{key}", val, "a number >= 0"
-                )
+                raise InputError(field, val, "a number >= 0")
             vals[key] = val
-        out[name] = Tech(name=name, **vals)
+        tech = Tech(name=name, **vals)
+        _check_tech(tech)
+        out[name] = tech
     return out
+
+
+def _check_tech(t: Tech) -> None:
+    """Cross-field checks a single-field range cannot express."""
+    base = f"power.technologies.{t.name}"
+    if t.max_mw is not None and t.min_mw > t.max_mw:
+        raise InputError(f"{base}.min_mw", t.min_mw, f"<= max_mw ({t.max_mw})")
+    if t.min_hours > t.max_hours:
+        raise InputError(
+            f"{base}.min_hours", t.min_hours, f"<= max_hours ({t.max_hours})"
+        )
+    if not 0 < t.roundtrip_efficiency <= 1:
+        raise InputError(
+            f"{base}.roundtrip_efficiency", t.roundtrip_efficiency, "in (0, 1]"
+        )
+    if t.lifetime_yr <= 0:
+        raise InputError(f"{base}.lifetime_yr", t.lifetime_yr, "> 0 years")
 
 
 def solar_annual_cf(region_id: str) -> float:
     """Published-range annual solar capacity factor for a region (see data file)."""
     table = read_data()["solar_annual_cf"]
     return float(table.get(region_id, table["default"]))
+
+
+def wind_annual_cf(region_id: str) -> float:
+    """Annual onshore wind capacity factor for a region (see data file)."""
+    table = read_data()["wind_annual_cf"]
+    return float(table.get(region_id, table["default"]))
+
+
+def flexible_cost_usd_per_mwh_it() -> float:
+    """Default cost of a MWh of IT energy not served by pausing training."""
+    return float(read_data()["flexible_load"]["cost_usd_per_mwh_it"]["value"])

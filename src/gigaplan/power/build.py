@@ -1,0 +1,356 @@
+"""Build the campus supply LP in linopy (no solving, no result handling).
+
+Sets and weights: model hours :math:`h` with weights :math:`w_h` (hours of a
+year each stands for; :math:`\\sum_h w_h = 8760`). For a chronological run
+:math:`w_h = 8760/n`; for representative days :math:`w_h = (8760/n)\\,N_k`,
+with :math:`N_k` the number of days cluster :math:`k` stands for.
+
+Variables: capacity of each technology (MW; battery energy MWh), hourly output
+of variable and thermal plants, grid import (<= cap), battery charge,
+discharge and state of charge, paused flexible load, and penalised elastic
+slacks (unserved energy, CO2, CO2 intensity, carbon-free energy) so that an
+unmeetable limit is reported by name and by how much it is missed.
+
+Constraints
+-----------
+balance : :math:`g_h + \\sum_t p_{t,h} + P_{nuc} + d_h - c_h + s_h + f_h = D_h`
+availability : :math:`p_{t,h} \\le \\mathrm{CF}_{t,h} P_t` (variable),
+    :math:`p_{t,h} \\le P_t` (thermal); nuclear delivers :math:`P_{nuc}` flat.
+battery : :math:`c_h, d_h \\le P_b`; :math:`h_{min} P_b \\le E_b \\le h_{max} P_b`;
+    :math:`e_h = e_{h-1} + \\eta c_h - d_h/\\eta`, :math:`0 \\le e_h \\le E_b`,
+    cyclic over the horizon; with representative days, the inter-day
+    linking of Kotzur et al. (2018) (see :func:`_battery_repdays`).
+co2_cap : :math:`\\sum_h w_h (\\gamma_g g_h + \\sum_t \\gamma_t p_{t,h}) \\le C`.
+co2_intensity : the same CO2 :math:`\\le I \\sum_h w_h (D_h - f_h)`.
+cfe_share (annual) : :math:`\\sum_h w_h (p_{sol} + p_{wind} + P_{nuc})
+    \\ge X \\sum_h w_h (D_h - f_h)`; grid imports count as not carbon-free.
+cfe_share (hourly, 24/7) : matched CFE :math:`m_h \\le D_h - f_h`,
+    :math:`m_h \\le p_{sol} + p_{wind} + P_{nuc} + d_h - c_h`,
+    :math:`\\sum_h w_h m_h \\ge X \\sum_h w_h (D_h - f_h)`. This is the
+    energy-weighted hourly CFE score (Google 2021; Riepin & Brown 2024): X = 1
+    means every hour is fully matched. Because :math:`m_h \\ge 0`, the battery
+    can then only charge from carbon-free output in the same hour, so its
+    discharge counts as carbon-free.
+firm_capacity : :math:`\\sum_t \\phi_t P_t \\ge \\hat D (1 - \\sigma)(1+r) - G`,
+    with flexible share :math:`\\sigma` (paused load needs no firm cover).
+flexible : :math:`0 \\le f_h \\le \\sigma D_h`, cost per MWh paused.
+
+References
+----------
+Kotzur, L. et al. (2018). Time series aggregation for energy system design:
+Modeling seasonal storage. Applied Energy 213, 123-135.
+Riepin, I., Brown, T. (2024). On the means, costs, and system-level impacts of
+24/7 carbon-free energy procurement. Energy Strategy Reviews 54, 101488.
+Google (2021). 24/7 Carbon-Free Energy: Methodologies and Metrics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from gigaplan.power.technologies import FLAT, STORAGE, THERMAL, VARIABLE, Tech
+
+SLACK_PENALTY_USD = 1e5  # per tCO2 or MWh of shortfall; far above any real cost
+
+
+@dataclass(frozen=True)
+class Profiles:
+    """Hourly inputs of the model hours, with their weights.
+
+    Attributes
+    ----------
+    demand_mw : ndarray (n,)
+        Facility load each model hour. [MW]
+    capacity_factor : dict of str to ndarray (n,)
+        Per variable technology (``solar``, ``wind``). [dimensionless]
+    grid_price_usd_per_mwh : ndarray (n,)
+        Import price. [$/MWh]
+    weight_h : ndarray (n,)
+        Hours of a year each model hour stands for; sums to 8760. [h]
+    day_rep : ndarray (days,) of int, optional
+        Representative day of each chronological day (representative-day
+        runs); ``None`` for a chronological horizon (cyclic storage).
+    """
+
+    demand_mw: np.ndarray
+    capacity_factor: dict[str, np.ndarray]
+    grid_price_usd_per_mwh: np.ndarray
+    weight_h: np.ndarray
+    day_rep: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Scalars of the model: grid, money and the limits asked for."""
+
+    grid_max_mw: float
+    grid_co2_t_per_mwh: float
+    peak_mw: float
+    discount_rate: float = 0.07
+    co2_cap_t: float | None = None
+    co2_intensity_cap_t_per_mwh: float | None = None
+    cfe_share: float | None = None
+    hourly_cfe: bool = False
+    reserve_margin: float | None = None
+    flexible_share: float = 0.0
+    flexible_cost_usd_per_mwh: float = 0.0
+
+
+@dataclass
+class Built:
+    """A linopy model and the handles the result extraction needs."""
+
+    model: Any
+    active: list[str]
+    cap: dict[str, Any]
+    gen: dict[str, Any]
+    grid: Any
+    short: Any
+    energy_cap: Any = None
+    charge: Any = None
+    discharge: Any = None
+    shed: Any = None
+    co2_expr: Any = None
+    served_expr: Any = None
+    cfe_expr: Any = None
+    constraints: dict[str, Any] = field(default_factory=dict)
+    slacks: dict[str, Any] = field(default_factory=dict)
+
+
+def _hourly(values: np.ndarray, hours: pd.Index) -> xr.DataArray:
+    return xr.DataArray(np.asarray(values, dtype=float), coords=[hours])
+
+
+def _pick(expr: Any, dim: str, index: np.ndarray, new_dim: str, model: Any) -> Any:
+    """``expr`` at positions ``index`` along ``dim``, laid out along ``new_dim``."""
+    import linopy
+
+    e = expr.to_linexpr() if hasattr(expr, "to_linexpr") else expr
+    out = e.isel({dim: xr.DataArray(np.asarray(index), dims=new_dim)})
+    data = out.data.drop_vars(dim, errors="ignore").assign_coords(
+        {new_dim: np.arange(len(index))}
+    )
+    return linopy.LinearExpression(data, model)
+
+
+def build_model(p: Profiles, techs: dict[str, Tech], lim: Limits) -> Built:
+    """Assemble the LP; see the module docstring for the formulation."""
+    import linopy
+
+    n = p.demand_mw.size
+    hours = pd.RangeIndex(n, name="hour")
+    wt = _hourly(p.weight_h, hours)
+    demand = _hourly(p.demand_mw, hours)
+    active = [t for t in techs if techs[t].max_mw != 0]
+    m = linopy.Model()
+    cap = {
+        t: m.add_variables(
+            lower=techs[t].min_mw,
+            upper=techs[t].max_mw if techs[t].max_mw is not None else np.inf,
+            name=f"cap_{t}",
+        )
+        for t in active
+    }
+    gen = {
+        t: m.add_variables(lower=0, coords=[hours], name=f"p_{t}")
+        for t in active
+        if t in VARIABLE or t in THERMAL
+    }
+    grid = m.add_variables(
+        lower=0, upper=lim.grid_max_mw, coords=[hours], name="p_grid"
+    )
+    short = m.add_variables(lower=0, coords=[hours], name="shortfall")
+    b = Built(m, active, cap, gen, grid, short)
+    for t, var in gen.items():
+        avail = (
+            cap[t] * _hourly(p.capacity_factor[t], hours) if t in VARIABLE else cap[t]
+        )
+        m.add_constraints(var - avail <= 0, name=f"avail_{t}")
+    supply = grid + short + sum(gen.values())
+    flat = [t for t in active if t in FLAT]
+    for t in flat:
+        supply = supply + cap[t]
+    if "battery" in active:
+        _battery(b, techs["battery"], p, hours)
+        supply = supply + b.discharge - b.charge
+    served = demand
+    if lim.flexible_share > 0:
+        b.shed = m.add_variables(
+            lower=0, upper=lim.flexible_share * demand, name="paused_load"
+        )
+        supply = supply + b.shed
+        served = demand - b.shed
+    b.constraints["balance"] = m.add_constraints(supply == demand, name="balance")
+    b.served_expr = (wt * served).sum()
+
+    b.co2_expr = (wt * lim.grid_co2_t_per_mwh * grid).sum()
+    for t, var in gen.items():
+        if techs[t].co2_t_per_mwh:
+            b.co2_expr = b.co2_expr + (wt * techs[t].co2_t_per_mwh * var).sum()
+    _limits(b, p, lim, techs, hours, wt, served)
+    _objective(b, p, lim, techs, hours, wt)
+    return b
+
+
+def _battery(b: Built, bat: Tech, p: Profiles, hours: pd.Index) -> None:
+    """Power/energy sizing, charge/discharge limits and the state of charge."""
+    m = b.model
+    eta = float(np.sqrt(bat.roundtrip_efficiency))
+    b.energy_cap = m.add_variables(lower=0, name="cap_battery_energy")
+    power = b.cap["battery"]
+    m.add_constraints(
+        b.energy_cap - bat.max_hours * power <= 0, name="battery_hours_max"
+    )
+    m.add_constraints(
+        b.energy_cap - bat.min_hours * power >= 0, name="battery_hours_min"
+    )
+    b.charge = m.add_variables(lower=0, coords=[hours], name="charge")
+    b.discharge = m.add_variables(lower=0, coords=[hours], name="discharge")
+    m.add_constraints(b.charge - power <= 0, name="charge_max")
+    m.add_constraints(b.discharge - power <= 0, name="discharge_max")
+    if p.day_rep is None:
+        soc = m.add_variables(lower=0, coords=[hours], name="soc")
+        m.add_constraints(soc - b.energy_cap <= 0, name="soc_max")
+        m.add_constraints(
+            soc - soc.roll(hour=1) - eta * b.charge + (1.0 / eta) * b.discharge == 0,
+            name="soc_balance",
+        )
+    else:
+        _battery_repdays(b, eta, p.day_rep, hours)
+
+
+def _battery_repdays(
+    b: Built, eta: float, day_rep: np.ndarray, hours: pd.Index
+) -> None:
+    r"""
+    Inter-day storage linking of Kotzur et al. (2018) for representative days.
+
+    Within representative day :math:`k` the state of charge relative to the
+    start of the day is :math:`\delta_{k,t} = \delta_{k,t-1} + \eta c - d/\eta`,
+    :math:`\delta_{k,-1} = 0` (free sign). Each chronological day :math:`j`
+    has a start level :math:`S_j \ge 0` with :math:`S_{j+1} = S_j +
+    \delta_{k(j),23}` (cyclic over the year) and :math:`0 \le S_j +
+    \delta_{k(j),t} \le E` for every hour, written with the daily maximum and
+    minimum of :math:`\delta_k` so the size stays O(days + hours).
+    """
+    m = b.model
+    n = hours.size
+    n_rep = n // 24
+    start = _hourly((np.arange(n) % 24 != 0).astype(float), hours)
+    rel = m.add_variables(coords=[hours], name="soc_intraday")
+    m.add_constraints(
+        rel - start * rel.roll(hour=1) - eta * b.charge + (1.0 / eta) * b.discharge
+        == 0,
+        name="soc_intraday_balance",
+    )
+    reps = pd.RangeIndex(n_rep, name="rep")
+    hi = m.add_variables(coords=[reps], name="soc_intraday_max")
+    lo = m.add_variables(coords=[reps], name="soc_intraday_min")
+    rep_of_hour = np.arange(n) // 24
+    m.add_constraints(
+        _pick(hi, "rep", rep_of_hour, "hour", m) - rel >= 0, name="soc_hi"
+    )
+    m.add_constraints(
+        _pick(lo, "rep", rep_of_hour, "hour", m) - rel <= 0, name="soc_lo"
+    )
+    days = pd.RangeIndex(day_rep.size, name="day")
+    level = m.add_variables(lower=0, coords=[days], name="soc_day_start")
+    end_of_day = _pick(rel, "hour", day_rep * 24 + 23, "day", m)
+    m.add_constraints(level.roll(day=-1) - level - end_of_day == 0, name="soc_interday")
+    m.add_constraints(
+        level + _pick(hi, "rep", day_rep, "day", m) - b.energy_cap <= 0,
+        name="soc_day_max",
+    )
+    m.add_constraints(
+        level + _pick(lo, "rep", day_rep, "day", m) >= 0, name="soc_day_min"
+    )
+    m.add_constraints(level - b.energy_cap <= 0, name="soc_day_start_max")
+
+
+def _limits(
+    b: Built,
+    p: Profiles,
+    lim: Limits,
+    techs: dict[str, Tech],
+    hours: pd.Index,
+    wt: xr.DataArray,
+    served: Any,
+) -> None:
+    """CO2 cap, CO2 intensity, carbon-free share and firm capacity."""
+    m = b.model
+    if lim.co2_cap_t is not None:
+        b.slacks["co2_cap"] = m.add_variables(lower=0, name="co2_slack")
+        b.constraints["co2_cap"] = m.add_constraints(
+            b.co2_expr - b.slacks["co2_cap"] <= lim.co2_cap_t, name="co2_cap"
+        )
+    if lim.co2_intensity_cap_t_per_mwh is not None:
+        b.slacks["co2_intensity"] = m.add_variables(lower=0, name="co2_intensity_slack")
+        b.constraints["co2_intensity"] = m.add_constraints(
+            b.co2_expr
+            - lim.co2_intensity_cap_t_per_mwh * b.served_expr
+            - b.slacks["co2_intensity"]
+            <= 0,
+            name="co2_intensity",
+        )
+    clean = sum(b.gen[t] for t in ("solar", "wind") if t in b.gen)
+    for t in FLAT:
+        if t in b.cap:
+            clean = clean + b.cap[t]
+    if lim.cfe_share is not None:
+        if lim.hourly_cfe:
+            matched = m.add_variables(lower=0, coords=[hours], name="cfe_matched")
+            m.add_constraints(matched - served <= 0, name="cfe_matched_max_demand")
+            storage = b.discharge - b.charge if b.charge is not None else 0 * matched
+            m.add_constraints(
+                matched - clean - storage <= 0, name="cfe_matched_max_clean"
+            )
+            b.cfe_expr = (wt * matched).sum()
+        else:
+            b.cfe_expr = (wt * clean).sum() if not isinstance(clean, int) else None
+        b.slacks["cfe_share"] = m.add_variables(lower=0, name="cfe_slack")
+        lhs = b.slacks["cfe_share"] - lim.cfe_share * b.served_expr
+        if b.cfe_expr is not None:
+            lhs = lhs + b.cfe_expr
+        b.constraints["cfe_share"] = m.add_constraints(lhs >= 0, name="cfe_share")
+    if lim.reserve_margin is not None:
+        firm = sum(techs[t].firm_fraction * b.cap[t] for t in b.active)
+        need = lim.peak_mw * (1 - lim.flexible_share) * (1 + lim.reserve_margin)
+        b.constraints["firm_capacity"] = m.add_constraints(
+            firm >= need - lim.grid_max_mw, name="firm_capacity"
+        )
+
+
+def _objective(
+    b: Built,
+    p: Profiles,
+    lim: Limits,
+    techs: dict[str, Tech],
+    hours: pd.Index,
+    wt: xr.DataArray,
+) -> None:
+    """Annualised capital + fixed O&M + weighted operating cost + penalties."""
+    price = _hourly(p.grid_price_usd_per_mwh, hours)
+    obj = (wt * price * b.grid).sum() + (wt * SLACK_PENALTY_USD * b.short).sum()
+    total_h = float(np.sum(p.weight_h))
+    for t in b.active:
+        per_mw = techs[t].annual_cost_usd_per_mw(lim.discount_rate)
+        if t in FLAT:
+            per_mw += total_h * techs[t].marginal_usd_per_mwh
+        obj = obj + per_mw * b.cap[t]
+        if t in b.gen and techs[t].marginal_usd_per_mwh:
+            obj = obj + (wt * techs[t].marginal_usd_per_mwh * b.gen[t]).sum()
+    if b.energy_cap is not None:
+        bat = techs[STORAGE[0]]
+        obj = (
+            obj + bat.annual_cost_usd_per_mwh_storage(lim.discount_rate) * b.energy_cap
+        )
+    if b.shed is not None:
+        obj = obj + (wt * lim.flexible_cost_usd_per_mwh * b.shed).sum()
+    for slack in b.slacks.values():
+        obj = obj + SLACK_PENALTY_USD * slack
+    b.model.add_objective(obj)
