@@ -11,7 +11,7 @@ import math
 import pytest
 
 from gigaplan.catalog import load_catalog
-from gigaplan.catalog.load import find_accelerator, find_model
+from gigaplan.catalog.load import find_accelerator, find_model, find_region
 from gigaplan.catalog.schema import Sourced
 
 CAT = load_catalog()
@@ -302,3 +302,101 @@ def test_mla_cache_is_far_smaller_than_full_kv():
     assert mla == ds.layers.value * (512 + 64)
     full = 2 * ds.layers.value * ds.kv_heads.value * ds.head_dim.value
     assert mla < full / 50
+
+
+# --- regions ------------------------------------------------------------------
+
+REGIONS = [
+    "ercot",
+    "pjm",
+    "ohio",
+    "tva",
+    "new-mexico",
+    "arizona",
+    "wisconsin",
+    "louisiana",
+    "norway",
+    "uae",
+    "ireland",
+]
+
+REGION_ALIASES = {
+    "Texas": "ercot",
+    "Virginia": "pjm",
+    "New Albany": "ohio",
+    "Memphis": "tva",
+    "Santa Teresa": "new-mexico",
+    "Mesa": "arizona",
+    "Mount Pleasant": "wisconsin",
+    "Richland Parish": "louisiana",
+    "Narvik": "norway",
+    "Abu Dhabi": "uae",
+    "Dublin": "ireland",
+}
+
+
+def test_every_required_region_is_present():
+    assert set(REGIONS) <= set(CAT.regions)
+
+
+@pytest.mark.parametrize(("alias", "key"), REGION_ALIASES.items())
+def test_region_aliases_resolve_case_insensitively(alias, key):
+    assert find_region(CAT, alias)[0] == key
+    assert find_region(CAT, alias.upper())[0] == key
+
+
+LB = 0.45359237  # kg per lb
+
+
+def test_region_values_match_their_documents():
+    r = CAT.regions
+    # eGRID2022 subregion CO2 output rates (lb/MWh): ERCT 771.083, RFCW 1000.053,
+    # MROE 1479.621 (EPA workbook transcription, see `egrid2022`).
+    assert r["ercot"].grid_kgco2_per_mwh.value == pytest.approx(771.083 * LB, abs=0.05)
+    assert r["ohio"].grid_kgco2_per_mwh.value == pytest.approx(1000.053 * LB, abs=0.05)
+    assert r["wisconsin"].grid_kgco2_per_mwh.value == pytest.approx(
+        1479.621 * LB, abs=0.05
+    )
+    # EIA Electric Power Annual 2023, average revenue per kWh, industrial:
+    # Texas 6.60, Virginia 8.92, Louisiana 5.88 cents/kWh.
+    assert r["ercot"].electricity_usd_per_mwh.value == pytest.approx(66.0)
+    assert r["pjm"].electricity_usd_per_mwh.value == pytest.approx(89.2)
+    assert r["louisiana"].electricity_usd_per_mwh.value == pytest.approx(58.8)
+    # Ember 2024 via co2.js: Norway 30.75 gCO2e/kWh.
+    assert r["norway"].grid_kgco2_per_mwh.value == pytest.approx(30.75)
+
+
+@pytest.mark.parametrize("key", REGIONS)
+def test_region_numbers_are_physical(key):
+    reg = CAT.regions[key]
+    assert -90 <= reg.latitude_deg.value <= 90
+    assert -180 <= reg.longitude_deg.value <= 180
+    # No grid is dirtier than an all-lignite fleet (~1.1 t/MWh) or below zero.
+    assert 0 < reg.grid_kgco2_per_mwh.value < 1200
+    price = reg.electricity_usd_per_mwh
+    if price.value is not None:
+        assert 10 < price.value < 500 and price.dollar_year >= 2020
+
+
+def test_region_coordinates_sit_in_their_country():
+    r = CAT.regions
+    for key in ("ercot", "pjm", "ohio", "tva", "new-mexico", "arizona", "wisconsin"):
+        assert 24 < r[key].latitude_deg.value < 50  # contiguous US
+        assert -125 < r[key].longitude_deg.value < -66
+    assert r["norway"].latitude_deg.value > 66  # Narvik area is above the Arctic Circle
+    assert 22 < r["uae"].latitude_deg.value < 27
+    assert 51 < r["ireland"].latitude_deg.value < 56
+
+
+def test_hydro_grid_is_cleanest_and_coal_heavy_grid_is_dirtiest():
+    # Norway runs on hydro; MRO East (Wisconsin) has the most coal of these grids.
+    intensity = {k: CAT.regions[k].grid_kgco2_per_mwh.value for k in REGIONS}
+    assert min(intensity, key=intensity.get) == "norway"
+    assert max(intensity, key=intensity.get) == "wisconsin"
+
+
+def test_region_timezones_are_valid():
+    from zoneinfo import ZoneInfo
+
+    for key in REGIONS:
+        ZoneInfo(CAT.regions[key].timezone)
