@@ -1,0 +1,234 @@
+"""``gigaplan sweep``: one scenario over a grid of assumptions, locally or on Dask."""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from gigaplan.cli import app
+from gigaplan.cli._common import console, fmt_number, print_json
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+_OUT_SUFFIXES = (".csv", ".parquet")
+#: Summary columns shown per stage in the printed table (all go to --out/--json).
+_SHOWN_PER_STAGE = 3
+
+_HELP = """Run the scenario for every combination of the --grid values.
+
+Each --grid is PATH=v1,v2,... (set the field) or PATH*=f1,f2,... (multiply
+the number in the file by each factor). PATH is a dotted path into the
+scenario file; pick list items by index, by name, or all with *. Values are
+YAML scalars (0.5, 1e9, 2027Q1, null).
+
+Every combination is validated before any runs. A combination that fails while
+running becomes a 'failed' row with its error; the others go on. Runs in a
+local process pool (--workers 1: in this process), or on a Dask cluster
+with --cluster tcp://HOST:8786.
+
+Examples of --grid (for examples/plan.yaml):
+
+\b
+  'plan.discount_rate=0.05,0.08,0.12'
+  'plan.sites[0].max_mw=800,1200'
+  'plan.accelerators\\[gpu-next].supply_per_quarter*=0.5,1'
+  'plan.accelerators[*].lead_time_quarters=1,2'
+  'plan.scenarios\\[boom].inference_growth_per_year=1.5,2,3'
+"""
+
+
+def _default_workers() -> int:
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity else os.cpu_count() or 1
+
+
+def _check_out(out: Path | None) -> None:
+    from gigaplan.errors import InputError
+
+    if out is None:
+        return
+    if out.suffix.lower() not in _OUT_SUFFIXES:
+        raise InputError("--out", str(out), "a .csv or .parquet file name")
+    if not out.parent.resolve().is_dir():
+        raise InputError("--out", str(out), f"folder {out.parent} does not exist")
+    if out.is_dir():
+        raise InputError("--out", str(out), "is a folder; give a file name")
+
+
+def _for_parquet(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns of mixed Python types (e.g. 2027Q1 and null) as text for Parquet."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            kinds = {type(v) for v in out[col] if v is not None}
+            if len(kinds) > 1:
+                out[col] = [None if v is None else str(v) for v in out[col]]
+    return out
+
+
+def write_table(frame: pd.DataFrame, out: Path) -> None:
+    """Write the results table to ``out`` (.csv or .parquet) atomically.
+
+    The table goes to a temporary file in the same folder first and is renamed
+    into place, so a failed or interrupted write leaves no half-written file.
+    """
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{out.name}.", suffix=".tmp", dir=out.parent
+    )
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        if out.suffix.lower() == ".parquet":
+            _for_parquet(frame).to_parquet(tmp)
+        else:
+            frame.to_csv(tmp)
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _shown_columns(frame: pd.DataFrame, n_axes: int) -> list[str]:
+    """A few numeric summary columns per stage, in the order the stage gives them."""
+    per_stage: dict[str, int] = {}
+    shown = []
+    for col in frame.columns[n_axes + 2 :]:
+        stage = col.split(".", 1)[0]
+        numeric = frame[col].map(lambda v: isinstance(v, int | float)).all()
+        if numeric and per_stage.get(stage, 0) < _SHOWN_PER_STAGE:
+            per_stage[stage] = per_stage.get(stage, 0) + 1
+            shown.append(col)
+    return shown
+
+
+def _cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return fmt_number(value, 4)
+
+
+def _print_table(frame: pd.DataFrame, n_axes: int) -> None:
+    """Swept values, status and a few summary numbers; errors listed below."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    failed = frame["status"] != "ok"
+    columns = [*frame.columns[:n_axes], "status", *_shown_columns(frame, n_axes)]
+    table = Table(
+        title=f"{len(frame)} combinations, {int(failed.sum())} failed",
+        header_style="bold",
+    )
+    table.add_column("#", justify="right")
+    for col in columns:
+        text = col == "status" or frame[col].map(lambda v: isinstance(v, str)).any()
+        table.add_column(
+            escape(col), justify="left" if text else "right", overflow="fold"
+        )
+    for index, row in frame.iterrows():
+        table.add_row(
+            str(index),
+            *(escape(_cell(row[col])) for col in columns),
+            style="red" if row["status"] != "ok" else None,
+        )
+    con = console()
+    con.print(table)
+    for index, error in frame.loc[failed, "error"].items():
+        con.print(f"combination {index} failed: {error}", markup=False)
+
+
+@app.command("sweep", help=_HELP)
+def sweep_command(
+    scenario: Annotated[
+        Path, typer.Argument(help="Scenario YAML file to sweep.", dir_okay=False)
+    ],
+    grid: Annotated[
+        list[str],
+        typer.Option(
+            "--grid",
+            help="PATH=v1,v2,... or PATH*=f1,f2,... (repeat for more axes).",
+        ),
+    ],
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--cluster",
+            help="Dask scheduler address, e.g. tcp://HOST:8786 (default: local).",
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Local worker processes (default: CPU count; 1 runs in this process).",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write the full table to a .csv or .parquet file."),
+    ] = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print the full table as JSON records.")
+    ] = False,
+) -> None:
+    """Run the scenario for every combination of the --grid values."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from gigaplan.cli.run import read_scenario_file
+    from gigaplan.errors import GigaplanError
+    from gigaplan.sweep import check_cluster_address, parse_grid, run_sweep
+
+    axes = parse_grid(grid)
+    address = check_cluster_address(cluster) if cluster is not None else None
+    _check_out(out)
+    path, text = read_scenario_file(scenario)
+    n = workers or _default_workers()
+    with Progress(
+        TextColumn("[bold]sweep"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} combinations"),
+        TimeElapsedColumn(),
+        console=console(),
+        transient=True,
+        disable=json_out,
+    ) as bar:
+        task = bar.add_task("sweep", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        try:
+            frame = run_sweep(
+                text,
+                axes,
+                executor="dask" if address else ("serial" if n == 1 else "local"),
+                cluster_address=address,
+                max_workers=n,
+                progress=progress,
+                where=path.name,
+                base_dir=path.resolve().parent,
+            )
+        except KeyboardInterrupt:
+            bar.stop()
+            typer.echo("gigaplan: interrupted; no results were written", err=True)
+            raise typer.Exit(130) from None
+    if out is not None:
+        write_table(frame, out)
+    if json_out:
+        print_json(frame.reset_index().to_dict(orient="records"))
+    else:
+        _print_table(frame, len(axes))
+        if out is not None:
+            console().print(f"wrote {out}")
+    if (frame["status"] != "ok").all():
+        raise GigaplanError(
+            f"all {len(frame)} combinations failed; first error: "
+            f"{frame['error'].iloc[0]}"
+        )
