@@ -20,6 +20,7 @@ from gigaplan.errors import InputError
 from gigaplan.factory.schema import FactorySection
 from gigaplan.plan.schema import PlanSection
 from gigaplan.power.stage import PowerSection
+from gigaplan.risk.schema import RiskSection
 from gigaplan.workloads.schema import EstimateSection
 
 M = TypeVar("M", bound=BaseModel)
@@ -123,7 +124,7 @@ class Scenario(BaseModel):
     estimate: EstimateSection | None = None
     power: PowerSection | None = None
     plan: PlanSection | None = None
-    risk: dict[str, Any] | None = None
+    risk: RiskSection | None = None
     factory: FactorySection | None = None
 
 

@@ -46,6 +46,7 @@ from gigaplan.cli import estimate as _estimate  # noqa: E402,F401
 from gigaplan.cli import factory as _factory  # noqa: E402,F401
 from gigaplan.cli import plan as _plan  # noqa: E402,F401
 from gigaplan.cli import power as _power  # noqa: E402,F401
+from gigaplan.cli import risk as _risk  # noqa: E402,F401
 from gigaplan.cli import run as _run  # noqa: E402,F401
 from gigaplan.cli import sweep as _sweep  # noqa: E402,F401
 from gigaplan.cli import validate as _validate  # noqa: E402,F401

@@ -11,6 +11,7 @@ from gigaplan.results import StageResult
 
 def summarise(result: Any) -> StageResult:
     """Summary numbers, tables and memo text of a solved :class:`Plan`."""
+    from gigaplan.plan.capacity import capacity_table
     from gigaplan.plan.results import (
         chip_mix,
         online_by_vendor_site,
@@ -70,6 +71,7 @@ def summarise(result: Any) -> StageResult:
             "chip_mix": mix,
             "costs_by_year": costs,
             "bottlenecks": bottle,
+            "capacity": capacity_table(ds),
         },
         text=text,
     )

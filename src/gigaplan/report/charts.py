@@ -353,6 +353,7 @@ def _generic(frame: pd.DataFrame, tcol: str, key: str) -> Chart | None:
             c
             for c in frame.columns
             if _is_label(frame[c])
+            and c != tcol
             and 1 < frame[c].nunique() <= 12
             and "bottleneck" not in c.lower()
         ),

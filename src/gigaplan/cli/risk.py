@@ -1,0 +1,117 @@
+"""``gigaplan risk``: a plan against many demand paths."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gigaplan.cli import app
+from gigaplan.cli._common import (
+    CatalogOption,
+    JsonOption,
+    catalog_from,
+    console,
+    key_value_table,
+    print_json,
+)
+
+
+@app.command("risk")
+def risk_command(
+    scenario: Annotated[
+        Path, typer.Argument(help="Scenario YAML with a risk: section.")
+    ],
+    plan_ref: Annotated[
+        str | None,
+        typer.Option(
+            "--plan",
+            help="Stored run id ('latest') or CSV/parquet capacity table; "
+            "default risk.plan, else solve the scenario's plan: section.",
+        ),
+    ] = None,
+    paths: Annotated[
+        int | None,
+        typer.Option("--paths", min=1, help="Demand paths (default risk.paths)."),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Threads for the evaluation.")
+    ] = 2,
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            "--db",
+            help="Run store for --plan RUN (default $GIGAPLAN_DB or the user "
+            "data directory).",
+            dir_okay=False,
+        ),
+    ] = None,
+    json_out: JsonOption = False,
+    catalog: CatalogOption = None,
+) -> None:
+    """P(shortfall), stranded capacity, NPV and break-even of a plan."""
+    import numpy as np
+    from rich.table import Table
+
+    from gigaplan.errors import InputError
+    from gigaplan.risk.stage import assess, load_capacity
+    from gigaplan.scenario import load_scenario
+
+    scen = load_scenario(scenario)
+    section = scen.risk
+    if section is None:
+        raise InputError(str(scenario), "risk", "the scenario has no risk: section")
+    ref = plan_ref or section.plan
+    upstream = None
+    if ref is None:
+        if scen.plan is None:
+            raise InputError(
+                "risk.plan",
+                None,
+                "no plan to evaluate: add a plan: section, set risk.plan, or "
+                "give --plan RUN|FILE",
+            )
+        from gigaplan.plan.stage import run_stage as run_plan
+
+        upstream = {"plan": run_plan(scen, catalog_from(catalog))}
+    capacity = load_capacity(ref, upstream, db)
+    result = assess(
+        section,
+        capacity,
+        np.random.default_rng(scen.seed),
+        n_paths=paths,
+        workers=workers,
+    )
+    if json_out:
+        print_json(
+            {
+                "summary": result.summary,
+                "tables": {
+                    k: v.to_dict(orient="records") for k, v in result.tables.items()
+                },
+                "text": result.text,
+            }
+        )
+        return
+    con = console()
+    con.print(key_value_table(f"risk: {scen.name}", result.summary))
+    frame = result.tables["by_period"].merge(result.tables["shortfall"], on="period")
+    cols = [
+        "period",
+        "p_shortfall_inference",
+        "inference_unmet_tokens_p50",
+        "inference_unmet_tokens_p95",
+        "utilisation_p5",
+        "utilisation_p50",
+        "cash_flow_usd_p5",
+        "cash_flow_usd_p50",
+        "cash_flow_usd_p95",
+    ]
+    table = Table(title="by period (percentiles over demand paths)")
+    for col in cols:
+        table.add_column(col, justify="right")
+    for row in frame[cols].itertuples(index=False):
+        table.add_row(row[0], *(f"{v:,.3g}" for v in row[1:]))
+    con.print(table)
+    con.print(result.text)

@@ -1,0 +1,77 @@
+"""The plan's capacity per period: what the risk stage evaluates against demand.
+
+A plan over a scenario tree has one build per scenario after the first-stage
+periods. The risk stage needs one capacity path, so this table holds the
+**expected** (probability-weighted) plan: in the first-stage periods every
+scenario builds the same (non-anticipativity), so there it is exactly the
+here-and-now decision; later it is the average recourse build. Capacity and
+money are linear in the build, so the expected capacity and the expected
+capex belong to the same (average) build.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import xarray as xr
+
+#: Hours in a quarter of a Julian year (365.25 d), as the planner counts them.
+HOURS_PER_QUARTER = 365.25 * 24 / 4
+
+#: Columns of :func:`capacity_table`, the contract between plan and risk.
+CAPACITY_COLUMNS: tuple[str, ...] = (
+    "period",
+    "inference_capacity_tokens",
+    "training_capacity_flop",
+    "accelerator_hours",
+    "capex_usd",
+    "opex_usd",
+    "it_mw",
+    "facility_mw",
+)
+
+
+def _expected(da: xr.DataArray, ds: xr.Dataset) -> xr.DataArray:
+    return (da * ds.probability).sum("scenario") if "scenario" in da.dims else da
+
+
+def capacity_table(ds: xr.Dataset) -> pd.DataFrame:
+    """Expected capacity, cost and power of a plan per period.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A solved plan's dataset (:class:`gigaplan.plan.results.Plan`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per period with the columns of :data:`CAPACITY_COLUMNS`:
+        ``inference_capacity_tokens`` [tokens per quarter] if the whole fleet
+        served inference, ``training_capacity_flop`` [FLOP per quarter] if it
+        all trained, ``accelerator_hours`` [h per quarter] the fleet's busy
+        hours, ``capex_usd`` and ``opex_usd`` [USD of the plan's dollar year],
+        ``it_mw`` and ``facility_mw`` [MW]. All at the plan's ``utilisation``
+        (the busy share of installed hours the planner assumed).
+
+    Notes
+    -----
+    The expected plan, not one scenario's: see the module docstring.
+    """
+    utilisation = float(ds.attrs.get("utilisation", 1.0))
+    units = ds.units_in_service.sum(["site", "accelerator"])
+    return pd.DataFrame(
+        {
+            "period": [str(p) for p in ds.period.values],
+            "inference_capacity_tokens": _expected(
+                ds.inference_capacity_tokens, ds
+            ).values,
+            "training_capacity_flop": _expected(ds.training_capacity_flop, ds).values,
+            "accelerator_hours": _expected(units, ds).values
+            * HOURS_PER_QUARTER
+            * utilisation,
+            "capex_usd": _expected(ds.capex_usd, ds).values,
+            "opex_usd": _expected(ds.opex_usd, ds).values,
+            "it_mw": _expected(ds.it_mw, ds).values,
+            "facility_mw": _expected(ds.facility_mw, ds).values,
+        }
+    )

@@ -1,0 +1,151 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from gigaplan import pipeline
+from gigaplan.errors import InputError
+from gigaplan.plan.capacity import CAPACITY_COLUMNS
+from gigaplan.report.charts import charts_for
+from gigaplan.risk.schema import RiskSection
+from gigaplan.risk.stage import assess, load_capacity, run_stage
+from gigaplan.scenario import Scenario
+from gigaplan.store import RunStore
+from tests.plan.conftest import base_section
+from tests.risk.conftest import capacity, demand_dict
+
+
+def risk_dict(**over: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "paths": 500,
+        "demand": demand_dict(),
+        "finance": {
+            "price_usd_per_mtoken": 1.0,
+            "price_usd_per_accelerator_hour": 2.0,
+            "discount_rate": 0.08,
+        },
+        "reduction": {"scenarios": 3, "paths": 200},
+    }
+    base.update(over)
+    return base
+
+
+def scenario_text(**risk_over: Any) -> str:
+    return yaml.safe_dump(
+        {"name": "r", "plan": base_section(), "risk": risk_dict(**risk_over)}
+    )
+
+
+@pytest.fixture(scope="module")
+def plan_and_risk() -> pipeline.PipelineRun:
+    return pipeline.run_pipeline(scenario_text())
+
+
+def test_pipeline_risk_uses_the_plan_of_the_same_run(plan_and_risk):
+    plan, risk = plan_and_risk.results
+    assert plan.stage == "plan" and risk.stage == "risk"
+    cap = plan.tables["capacity"]
+    assert list(cap.columns) == list(CAPACITY_COLUMNS)
+    assert list(risk.tables["by_period"]["period"]) == list(cap["period"])
+    assert risk.summary["paths"] == 500
+    assert 0.0 <= risk.summary["p_shortfall_inference_max"] <= 1.0
+    assert risk.summary["npv_usd_cvar"] <= risk.summary["npv_usd_p5"] + 1e-6
+    assert "NPV" in risk.text
+
+
+def test_percentile_columns_are_ordered(plan_and_risk):
+    table = plan_and_risk.results[1].tables["by_period"]
+    for stem in (
+        "inference_unmet_tokens",
+        "training_unmet_flop",
+        "utilisation",
+        "cash_flow_usd",
+    ):
+        cols = [f"{stem}_p{p}" for p in (5, 10, 50, 90, 95)]
+        values = table[cols].to_numpy()
+        assert np.all(np.diff(values, axis=1) >= -1e-6 * np.abs(values).max())
+
+
+def test_report_draws_risk_fans(plan_and_risk):
+    tables = {f"risk_{k}": v for k, v in plan_and_risk.results[1].tables.items()}
+    charts = charts_for(tables)
+    fans = [c for c in charts if c.section == "Risk" and "fan chart" in c.title]
+    stems = {c.title.split(" fan chart")[0] for c in fans}
+    assert {
+        "inference_unmet_tokens",
+        "training_unmet_flop",
+        "utilisation",
+        "cash_flow_usd",
+    } <= stems
+    assert {"inference_demand_tokens", "training_demand_flop"} <= stems
+    assert any(c.table == "risk_npv_distribution" for c in charts)
+
+
+def test_no_plan_is_an_input_error_naming_risk_plan():
+    text = yaml.safe_dump({"name": "r", "risk": risk_dict()})
+    with pytest.raises(InputError, match=r"risk\.plan=None: no plan to evaluate"):
+        pipeline.run_pipeline(text)
+
+
+def test_capacity_from_csv_and_missing_columns(tmp_path: Path):
+    frame = pd.DataFrame(
+        {
+            c: getattr(capacity(), c) if c != "period" else list(capacity().periods)
+            for c in CAPACITY_COLUMNS
+        }
+    )
+    good = tmp_path / "cap.csv"
+    frame.to_csv(good, index=False)
+    cap = load_capacity(str(good))
+    np.testing.assert_allclose(cap.capex_usd, capacity().capex_usd)
+    bad = tmp_path / "bad.csv"
+    frame.drop(columns=["capex_usd"]).to_csv(bad, index=False)
+    with pytest.raises(InputError, match="needs columns capex_usd"):
+        load_capacity(str(bad))
+    with pytest.raises(InputError, match="file not found"):
+        load_capacity(str(tmp_path / "nope.parquet"))
+    frame.loc[2, "opex_usd"] = -1.0
+    frame.to_parquet(tmp_path / "neg.parquet")
+    with pytest.raises(InputError, match=r"opex_usd.*must be finite and >= 0"):
+        load_capacity(str(tmp_path / "neg.parquet"))
+
+
+def test_capacity_from_a_stored_run(tmp_path: Path, plan_and_risk):
+    store = RunStore(tmp_path / "runs.duckdb")
+    run_id = store.save(plan_and_risk)
+    cap = load_capacity(run_id[:15], db=tmp_path / "runs.duckdb")
+    expect = plan_and_risk.results[0].tables["capacity"]
+    np.testing.assert_allclose(
+        cap.inference_capacity_tokens, expect["inference_capacity_tokens"]
+    )
+    # and a scenario whose risk.plan names that run needs no plan: section
+    scen = Scenario.model_validate({"name": "r", "risk": risk_dict(plan=run_id)})
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GIGAPLAN_DB", str(tmp_path / "runs.duckdb"))
+        result = run_stage(scen, None)
+    assert result.summary["paths"] == 500
+
+
+def test_seed_repeats_and_reduction_is_reported():
+    section = RiskSection.model_validate(risk_dict())
+    a = assess(section, capacity(), np.random.default_rng(5))
+    b = assess(section, capacity(), np.random.default_rng(5))
+    assert a.summary == b.summary
+    assert a.summary["reduction_scenarios"] == 3
+    red = a.tables["reduced_scenarios"]
+    assert red.groupby("scenario")["probability"].first().sum() == pytest.approx(1.0)
+    # the 200 reduced paths are a subset of the 500: its mean is off by sampling
+    # error only (a few % at this volatility), not by the reduction
+    assert a.summary["reduction_inference_mean_error_relative_max"] < 0.25
+
+
+def test_section_checks():
+    with pytest.raises(ValueError, match="fixed_shares needs inference_share"):
+        RiskSection.model_validate(risk_dict(policy="fixed_shares"))
+    with pytest.raises(ValueError, match="price_usd_per_mtoken"):
+        RiskSection.model_validate(risk_dict(finance={"discount_rate": 0.1}))
