@@ -81,3 +81,55 @@ def test_cli_json_keys():
         "cost_usd",
     ):
         assert key in r.output
+
+
+def test_seq_len_adds_the_attention_term():
+    # Kaplan et al. 2020 Table 1: 6 n_layer s d_attn FLOPs per token on top of 6N.
+    # Llama 3.1 70B (Llama 3 herd paper, Table 3): 80 layers, 64 heads x 128 = 8192.
+    from gigaplan.catalog import load_catalog
+    from gigaplan.workloads.stage import training_case
+
+    cat = load_catalog()
+    args = {"tokens": 1e12, "accelerator": "h100", "count": 1024}
+    plain = training_case(cat, model="llama-3.1-70b", **args)
+    longer = training_case(cat, model="llama-3.1-70b", seq_len=4096, **args)
+    assert longer.flops - plain.flops == pytest.approx(6 * 80 * 4096 * 8192 * 1e12)
+    # same hardware, same MFU: hours scale with FLOPs
+    assert longer.accelerator_hours / plain.accelerator_hours == pytest.approx(
+        longer.flops / plain.flops
+    )
+
+
+def test_seq_len_without_model_is_rejected():
+    r = runner.invoke(
+        app,
+        [
+            "estimate",
+            "training",
+            "--params",
+            "7e9",
+            "--tokens",
+            "1e12",
+            "--seq-len",
+            "1",
+        ],
+    )
+    assert r.exit_code == 2
+    assert "seq_len=1" in r.output and "Traceback" not in r.output
+
+
+def test_estimate_stage_runs_training_and_inference_cases():
+    from gigaplan.pipeline import run_pipeline
+
+    text = """
+estimate:
+  training:
+    - {name: t1, model: llama-3.1-8b, tokens: 1.0e+12, accelerator: h100, count: 512}
+  inference:
+    - {name: i1, model: llama-3.1-8b, accelerator: h100, count: 1, tokens_per_day: 1e9}
+"""
+    (result,) = run_pipeline(text).results
+    assert set(result.tables) == {"training", "inference"}
+    days = result.summary["t1.wall_clock_days"]
+    assert days == pytest.approx(result.tables["training"]["wall_clock_days"][0])
+    assert result.summary["i1.accelerators_needed"] > 0

@@ -64,9 +64,11 @@ _COLUMNS = {
 }
 
 
-def _cell(value: object) -> str:
+def _cell(value: object, field: str = "") -> str:
     if isinstance(value, Sourced):
         value = value.value
+    if isinstance(value, float | int) and field.endswith("year"):
+        return str(int(value))  # a year, not a quantity: no separator
     if isinstance(value, float | int):
         return fmt_number(float(value))
     return "-" if value is None else str(value)
@@ -96,7 +98,7 @@ def list_entries(
     for col in columns:
         table.add_column(col, justify="right")
     for key, entry in entries.items():
-        table.add_row(key, entry.name, *(_cell(getattr(entry, c)) for c in columns))
+        table.add_row(key, entry.name, *(_cell(getattr(entry, c), c) for c in columns))
     console().print(table)
 
 
@@ -125,7 +127,7 @@ def show_entry(
                 f" ({val.dollar_year}$)" if getattr(val, "dollar_year", None) else ""
             )
             source = cat.sources.get(val.source or "", "") if val.source else ""
-            table.add_row(field, _cell(val) + extra, source, val.note or "")
+            table.add_row(field, _cell(val, field) + extra, source, val.note or "")
         elif val not in (None, ()):
             table.add_row(field, str(val), "", "")
     console().print(table)

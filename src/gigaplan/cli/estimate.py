@@ -22,6 +22,20 @@ estimate_app = typer.Typer(
 app.add_typer(estimate_app, name="estimate")
 
 
+def _print_estimate(out: dict[str, float | None]) -> None:
+    """A two-column table of an estimate, numbers in the units people read."""
+    from rich.table import Table
+
+    from gigaplan.report.format import human
+
+    table = Table(show_header=True, header_style="bold")
+    table.add_column("quantity")
+    table.add_column("value", justify="right")
+    for key, value in out.items():
+        table.add_row(key, human(key, value))
+    console().print(table)
+
+
 @estimate_app.command("training")
 def training(
     tokens: Annotated[float, typer.Option(help="Training tokens.")],
@@ -33,6 +47,10 @@ def training(
     ] = None,
     active_params: Annotated[
         float | None, typer.Option(help="Active params (MoE).")
+    ] = None,
+    seq_len: Annotated[
+        int | None,
+        typer.Option(help="Sequence length: adds the attention FLOPs (needs --model)."),
     ] = None,
     mfu: Annotated[float | None, typer.Option(help="Model FLOPs utilisation.")] = None,
     precision: Annotated[str, typer.Option(help="bf16|fp8|fp4.")] = "bf16",
@@ -46,39 +64,21 @@ def training(
     json_out: JsonOption = False,
 ) -> None:
     """Estimate one pre-training run (6·N·D FLOPs at a sourced default MFU)."""
-    from gigaplan.catalog.load import find_accelerator, find_model, find_region
-    from gigaplan.errors import InputError
-    from gigaplan.workloads.defaults import default
-    from gigaplan.workloads.training import estimate_training
+    from gigaplan.workloads.stage import training_case
 
-    cat = catalog_from(catalog)
-    _, acc = find_accelerator(cat, accelerator)
-    if model is not None:
-        _, mdl = find_model(cat, model)
-        params = float(mdl.total_params.value or 0)
-        active_params = active_params or float(mdl.active_params.value or params)
-    if params is None:
-        raise InputError("params", None, "give --model NAME or --params N")
-    if precision not in ("bf16", "fp8", "fp4"):
-        raise InputError("precision", precision, "one of bf16, fp8, fp4")
-    peak = acc.peak_tflops(precision)  # type: ignore[arg-type]
-    if peak is None:
-        raise InputError(
-            "precision", precision, f"{acc.name} has no {precision} peak in the catalog"
-        )
-    if region is not None and grid_kgco2_per_mwh is None:
-        _, reg = find_region(cat, region)
-        grid_kgco2_per_mwh = reg.grid_kgco2_per_mwh.value
-    est = estimate_training(
-        active_params=active_params or params,
+    est = training_case(
+        catalog_from(catalog),
         tokens=tokens,
-        peak_tflops=peak,
+        accelerator=accelerator,
         count=count,
-        tdp_w=float(acc.tdp_w.value or 0),
-        system_overhead_w=float(acc.system_overhead_w.value or 0),
-        mfu=mfu if mfu is not None else default("training_mfu"),
-        power_fraction_of_tdp=default("training_power_fraction_of_tdp"),
-        pue=pue if pue is not None else default("default_pue"),
+        model=model,
+        params=params,
+        active_params=active_params,
+        seq_len=seq_len,
+        mfu=mfu,
+        precision=precision,
+        pue=pue,
+        region=region,
         grid_kgco2_per_mwh=grid_kgco2_per_mwh,
         price_usd_per_accelerator_hour=price_usd_per_accelerator_hour,
     )
@@ -86,8 +86,7 @@ def training(
     if json_out:
         print_json(out)
         return
-    for key, value in out.items():
-        console().print(f"{key}: {value:.4g}" if value is not None else f"{key}: -")
+    _print_estimate(out)
 
 
 @estimate_app.command("inference")
@@ -131,5 +130,4 @@ def inference(
     if json_out:
         print_json(out)
         return
-    for key, value in out.items():
-        console().print(f"{key}: {value:.4g}" if value is not None else f"{key}: -")
+    _print_estimate(out)

@@ -17,6 +17,8 @@ _UNITS: tuple[tuple[str, float, str], ...] = (
     ("_mtco2e", 1e6, "tCO2"),
     ("_mtco2", 1e6, "tCO2"),
     ("_tco2e", 1.0, "tCO2"),
+    ("_co2e_t", 1.0, "tCO2"),
+    ("_co2_t", 1.0, "tCO2"),
     ("_tco2", 1.0, "tCO2"),
     ("_usd", 1.0, "$"),
     ("_twh", 1e6, "MWh"),
@@ -25,6 +27,7 @@ _UNITS: tuple[tuple[str, float, str], ...] = (
     ("_gw", 1e3, "MW"),
     ("_mw", 1.0, "MW"),
     ("_kw", 1e-3, "MW"),
+    ("_gb", 1.0, "GB"),
     ("_pct", 1.0, "%"),
     ("_percent", 1.0, "%"),
     ("_days", 1.0, "days"),
@@ -50,7 +53,7 @@ def _sig(value: float, digits: int = 3) -> str:
 
 def unit_of(key: str) -> tuple[float, str] | None:
     """(scale to base unit, base unit) from the suffix of a quantity's name."""
-    low = "_" + key.lower()
+    low = "_" + key.lower().replace(".", "_")  # "case.co2e_t" reads as "co2e_t"
     for suffix, scale, unit in _UNITS:
         if low.endswith(suffix):
             return scale, unit
@@ -78,6 +81,10 @@ def human(key: str, value: Any) -> str:
     '4.50 MtCO2'
     >>> human("co2_t_per_mwh", 0.34)
     '0.340 tCO2/MWh'
+    >>> human("flops", 3.8e25)
+    '3.8e+25'
+    >>> human("co2e_t", 12003.2)
+    '12.0 ktCO2'
     >>> human("dollar_year", 2025)
     '2025'
     >>> human("energy_solar_mwh", 1.3e-7)
@@ -96,7 +103,9 @@ def human(key: str, value: Any) -> str:
         return f"{_sig(100.0 * value)} %"  # a probability, shown in percent
     found = unit_of(key)
     if found is None:
-        if isinstance(value, int) or (float(value).is_integer() and abs(value) < 1e15):
+        if abs(value) >= 1e15:
+            return f"{float(value):.3g}"  # FLOPs, tokens: digits past 3 are noise
+        if isinstance(value, int) or float(value).is_integer():
             return f"{int(value):,}"
         return _sig(float(value))
     scale, unit = found

@@ -23,9 +23,34 @@ class InferenceCase(BaseModel):
     tokens_per_day: float | None = Field(None, gt=0)
 
 
-class EstimateSection(BaseModel):
-    """Scenario section ``estimate:``: a list of inference cases."""
+class TrainingCase(BaseModel):
+    """One pre-training run of the ``estimate:`` section.
+
+    Give ``model`` (a catalog id) or ``params`` (and ``active_params`` for a
+    mixture of experts); ``seq_len`` adds the attention term to 6·N·D.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    name: str
+    tokens: float = Field(gt=0)
+    accelerator: str = "h100"
+    count: int = Field(1024, gt=0)
+    model: str | None = None
+    params: float | None = Field(None, gt=0)
+    active_params: float | None = Field(None, gt=0)
+    seq_len: int | None = Field(None, gt=0)
+    mfu: float | None = Field(None, gt=0, le=1)
+    precision: Literal["bf16", "fp8", "fp4"] = "bf16"
+    pue: float | None = Field(None, ge=1)
+    region: str | None = None
+    price_usd_per_accelerator_hour: float | None = Field(None, ge=0)
+
+
+class EstimateSection(BaseModel):
+    """Scenario section ``estimate:``: lists of training and inference cases."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    training: list[TrainingCase] = []
     inference: list[InferenceCase] = []

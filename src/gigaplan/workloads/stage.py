@@ -9,16 +9,94 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from gigaplan.catalog import Catalog
-from gigaplan.catalog.load import find_accelerator, find_model
+from gigaplan.catalog.load import find_accelerator, find_model, find_region
+from gigaplan.catalog.schema import Accelerator
 from gigaplan.errors import InputError
 from gigaplan.results import StageResult
 from gigaplan.workloads.capability import BYTES_PER_PARAM, kv_bytes_per_token
 from gigaplan.workloads.defaults import default
 from gigaplan.workloads.inference import InferenceEstimate, estimate_inference
 from gigaplan.workloads.schema import EstimateSection
+from gigaplan.workloads.training import (
+    TrainingEstimate,
+    estimate_training,
+    training_flops,
+)
 
 if TYPE_CHECKING:
     from gigaplan.scenario import Scenario
+
+
+def _peak_tflops(acc: Accelerator, precision: str) -> float:
+    """Dense peak at ``precision``; an error lists the precisions the chip has."""
+    if precision not in BYTES_PER_PARAM:
+        raise InputError("precision", precision, "one of bf16, fp8, fp4")
+    peak = acc.peak_tflops(precision)  # type: ignore[arg-type]
+    if peak is None:
+        have = [p for p in BYTES_PER_PARAM if acc.peak_tflops(p)]  # type: ignore[arg-type]
+        raise InputError(
+            "precision", precision, f"{acc.name} supports {', '.join(have)}"
+        )
+    return peak
+
+
+def training_case(
+    catalog: Catalog,
+    *,
+    tokens: float,
+    accelerator: str,
+    count: int,
+    model: str | None = None,
+    params: float | None = None,
+    active_params: float | None = None,
+    seq_len: int | None = None,
+    mfu: float | None = None,
+    precision: str = "bf16",
+    pue: float | None = None,
+    region: str | None = None,
+    grid_kgco2_per_mwh: float | None = None,
+    price_usd_per_accelerator_hour: float | None = None,
+) -> TrainingEstimate:
+    """Resolve catalog names and sourced defaults, then :func:`estimate_training`.
+
+    ``seq_len`` adds the attention term :math:`6 n_{layer} s d_{attn}` per
+    token (needs ``model`` for the layer count and attention width).
+    """
+    _, acc = find_accelerator(catalog, accelerator)
+    mdl = find_model(catalog, model)[1] if model is not None else None
+    if mdl is not None:
+        params = float(mdl.total_params.value or 0)
+        active_params = active_params or float(mdl.active_params.value or params)
+    if params is None:
+        raise InputError("params", None, "give a model name or a parameter count")
+    attention_flops_per_token = 0.0
+    if seq_len is not None:
+        if mdl is None:
+            raise InputError("seq_len", seq_len, "needs a catalog model (--model)")
+        heads = float(mdl.attention_heads.value or 0)
+        attention_flops_per_token = training_flops(
+            0.0,
+            1.0,
+            layers=float(mdl.layers.value or 0),
+            seq_len=seq_len,
+            attn_dim=heads * float(mdl.head_dim.value or 0),
+        )
+    if region is not None and grid_kgco2_per_mwh is None:
+        grid_kgco2_per_mwh = find_region(catalog, region)[1].grid_kgco2_per_mwh.value
+    return estimate_training(
+        active_params=active_params or params,
+        tokens=tokens,
+        peak_tflops=_peak_tflops(acc, precision),
+        count=count,
+        tdp_w=float(acc.tdp_w.value or 0),
+        system_overhead_w=float(acc.system_overhead_w.value or 0),
+        mfu=mfu if mfu is not None else default("training_mfu"),
+        power_fraction_of_tdp=default("training_power_fraction_of_tdp"),
+        pue=pue if pue is not None else default("default_pue"),
+        grid_kgco2_per_mwh=grid_kgco2_per_mwh,
+        price_usd_per_accelerator_hour=price_usd_per_accelerator_hour,
+        attention_flops_per_token=attention_flops_per_token,
+    )
 
 
 def inference_case(
@@ -38,14 +116,7 @@ def inference_case(
     """Resolve catalog names and sourced defaults, then :func:`estimate_inference`."""
     _, acc = find_accelerator(catalog, accelerator)
     _, mdl = find_model(catalog, model)
-    if precision not in BYTES_PER_PARAM:
-        raise InputError("precision", precision, "one of bf16, fp8, fp4")
-    peak = acc.peak_tflops(precision)  # type: ignore[arg-type]
-    if peak is None:
-        have = [p for p in BYTES_PER_PARAM if acc.peak_tflops(p)]  # type: ignore[arg-type]
-        raise InputError(
-            "precision", precision, f"{acc.name} supports {', '.join(have)}"
-        )
+    peak = _peak_tflops(acc, precision)
     bpp = BYTES_PER_PARAM[precision]
     total = float(mdl.total_params.value or 0)
     return estimate_inference(
@@ -81,12 +152,59 @@ def run_stage(
     section = scenario.estimate or EstimateSection()
     if isinstance(section, dict):
         section = EstimateSection.model_validate(section)
-    rows = []
-    for case in section.inference:
-        est = inference_case(catalog, **case.model_dump(exclude={"name"}))
-        rows.append({"case": case.name, **dataclasses.asdict(est)})
-    table = pd.DataFrame(rows)
-    summary = {}
-    if not table.empty and table["facility_mw"].notna().any():
-        summary["facility_mw"] = float(table["facility_mw"].sum())
-    return StageResult(stage="estimate", summary=summary, tables={"inference": table})
+    training = pd.DataFrame(
+        [
+            {
+                "case": case.name,
+                **dataclasses.asdict(
+                    training_case(catalog, **case.model_dump(exclude={"name"}))
+                ),
+            }
+            for case in section.training
+        ]
+    )
+    inference = pd.DataFrame(
+        [
+            {
+                "case": case.name,
+                **dataclasses.asdict(
+                    inference_case(catalog, **case.model_dump(exclude={"name"}))
+                ),
+            }
+            for case in section.inference
+        ]
+    )
+    tables = {
+        k: t for k, t in (("training", training), ("inference", inference)) if len(t)
+    }
+    return StageResult(
+        stage="estimate", summary=_summary(training, inference), tables=tables
+    )
+
+
+#: Headline columns of each table, shown per case in the run summary.
+_HEADLINE = {
+    "training": (
+        "accelerator_hours",
+        "wall_clock_days",
+        "facility_energy_mwh",
+        "co2e_t",
+    ),
+    "inference": (
+        "output_tokens_per_s_per_accelerator",
+        "energy_j_per_output_token",
+        "accelerators_needed",
+        "facility_mw",
+    ),
+}
+
+
+def _summary(training: pd.DataFrame, inference: pd.DataFrame) -> dict[str, float]:
+    """Headline numbers, keyed ``<case>.<quantity>`` (units in the quantity)."""
+    out: dict[str, float] = {}
+    for kind, table in (("training", training), ("inference", inference)):
+        for row in table.to_dict("records"):
+            for col in _HEADLINE[kind]:
+                if row.get(col) is not None and pd.notna(row[col]):
+                    out[f"{row['case']}.{col}"] = float(row[col])
+    return out
