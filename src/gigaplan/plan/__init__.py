@@ -23,12 +23,20 @@ def plan(section: PlanSection | dict[str, Any], catalog: Any = None) -> Any:
     -------
     Plan
         Dataset, bottleneck shadow prices and objective.
+
+    Raises
+    ------
+    InfeasibleError
+        When no plan meets every hard limit; the message names the limit,
+        item, period and the amount missed (:mod:`gigaplan.plan.diagnose`).
     """
     from pydantic import ValidationError
 
+    from gigaplan.errors import InfeasibleError
     from gigaplan.plan.build import build_model, resolve
+    from gigaplan.plan.diagnose import explain_infeasibility
     from gigaplan.plan.results import extract
-    from gigaplan.plan.solve import solve_model
+    from gigaplan.plan.solve import solve_plan
     from gigaplan.scenario import validation_to_input_error
 
     if not isinstance(section, PlanSection):
@@ -38,8 +46,11 @@ def plan(section: PlanSection | dict[str, Any], catalog: Any = None) -> Any:
             raise validation_to_input_error(err, "plan") from None
     inputs = resolve(section, catalog)
     model, exprs = build_model(inputs)
-    solve_model(model)
-    return extract(inputs, model, exprs)
+    try:
+        info = solve_plan(model, mip_rel_gap=section.mip_rel_gap)
+    except InfeasibleError as err:
+        raise explain_infeasibility(inputs, err) from None
+    return extract(inputs, model, exprs, info)
 
 
 __all__ = ["PlanSection", "plan"]

@@ -2,252 +2,122 @@
 
 Dims: ``period`` (quarters), ``site``, ``accelerator``, ``option`` (power
 option slot per site, masked where a site has fewer), ``scenario``.
+
+Limits come in two kinds. Physical ones (vendor supply, site and interconnect
+MW, build rate, lead times) are always hard. The *asks and caps* a user sets
+(vendor deals, capex budgets, the CO2 cap, a must-serve share of demand) are
+hard in the normal model and elastic in the phase-1 model
+(``elastic=True``), which :mod:`gigaplan.plan.diagnose` solves only after the
+normal model is infeasible, to say which of them cannot be met and by how much.
 """
 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from gigaplan.errors import InfeasibleError, InputError
-from gigaplan.plan.schema import PlanSection, quarter_index
+from gigaplan.plan.inputs import (
+    FLOP,
+    HOURS_PER_QUARTER,
+    SECONDS_PER_QUARTER,
+    TOKENS,
+    USD,
+    WEEKS_PER_QUARTER,
+    PlanInputs,
+    resolve,
+)
+from gigaplan.plan.objective import add_objective, scenario_cost
 
-SECONDS_PER_QUARTER = 365.25 * 86400 / 4
-HOURS_PER_QUARTER = 365.25 * 24 / 4
-WEEKS_PER_QUARTER = 365.25 / 7 / 4
-# Internal units keep LP coefficients near 1: money in M$, tokens in T, FLOP in 1e24.
-USD = 1e6
-TOKENS = 1e12
-FLOP = 1e24
+__all__ = [
+    "ELASTIC_LIMITS",
+    "FLOP",
+    "HOURS_PER_QUARTER",
+    "SECONDS_PER_QUARTER",
+    "TOKENS",
+    "USD",
+    "WEEKS_PER_QUARTER",
+    "PlanInputs",
+    "build_model",
+    "resolve",
+]
 
-
-@dataclass(frozen=True)
-class PlanInputs:
-    """Resolved numbers of a plan section as labelled arrays."""
-
-    section: PlanSection
-    acc: xr.Dataset
-    site: xr.Dataset
-    power: xr.Dataset
-    demand: xr.Dataset
-    discount: xr.DataArray
-    first_stage: xr.DataArray
-
-
-def _capability(section: PlanSection, catalog: Any) -> dict[str, dict[str, float]]:
-    """Per-accelerator numbers: from the scenario, else the catalog computation."""
-    out: dict[str, dict[str, float]] = {}
-    for i, a in enumerate(section.accelerators):
-        given = {
-            "tokens": a.output_tokens_per_s,
-            "flops": a.training_flops_per_s,
-            "power_w": a.power_w,
-            "price": a.price_usd,
-        }
-        if any(v is None for v in given.values()):
-            try:
-                from gigaplan.workloads.capability import accelerator_capability
-            except ImportError:
-                raise InputError(
-                    f"plan.accelerators[{i}]",
-                    a.name,
-                    "give output_tokens_per_s, training_flops_per_s, power_w and "
-                    "price_usd (catalog capability is not available)",
-                ) from None
-            cap = accelerator_capability(catalog, a.name, section.reference_model)
-            fallback = {
-                "tokens": cap.output_tokens_per_s_per_accelerator,
-                "flops": cap.training_flops_per_s_per_accelerator,
-                "power_w": cap.power_w_per_accelerator,
-                "price": cap.price_usd,
-            }
-            given = {k: (v if v is not None else fallback[k]) for k, v in given.items()}
-            if given["price"] is None:
-                raise InputError(
-                    f"plan.accelerators[{i}].price_usd", None, "unknown; give it"
-                )
-        out[a.name] = {k: float(v) for k, v in given.items()}  # type: ignore[arg-type]
-    return out
+#: Limits made elastic in the phase-1 model: name -> sense of the limit.
+ELASTIC_LIMITS: dict[str, str] = {
+    "vendor_deal": ">=",
+    "budget": "<=",
+    "budget_total": "<=",
+    "co2_cap": "<=",
+    "must_serve_inference": "<=",
+    "must_serve_training": "<=",
+}
 
 
-def resolve(section: PlanSection, catalog: Any = None) -> PlanInputs:
-    """Turn a validated section into labelled arrays the model builder uses."""
-    periods = section.periods
-    q0 = quarter_index(section.start)
-    n_t = len(periods)
-    pidx = xr.DataArray(np.arange(n_t), coords={"period": periods}, dims="period")
-    caps = _capability(section, catalog)
-    accs = [a.name for a in section.accelerators]
+def _delayed(flow: Any, lag: xr.DataArray) -> Any:
+    """``flow`` shifted later by ``lag`` periods, where ``lag`` varies by item.
 
-    def launch_q(label: str | None) -> int:
-        return 0 if label is None else quarter_index(label) - q0
-
-    acc = xr.Dataset(
-        {
-            "tokens_per_s": ("accelerator", [caps[n]["tokens"] for n in accs]),
-            "flops_per_s": ("accelerator", [caps[n]["flops"] for n in accs]),
-            "power_w": ("accelerator", [caps[n]["power_w"] for n in accs]),
-            "price_usd": ("accelerator", [caps[n]["price"] for n in accs]),
-            "launch_q": (
-                "accelerator",
-                [launch_q(a.launch) for a in section.accelerators],
-            ),
-            "lead_q": (
-                "accelerator",
-                [a.lead_time_quarters for a in section.accelerators],
-            ),
-            "life_q": (
-                "accelerator",
-                [max(1, round(a.life_years * 4)) for a in section.accelerators],
-            ),
-            "supply": (
-                "accelerator",
-                [
-                    np.inf if a.supply_per_quarter is None else a.supply_per_quarter
-                    for a in section.accelerators
-                ],
-            ),
-            "opex_frac": (
-                "accelerator",
-                [a.opex_fraction_per_year / 4 for a in section.accelerators],
-            ),
-            "min_units": (
-                "accelerator",
-                [a.min_units_total for a in section.accelerators],
-            ),
-            "vendor": ("accelerator", [a.vendor for a in section.accelerators]),
-        },
-        coords={"accelerator": accs},
-    )
-    sites = [s.name for s in section.sites]
-    site = xr.Dataset(
-        {
-            "max_mw": ("site", [s.max_mw for s in section.sites]),
-            "earliest_q": ("site", [launch_q(s.earliest) for s in section.sites]),
-            "pue": ("site", [s.pue for s in section.sites]),
-            "capex_usd_per_mw": (
-                "site",
-                [s.facility_capex_usd_per_mw for s in section.sites],
-            ),
-            "fom_usd_per_mw_q": (
-                "site",
-                [s.facility_fixed_om_usd_per_mw_yr / 4 for s in section.sites],
-            ),
-            "lead_q": ("site", [s.facility_lead_time_quarters for s in section.sites]),
-        },
-        coords={"site": sites},
-    )
-    n_o = max(len(s.power_options) for s in section.sites)
-    fields = (
-        "energy_usd_per_mwh",
-        "co2_t_per_mwh",
-        "capex_usd_per_kw",
-        "fixed_om_usd_per_kw_yr",
-        "firm_fraction",
-        "lead_time_quarters",
-        "max_mw",
-    )
-    arr = {f: np.zeros((len(sites), n_o)) for f in fields}
-    exists = np.zeros((len(sites), n_o), dtype=bool)
-    names = np.full((len(sites), n_o), "", dtype=object)
-    for i, s in enumerate(section.sites):
-        for j, o in enumerate(s.power_options):
-            exists[i, j] = True
-            names[i, j] = o.name
-            for f in fields:
-                arr[f][i, j] = getattr(o, f)
-    dims = ("site", "option")
-    power = xr.Dataset(
-        {f: (dims, v) for f, v in arr.items()}
-        | {"exists": (dims, exists), "name": (dims, names)},
-        coords={"site": sites, "option": np.arange(n_o)},
-    )
-    scen = [s.name for s in section.scenarios]
-    years = np.arange(n_t) / 4.0
-
-    def series(given: list[float] | None, start: float, growth: float) -> np.ndarray:
-        if given is not None:
-            return np.asarray(given, dtype=float)
-        return start * (1.0 + growth) ** years
-
-    demand = xr.Dataset(
-        {
-            "probability": ("scenario", [s.probability for s in section.scenarios]),
-            "inference_tokens": (
-                ("scenario", "period"),
-                np.stack(
-                    [
-                        series(
-                            s.inference_tokens,
-                            s.inference_tokens_start,
-                            s.inference_growth_per_year,
-                        )
-                        for s in section.scenarios
-                    ]
-                ),
-            ),
-            "training_flop": (
-                ("scenario", "period"),
-                np.stack(
-                    [
-                        series(
-                            s.training_flop,
-                            s.training_flop_start,
-                            s.training_growth_per_year,
-                        )
-                        for s in section.scenarios
-                    ]
-                ),
-            ),
-        },
-        coords={"scenario": scen, "period": periods},
-    )
-    _check_deals(acc, n_t)
-    discount = (1.0 + section.discount_rate) ** (-pidx / 4.0)
-    first_stage = pidx < section.first_stage_periods
-    return PlanInputs(section, acc, site, power, demand, discount, first_stage)
-
-
-def _check_deals(acc: xr.Dataset, n_t: int) -> None:
-    """A committed volume above what the vendor can ship in the horizon."""
-    quarters = np.clip(n_t - acc.launch_q - acc.lead_q, 0, None)
-    most = acc.supply * quarters
-    short = acc.min_units > most
-    for name in acc.accelerator.values[short.values]:
-        raise InfeasibleError(
-            f"plan: vendor deal for {name} needs "
-            f"{float(acc.min_units.sel(accelerator=name)):,.0f} units but supply "
-            f"allows at most {float(most.sel(accelerator=name)):,.0f} over the "
-            "horizon (supply_per_quarter x quarters after launch and lead time)"
-        )
-
-
-def _online(var: Any, lead: xr.DataArray, life: xr.DataArray | None, n_t: int) -> Any:
-    """Sum of ``var`` bought ``lag`` periods ago for lead <= lag < lead + life.
-
-    Loops over lags only (never periods or scenarios); each term is a masked
-    shift, so a purchase counts from ``t + lead`` until it retires.
+    Loops over the distinct lags (a handful of lead times), never over
+    periods or scenarios; shifted-in slots count as zero.
     """
-    terms = None
-    for lag in range(n_t):
-        in_window = lead <= lag
-        if life is not None:
-            in_window = in_window & (lag < lead + life)
-        if not bool(in_window.any()):
-            continue
-        term = var.shift(period=lag).where(in_window).to_linexpr()
-        terms = term if terms is None else terms + term
-    return terms if terms is not None else var.to_linexpr() * 0.0
+    terms = [
+        flow.shift(period=int(k)).where(lag == k).to_linexpr()
+        for k in np.unique(lag.values)
+    ]
+    return sum(terms[1:], terms[0])
 
 
-def build_model(inp: PlanInputs) -> Any:
+def _stock(
+    m: Any,
+    flow: Any,
+    lead: xr.DataArray,
+    life: xr.DataArray | None,
+    name: str,
+    mask: xr.DataArray | None = None,
+) -> Any:
+    r"""Amount in service, a variable with a one-period balance.
+
+    .. math:: s_t = s_{t-1} + f_{t-L} - f_{t-L-\ell}, \qquad s_{-1} = 0,
+
+    so :math:`s_t = \sum_{L \le k < L + \ell} f_{t-k}`: what was bought
+    ``lead`` (:math:`L`) periods ago counts until it retires after ``life``
+    (:math:`\ell`, none for buildings and power). Each balance row has four
+    entries instead of one per past period, which keeps the LP sparse.
+    """
+    stock = m.add_variables(lower=0, coords=flow.coords, name=name, mask=mask)
+    change = stock - stock.shift(period=1) - _delayed(flow, lead)
+    if life is not None:
+        change = change + _delayed(flow, lead + life)
+    m.add_constraints(change == 0, name=f"{name}_balance", mask=mask)
+    return stock
+
+
+def build_model(
+    inp: PlanInputs, *, elastic: bool = False
+) -> tuple[Any, dict[str, Any]]:
     """Build the linopy model (variables, constraints, objective).
 
+    Parameters
+    ----------
+    inp : PlanInputs
+        Resolved section.
+    elastic : bool
+        Build the phase-1 model instead: every limit in :data:`ELASTIC_LIMITS`
+        gets a slack variable ``<limit>_slack`` >= 0 (in the limit's model
+        unit), purchases are continuous, and the objective is the sum of
+        slacks each divided by the size of its limit (relative violation).
+
+    Returns
+    -------
+    model : linopy.Model
+    exprs : dict
+        Named expressions for results (units in service, MW, money, ...);
+        in the elastic model also ``slack_scale``: limit name -> scale.
+
+    Notes
+    -----
     Masked slots (before launch, beyond the horizon) count as zero in sums,
     linopy's legacy semantics, whose notice is silenced here on purpose.
     """
@@ -255,11 +125,42 @@ def build_model(inp: PlanInputs) -> Any:
 
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=linopy.LinopySemanticsWarning)
-        return _build(linopy, inp)
+        return _build(linopy, inp, elastic)
 
 
-def _build(linopy: Any, inp: PlanInputs) -> Any:
+def _limit(
+    m: Any,
+    lhs: Any,
+    rhs: Any,
+    name: str,
+    elastic: bool,
+    scale: Any,
+    slack_scale: dict[str, Any],
+) -> None:
+    """Add ``lhs (sense of name) rhs``; with a scaled slack when ``elastic``."""
+    sense = ELASTIC_LIMITS[name]
+    if elastic:
+        template = lhs.const + (rhs if isinstance(rhs, xr.DataArray) else 0.0)
+        slack = m.add_variables(lower=0, coords=template.coords, name=f"{name}_slack")
+        lhs = lhs - slack if sense == "<=" else lhs + slack
+        slack_scale[name] = xr.ones_like(template) * scale
+    con = lhs <= rhs if sense == "<=" else lhs >= rhs
+    m.add_constraints(con, name=name)
 
+
+def _purchases(m: Any, buy: Any, inp: PlanInputs, mask: xr.DataArray) -> None:
+    """Purchases in whole units of ``unit_size`` (integer ``buy_lots``).
+
+    ``buy = unit_size * buy_lots`` with ``buy_lots`` integer; HiGHS presolve
+    substitutes the equality away, so only the lots remain as columns.
+    """
+    lots = m.add_variables(
+        lower=0, coords=buy.coords, name="buy_lots", mask=mask, integer=True
+    )
+    m.add_constraints(buy - lots * inp.acc.unit_size == 0, name="unit_size")
+
+
+def _build(linopy: Any, inp: PlanInputs, elastic: bool) -> tuple[Any, dict[str, Any]]:
     sec = inp.section
     periods = list(inp.demand.period.values)
     n_t = len(periods)
@@ -285,6 +186,8 @@ def _build(linopy: Any, inp: PlanInputs) -> Any:
         "site", "accelerator", "period", "scenario"
     )
     buy = m.add_variables(lower=0, coords=coords_buy, name="buy", mask=buy_mask)
+    if sec.integer_units and not elastic:
+        _purchases(m, buy, inp, buy_mask)
     fac_mask = (pidx + site.lead_q >= site.earliest_q) & (pidx + site.lead_q < n_t)
     fac_mask = fac_mask.expand_dims(scenario=scen).transpose(
         "site", "period", "scenario"
@@ -335,10 +238,12 @@ def _build(linopy: Any, inp: PlanInputs) -> Any:
                 mask=fs.broadcast_like(lhs.const),
             )
 
-    units = _online(buy, acc.lead_q, acc.life_q, n_t)
+    units = _stock(m, buy, acc.lead_q, acc.life_q, "units_in_service")
     it_mw = (units * (acc.power_w / 1e6)).sum("accelerator")
-    fac_online = _online(fac, site.lead_q, None, n_t)
-    power_online = _online(pbuild, pw.lead_time_quarters, None, n_t)
+    fac_online = _stock(m, fac, site.lead_q, None, "facility_online_mw")
+    power_online = _stock(
+        m, pbuild, pw.lead_time_quarters, None, "power_online_mw", mask=e_mask
+    )
     load_mw = it_mw * site.pue
 
     m.add_constraints(load_mw - fac_online <= 0, name="facility_capacity")
@@ -379,10 +284,6 @@ def _build(linopy: Any, inp: PlanInputs) -> Any:
             name="vendor_supply",
             mask=finite & (pidx >= 0) & (dem.probability > 0),
         )
-    if bool((acc.min_units > 0).any()):
-        m.add_constraints(
-            buy.sum(["site", "period"]) >= acc.min_units, name="vendor_deal"
-        )
     if sec.build_rate_mw_per_week is not None:
         m.add_constraints(
             fac.sum("site") <= sec.build_rate_mw_per_week * WEEKS_PER_QUARTER,
@@ -395,17 +296,43 @@ def _build(linopy: Any, inp: PlanInputs) -> Any:
         ["site", "option"]
     )
     capex = capex_chip + capex_fac + capex_pow
-    if sec.capex_budget_usd_per_quarter is not None:
-        m.add_constraints(
-            capex <= sec.capex_budget_usd_per_quarter / USD, name="budget"
-        )
-    if sec.capex_budget_usd_total is not None:
-        m.add_constraints(
-            capex.sum("period") <= sec.capex_budget_usd_total / USD, name="budget_total"
-        )
     co2 = (energy * pw.co2_t_per_mwh.where(pw.exists, 0)).sum(["site", "option"])
+    slack_scale: dict[str, Any] = {}
+    if bool((acc.min_units > 0).any()):
+        _limit(
+            m,
+            buy.sum(["site", "period"]),
+            acc.min_units,
+            "vendor_deal",
+            elastic,
+            np.maximum(acc.min_units, 1.0),
+            slack_scale,
+        )
+    budgets = (
+        ("budget", capex, sec.capex_budget_usd_per_quarter),
+        ("budget_total", capex.sum("period"), sec.capex_budget_usd_total),
+    )
+    for name, spend, cap_usd in budgets:
+        if cap_usd is not None:
+            cap = cap_usd / USD
+            _limit(m, spend, cap, name, elastic, max(cap, 1.0), slack_scale)
     if sec.co2_cap_t_per_quarter is not None:
-        m.add_constraints(co2 <= sec.co2_cap_t_per_quarter, name="co2_cap")
+        cap = sec.co2_cap_t_per_quarter
+        _limit(m, co2, cap, "co2_cap", elastic, max(cap, 1.0), slack_scale)
+    if sec.must_serve_fraction > 0:
+        for name, unmet, need in (
+            ("must_serve_inference", unmet_inf, dem.inference_tokens / TOKENS),
+            ("must_serve_training", unmet_trn, dem.training_flop / FLOP),
+        ):
+            _limit(
+                m,
+                unmet.to_linexpr(),
+                need * (1.0 - sec.must_serve_fraction),
+                name,
+                elastic,
+                np.maximum(need, 1e-9),
+                slack_scale,
+            )
     opex = (
         (units * (acc.price_usd * acc.opex_frac / USD)).sum(["site", "accelerator"])
         + (fac_online * (site.fom_usd_per_mw_q / USD)).sum("site")
@@ -419,9 +346,7 @@ def _build(linopy: Any, inp: PlanInputs) -> Any:
     penalty = unmet_inf * (
         sec.unmet_inference_usd_per_mtoken * TOKENS / 1e6 / USD
     ) + unmet_trn * (sec.unmet_training_usd_per_eflop * FLOP / 1e18 / USD)
-    weight = dem.probability * inp.discount
-    m.add_objective(((capex + opex + penalty) * weight).sum())
-    exprs = {
+    exprs: dict[str, Any] = {
         "units": units,
         "it_mw": it_mw,
         "facility_mw": fac_online,
@@ -432,4 +357,17 @@ def _build(linopy: Any, inp: PlanInputs) -> Any:
         "tokens": tokens,
         "flop": flop,
     }
+    if elastic:
+        if slack_scale:
+            m.add_objective(
+                sum(
+                    (m.variables[f"{n}_slack"] * (1.0 / scale)).sum()
+                    for n, scale in slack_scale.items()
+                )
+            )
+        exprs["slack_scale"] = slack_scale
+        return m, exprs
+    cost = scenario_cost(capex + opex + penalty, inp.discount)
+    exprs["scenario_cost"] = cost
+    exprs.update(add_objective(m, inp, cost))
     return m, exprs

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from gigaplan.plan.build import (
+from gigaplan.plan.inputs import (
     FLOP,
     SECONDS_PER_QUARTER,
     TOKENS,
@@ -18,16 +18,20 @@ from gigaplan.plan.build import (
     PlanInputs,
 )
 
-# limit name -> (how many model units make one planner unit, planner unit)
-_LIMITS: dict[str, tuple[float, str]] = {
-    "vendor_supply": (1000.0, "usd_per_1000_accelerators"),
-    "build_rate": (1000.0 * WEEKS_PER_QUARTER, "usd_per_gw_per_week"),
-    "site_power": (1000.0, "usd_per_gw"),
-    "interconnect": (1000.0, "usd_per_gw"),
-    "budget": (1.0 / USD, "usd_per_usd"),
-    "budget_total": (1.0 / USD, "usd_per_usd"),
-    "co2_cap": (1.0, "usd_per_tco2"),
-    "vendor_deal": (1000.0, "usd_per_1000_accelerators"),
+# limit name -> (how many model units make one planner unit, planner unit,
+# sign that turns the dual into the value of loosening the limit: -1 for an
+# upper limit (<=), +1 for a lower one (>=, loosened by lowering it))
+_LIMITS: dict[str, tuple[float, str, float]] = {
+    "vendor_supply": (1000.0, "usd_per_1000_accelerators", -1.0),
+    "build_rate": (1000.0 * WEEKS_PER_QUARTER, "usd_per_gw_per_week", -1.0),
+    "site_power": (1000.0, "usd_per_gw", -1.0),
+    "interconnect": (1000.0, "usd_per_gw", -1.0),
+    "budget": (1.0 / USD, "usd_per_usd", -1.0),
+    "budget_total": (1.0 / USD, "usd_per_usd", -1.0),
+    "co2_cap": (1.0, "usd_per_tco2", -1.0),
+    "vendor_deal": (1000.0, "usd_per_1000_accelerators", 1.0),
+    "must_serve_inference": (1e6 / TOKENS, "usd_per_mtoken", -1.0),
+    "must_serve_training": (1e18 / FLOP, "usd_per_eflop", -1.0),
 }
 
 
@@ -44,20 +48,37 @@ class Plan:
         Shadow price of every limit per period (expected present value over
         scenarios), in dollars per planner unit (column ``unit``).
     objective_usd : float
-        Expected discounted cost plus unmet-demand penalties. [USD]
+        Expected discounted cost plus unmet-demand penalties; with
+        ``risk_aversion``, ``(1 - weight) E[cost] + weight CVaR[cost]``. [USD]
+    solver : dict
+        How it was solved: ``problem`` (LP or MILP), ``solve_s``; for a MILP
+        the achieved ``mip_gap`` and the time of the fixed-integer LP that
+        gives the shadow prices (:func:`gigaplan.plan.solve.solve_plan`).
     """
 
     dataset: xr.Dataset
     bottlenecks: pd.DataFrame
     objective_usd: float
+    solver: dict[str, Any] = field(default_factory=dict)
 
 
 def _sol(x: Any) -> xr.DataArray:
     return x.solution.fillna(0.0)
 
 
-def extract(inp: PlanInputs, model: Any, exprs: dict[str, Any]) -> Plan:
-    """Collect primal values and duals of a solved model into a :class:`Plan`."""
+def extract(
+    inp: PlanInputs,
+    model: Any,
+    exprs: dict[str, Any],
+    solver: dict[str, Any] | None = None,
+) -> Plan:
+    """Collect primal values and duals of a solved model into a :class:`Plan`.
+
+    With ``risk_aversion`` the duals (shadow prices) are derivatives of the
+    risk-adjusted objective ``(1 - weight) E[cost] + weight CVaR[cost]``, not
+    of expected cost; with ``integer_units`` they come from the LP with the
+    purchases fixed (:mod:`gigaplan.plan.solve`).
+    """
     sec, acc, dem = inp.section, inp.acc, inp.demand
     v = model.variables
     seconds = SECONDS_PER_QUARTER * sec.utilisation
@@ -94,6 +115,7 @@ def extract(inp: PlanInputs, model: Any, exprs: dict[str, Any]) -> Plan:
             "inference_unmet_tokens": unmet_inf,
             "training_unmet_flop": unmet_trn,
             "probability": dem.probability,
+            "scenario_cost_usd": exprs["scenario_cost"].solution * USD,
             "power_option_name": inp.power["name"],
             "vendor": acc.vendor,
             "power_w_per_unit": acc.power_w,
@@ -105,8 +127,18 @@ def extract(inp: PlanInputs, model: Any, exprs: dict[str, Any]) -> Plan:
         discount_rate=sec.discount_rate,
         utilisation=sec.utilisation,
         reference_model=sec.reference_model,
+        expected_cost_usd=float(exprs["expected_cost"].solution) * USD,
     )
-    return Plan(ds, bottlenecks(model), float(model.objective.value) * USD)
+    if "cvar_cost" in exprs:
+        risk = sec.risk_aversion
+        ds.attrs.update(
+            cvar_cost_usd=float(exprs["cvar_cost"].solution) * USD,
+            risk_weight=risk.weight if risk else 0.0,
+            cvar_alpha=risk.alpha if risk else 0.0,
+        )
+    return Plan(
+        ds, bottlenecks(model), float(model.objective.value) * USD, dict(solver or {})
+    )
 
 
 def bottlenecks(model: Any) -> pd.DataFrame:
@@ -117,10 +149,10 @@ def bottlenecks(model: Any) -> pd.DataFrame:
     dollar year) of one more unit of the limit in that period.
     """
     rows = []
-    for name, (per, unit) in _LIMITS.items():
+    for name, (per, unit, sign) in _LIMITS.items():
         if name not in model.constraints:
             continue
-        dual = -model.constraints[name].dual.fillna(0.0) * USD * per
+        dual = sign * model.constraints[name].dual.fillna(0.0) * USD * per
         if "scenario" in dual.dims:
             dual = dual.sum("scenario")
         if dual.ndim == 0:

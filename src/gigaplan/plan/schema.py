@@ -47,6 +47,12 @@ class AcceleratorOption(_Strict):
     life_years: float = Field(default=5.0, gt=0)
     opex_fraction_per_year: float = Field(default=0.0, ge=0)
     min_units_total: float = Field(default=0.0, ge=0)
+    unit_size: int = Field(
+        default=1,
+        ge=1,
+        description="accelerators per purchasable unit (72 for an NVL72 rack); "
+        "used only with integer_units",
+    )
 
 
 class PowerOption(_Strict):
@@ -88,6 +94,17 @@ class DemandScenario(_Strict):
     training_growth_per_year: float = 0.0
 
 
+class RiskAversion(_Strict):
+    """Weight on the conditional value-at-risk of cost in the objective.
+
+    The objective becomes ``(1 - weight) * E[cost] + weight * CVaR_alpha[cost]``
+    over the demand scenarios (Rockafellar and Uryasev, 2000).
+    """
+
+    weight: float = Field(ge=0, le=1, description="lambda, 0 = risk neutral")
+    alpha: float = Field(default=0.95, gt=0, lt=1, description="CVaR level")
+
+
 class PlanSection(_Strict):
     """Multi-period stochastic capacity expansion: periods, options, limits."""
 
@@ -104,6 +121,16 @@ class PlanSection(_Strict):
     capex_budget_usd_per_quarter: float | None = Field(default=None, ge=0)
     capex_budget_usd_total: float | None = Field(default=None, ge=0)
     co2_cap_t_per_quarter: float | None = Field(default=None, ge=0)
+    must_serve_fraction: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description="share of each period's inference and training demand that "
+        "must be served (hard limit); the rest is elastic at the unmet penalty",
+    )
+    risk_aversion: RiskAversion | None = None
+    integer_units: bool = False
+    mip_rel_gap: float = Field(default=1e-3, gt=0, lt=1)
     accelerators: list[AcceleratorOption] = Field(min_length=1)
     sites: list[Site] = Field(min_length=1)
     scenarios: list[DemandScenario] = Field(min_length=1)

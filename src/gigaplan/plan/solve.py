@@ -1,16 +1,52 @@
-"""Solve the buildout LP with HiGHS and turn failure into a readable error."""
+"""Solve the buildout model with HiGHS; MILP duals by fixing the integers.
+
+A continuous plan is one LP solve. With ``integer_units: true`` purchases are
+integer lots and the model is a MILP, solved to ``mip_rel_gap``. A MILP has no
+duals, so the shadow prices come from a second, continuous solve with the lots
+fixed at the MILP solution ("fix and re-solve", as in the pricing of unit
+commitment [1]_): they value the continuous decisions (facility, power,
+energy, served demand) *given* those purchases, and a limit on purchases alone
+(vendor supply, deals) then shows no price, its effect being in the fixed lots.
+
+References
+----------
+.. [1] R. P. O'Neill, P. M. Sotkiewicz, B. F. Hobbs, M. H. Rothkopf and
+   W. R. Stewart, "Efficient market-clearing prices in markets with
+   nonconvexities", European Journal of Operational Research 164(1),
+   269-285, 2005.
+"""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from gigaplan._solver import solve_quietly
 from gigaplan.errors import InfeasibleError, SolverError
 
 
-def solve_model(model: Any, *, time_limit_s: float | None = None) -> None:
-    """Solve ``model`` in place with HiGHS (direct API); raise on failure."""
-    options: dict[str, Any] = {}
+def solve_model(
+    model: Any, *, time_limit_s: float | None = None, **options: Any
+) -> None:
+    """Solve ``model`` in place with HiGHS (direct API); raise on failure.
+
+    Parameters
+    ----------
+    model : linopy.Model
+        Built by :func:`gigaplan.plan.build.build_model`.
+    time_limit_s : float, optional
+        Wall-clock limit passed to HiGHS. [s]
+    **options
+        Further HiGHS options (``mip_rel_gap``, ``solver``, ...).
+
+    Raises
+    ------
+    InfeasibleError
+        No point satisfies every limit (callers that can, ask
+        :mod:`gigaplan.plan.diagnose` which limit and by how much).
+    SolverError
+        HiGHS stopped for another reason (time limit, numerical trouble).
+    """
     if time_limit_s is not None:
         options["time_limit"] = float(time_limit_s)
     status, condition = solve_quietly(model, **options)
@@ -19,8 +55,52 @@ def solve_model(model: Any, *, time_limit_s: float | None = None) -> None:
     if "infeasible" in str(condition):
         raise InfeasibleError(
             f"plan: no buildout satisfies every limit (solver: {condition}); "
-            "the hard limits are vendor deals, budgets and the CO2 cap "
-            "(demand itself is elastic); loosen one of them",
+            "the hard limits are vendor deals, budgets, the CO2 cap and any "
+            "must-serve share of demand",
             status=str(condition),
         )
     raise SolverError(f"plan: HiGHS stopped without an optimum ({status}, {condition})")
+
+
+def solve_plan(
+    model: Any, *, mip_rel_gap: float, time_limit_s: float | None = None
+) -> dict[str, Any]:
+    """Solve an LP, or a MILP then its fixed-integer LP for duals.
+
+    Parameters
+    ----------
+    model : linopy.Model
+        Built by :func:`gigaplan.plan.build.build_model`; a MILP when it has
+        the integer variable ``buy_lots``.
+    mip_rel_gap : float
+        Relative gap at which HiGHS stops the MILP. [dimensionless]
+    time_limit_s : float, optional
+        Wall-clock limit per solve. [s]
+
+    Returns
+    -------
+    dict
+        ``problem`` ("LP" or "MILP"), ``solve_s``; for a MILP also
+        ``mip_gap`` (achieved relative gap), ``mip_objective`` and
+        ``mip_dual_bound`` (model units, M$) and ``dual_resolve_s``.
+    """
+    t0 = time.perf_counter()
+    if "buy_lots" not in model.variables:
+        solve_model(model, time_limit_s=time_limit_s)
+        return {"problem": "LP", "solve_s": time.perf_counter() - t0}
+    solve_model(model, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
+    info = model.solver_model.getInfo()
+    out: dict[str, Any] = {
+        "problem": "MILP",
+        "solve_s": time.perf_counter() - t0,
+        "mip_gap": float(info.mip_gap),
+        "mip_objective": float(info.objective_function_value),
+        "mip_dual_bound": float(info.mip_dual_bound),
+    }
+    lots = model.variables["buy_lots"]
+    lots.fix(lots.solution.fillna(0.0))
+    lots.relax()
+    t1 = time.perf_counter()
+    solve_model(model, time_limit_s=time_limit_s)
+    out["dual_resolve_s"] = time.perf_counter() - t1
+    return out

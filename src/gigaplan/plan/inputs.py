@@ -1,0 +1,231 @@
+"""Resolve a validated ``plan:`` section into labelled arrays (no linopy here).
+
+Numbers come from the section, else from the catalog (accelerator capability).
+Internal units keep LP coefficients near 1: money in M$, tokens in T, FLOP in
+1e24. The model builder (:mod:`gigaplan.plan.build`) reads only
+:class:`PlanInputs`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from gigaplan.errors import InfeasibleError, InputError
+from gigaplan.plan.schema import PlanSection, quarter_index
+
+SECONDS_PER_QUARTER = 365.25 * 86400 / 4
+HOURS_PER_QUARTER = 365.25 * 24 / 4
+WEEKS_PER_QUARTER = 365.25 / 7 / 4
+# Internal units keep LP coefficients near 1: money in M$, tokens in T, FLOP in 1e24.
+USD = 1e6
+TOKENS = 1e12
+FLOP = 1e24
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    """Resolved numbers of a plan section as labelled arrays."""
+
+    section: PlanSection
+    acc: xr.Dataset
+    site: xr.Dataset
+    power: xr.Dataset
+    demand: xr.Dataset
+    discount: xr.DataArray
+    first_stage: xr.DataArray
+
+
+def _capability(section: PlanSection, catalog: Any) -> dict[str, dict[str, float]]:
+    """Per-accelerator numbers: from the scenario, else the catalog computation."""
+    out: dict[str, dict[str, float]] = {}
+    for i, a in enumerate(section.accelerators):
+        given = {
+            "tokens": a.output_tokens_per_s,
+            "flops": a.training_flops_per_s,
+            "power_w": a.power_w,
+            "price": a.price_usd,
+        }
+        if any(v is None for v in given.values()):
+            try:
+                from gigaplan.workloads.capability import accelerator_capability
+            except ImportError:
+                raise InputError(
+                    f"plan.accelerators[{i}]",
+                    a.name,
+                    "give output_tokens_per_s, training_flops_per_s, power_w and "
+                    "price_usd (catalog capability is not available)",
+                ) from None
+            cap = accelerator_capability(catalog, a.name, section.reference_model)
+            fallback = {
+                "tokens": cap.output_tokens_per_s_per_accelerator,
+                "flops": cap.training_flops_per_s_per_accelerator,
+                "power_w": cap.power_w_per_accelerator,
+                "price": cap.price_usd,
+            }
+            given = {k: (v if v is not None else fallback[k]) for k, v in given.items()}
+            if given["price"] is None:
+                raise InputError(
+                    f"plan.accelerators[{i}].price_usd", None, "unknown; give it"
+                )
+        out[a.name] = {k: float(v) for k, v in given.items()}  # type: ignore[arg-type]
+    return out
+
+
+def resolve(section: PlanSection, catalog: Any = None) -> PlanInputs:
+    """Turn a validated section into labelled arrays the model builder uses."""
+    periods = section.periods
+    q0 = quarter_index(section.start)
+    n_t = len(periods)
+    pidx = xr.DataArray(np.arange(n_t), coords={"period": periods}, dims="period")
+    caps = _capability(section, catalog)
+    accs = [a.name for a in section.accelerators]
+
+    def launch_q(label: str | None) -> int:
+        return 0 if label is None else quarter_index(label) - q0
+
+    acc = xr.Dataset(
+        {
+            "tokens_per_s": ("accelerator", [caps[n]["tokens"] for n in accs]),
+            "flops_per_s": ("accelerator", [caps[n]["flops"] for n in accs]),
+            "power_w": ("accelerator", [caps[n]["power_w"] for n in accs]),
+            "price_usd": ("accelerator", [caps[n]["price"] for n in accs]),
+            "launch_q": (
+                "accelerator",
+                [launch_q(a.launch) for a in section.accelerators],
+            ),
+            "lead_q": (
+                "accelerator",
+                [a.lead_time_quarters for a in section.accelerators],
+            ),
+            "life_q": (
+                "accelerator",
+                [max(1, round(a.life_years * 4)) for a in section.accelerators],
+            ),
+            "supply": (
+                "accelerator",
+                [
+                    np.inf if a.supply_per_quarter is None else a.supply_per_quarter
+                    for a in section.accelerators
+                ],
+            ),
+            "opex_frac": (
+                "accelerator",
+                [a.opex_fraction_per_year / 4 for a in section.accelerators],
+            ),
+            "min_units": (
+                "accelerator",
+                [a.min_units_total for a in section.accelerators],
+            ),
+            "unit_size": (
+                "accelerator",
+                [a.unit_size for a in section.accelerators],
+            ),
+            "vendor": ("accelerator", [a.vendor for a in section.accelerators]),
+        },
+        coords={"accelerator": accs},
+    )
+    sites = [s.name for s in section.sites]
+    site = xr.Dataset(
+        {
+            "max_mw": ("site", [s.max_mw for s in section.sites]),
+            "earliest_q": ("site", [launch_q(s.earliest) for s in section.sites]),
+            "pue": ("site", [s.pue for s in section.sites]),
+            "capex_usd_per_mw": (
+                "site",
+                [s.facility_capex_usd_per_mw for s in section.sites],
+            ),
+            "fom_usd_per_mw_q": (
+                "site",
+                [s.facility_fixed_om_usd_per_mw_yr / 4 for s in section.sites],
+            ),
+            "lead_q": ("site", [s.facility_lead_time_quarters for s in section.sites]),
+        },
+        coords={"site": sites},
+    )
+    n_o = max(len(s.power_options) for s in section.sites)
+    fields = (
+        "energy_usd_per_mwh",
+        "co2_t_per_mwh",
+        "capex_usd_per_kw",
+        "fixed_om_usd_per_kw_yr",
+        "firm_fraction",
+        "lead_time_quarters",
+        "max_mw",
+    )
+    arr = {f: np.zeros((len(sites), n_o)) for f in fields}
+    exists = np.zeros((len(sites), n_o), dtype=bool)
+    names = np.full((len(sites), n_o), "", dtype=object)
+    for i, s in enumerate(section.sites):
+        for j, o in enumerate(s.power_options):
+            exists[i, j] = True
+            names[i, j] = o.name
+            for f in fields:
+                arr[f][i, j] = getattr(o, f)
+    dims = ("site", "option")
+    power = xr.Dataset(
+        {f: (dims, v) for f, v in arr.items()}
+        | {"exists": (dims, exists), "name": (dims, names)},
+        coords={"site": sites, "option": np.arange(n_o)},
+    )
+    scen = [s.name for s in section.scenarios]
+    years = np.arange(n_t) / 4.0
+
+    def series(given: list[float] | None, start: float, growth: float) -> np.ndarray:
+        if given is not None:
+            return np.asarray(given, dtype=float)
+        return start * (1.0 + growth) ** years
+
+    demand = xr.Dataset(
+        {
+            "probability": ("scenario", [s.probability for s in section.scenarios]),
+            "inference_tokens": (
+                ("scenario", "period"),
+                np.stack(
+                    [
+                        series(
+                            s.inference_tokens,
+                            s.inference_tokens_start,
+                            s.inference_growth_per_year,
+                        )
+                        for s in section.scenarios
+                    ]
+                ),
+            ),
+            "training_flop": (
+                ("scenario", "period"),
+                np.stack(
+                    [
+                        series(
+                            s.training_flop,
+                            s.training_flop_start,
+                            s.training_growth_per_year,
+                        )
+                        for s in section.scenarios
+                    ]
+                ),
+            ),
+        },
+        coords={"scenario": scen, "period": periods},
+    )
+    _check_deals(acc, n_t)
+    discount = (1.0 + section.discount_rate) ** (-pidx / 4.0)
+    first_stage = pidx < section.first_stage_periods
+    return PlanInputs(section, acc, site, power, demand, discount, first_stage)
+
+
+def _check_deals(acc: xr.Dataset, n_t: int) -> None:
+    """A committed volume above what the vendor can ship in the horizon."""
+    quarters = np.clip(n_t - acc.launch_q - acc.lead_q, 0, None)
+    most = acc.supply * quarters
+    short = acc.min_units > most
+    for name in acc.accelerator.values[short.values]:
+        raise InfeasibleError(
+            f"plan: vendor deal for {name} needs "
+            f"{float(acc.min_units.sel(accelerator=name)):,.0f} units but supply "
+            f"allows at most {float(most.sel(accelerator=name)):,.0f} over the "
+            "horizon (supply_per_quarter x quarters after launch and lead time)"
+        )
