@@ -239,10 +239,14 @@ def _run_local(
                 zip(plan.texts, plan.catalogs, strict=True)
             )
         }
-        for done, future in enumerate(as_completed(futures), start=1):
-            rows[futures[future]] = _result_or_failed(future)
-            if progress:
-                progress(done, total)
+        try:
+            for done, future in enumerate(as_completed(futures), start=1):
+                rows[futures[future]] = _result_or_failed(future)
+                if progress:
+                    progress(done, total)
+        except BaseException:  # Ctrl-C: drop what has not started, then re-raise
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
     return _filled(rows)
 
 
