@@ -94,16 +94,22 @@ def write_table(frame: pd.DataFrame, out: Path) -> None:
 
 
 def _shown_columns(frame: pd.DataFrame, n_axes: int) -> list[str]:
-    """A few numeric summary columns per stage, in the order the stage gives them."""
-    per_stage: dict[str, int] = {}
-    shown = []
+    """A few numeric summary columns per stage: those the sweep moves come first.
+
+    Within each group the stage's own order (its headline numbers first) is kept.
+    """
+    ok = frame[frame["status"] == "ok"]
+    by_stage: dict[str, tuple[list[str], list[str]]] = {}
     for col in frame.columns[n_axes + 2 :]:
-        stage = col.split(".", 1)[0]
-        numeric = frame[col].map(lambda v: isinstance(v, int | float)).all()
-        if numeric and per_stage.get(stage, 0) < _SHOWN_PER_STAGE:
-            per_stage[stage] = per_stage.get(stage, 0) + 1
-            shown.append(col)
-    return shown
+        if not frame[col].map(lambda v: isinstance(v, int | float)).all():
+            continue
+        varies, constant = by_stage.setdefault(col.split(".", 1)[0], ([], []))
+        (varies if ok[col].nunique(dropna=False) > 1 else constant).append(col)
+    return [
+        col
+        for varies, constant in by_stage.values()
+        for col in (varies + constant)[:_SHOWN_PER_STAGE]
+    ]
 
 
 def _cell(value: Any) -> str:
