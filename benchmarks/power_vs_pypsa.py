@@ -1,119 +1,61 @@
 """Full-year campus LP: gigaplan (linopy direct + HiGHS IPM, no crossover) vs PyPSA.
 
-One campus, 8760 h, 1200 MW flat demand, grid (600 MW cap) + solar + 4-h
-battery + gas CC, with and without a CO2 cap. Prints both wall times (build +
-solve), their ratio and the relative objective difference, from one run.
-Target: ratio <= 0.5 at the same objective.
+One campus, 8760 h, 1200 MW flat demand, grid (600 MW cap) + solar + onshore
+wind + 4-h battery + gas CC, with and without a CO2 cap. Prints both wall
+times (build + solve), their ratio and the relative objective difference,
+from one run. Target: ratio <= 0.5 at the same objective.
+
+Then the same case on representative days (``rep_days``) against the full
+year: speed-up and objective error. Target: >= 10x faster, < 1 % error.
 Run: .venv/bin/python benchmarks/power_vs_pypsa.py
 """
 
 from __future__ import annotations
 
+import runpy
 import time
+from pathlib import Path
 
 import numpy as np
 
 from gigaplan.power import solve_campus
-from gigaplan.power.profiles import solar_cf_profile
+from gigaplan.power.profiles import solar_cf_profile, wind_cf_profile
 from gigaplan.power.technologies import default_techs
 
 N = 8760
 DR = 0.07
-
-
-def pypsa_solve(demand, cf, price, techs, grid_max_mw, grid_co2, co2_cap_t):
-    import pypsa
-
-    net = pypsa.Network()
-    net.set_snapshots(range(len(demand)))
-    for col in ("objective", "generators"):
-        net.snapshot_weightings[col] = 8760.0 / len(demand)
-    net.snapshot_weightings["stores"] = 1.0
-    for carrier, co2 in (
-        ("grid", grid_co2),
-        ("solar", 0.0),
-        ("battery", 0.0),
-        ("gas_cc", techs["gas_cc"].co2_t_per_mwh),
-    ):
-        net.add("Carrier", carrier, co2_emissions=co2)
-    net.add("Bus", "campus")
-    net.add("Load", "it", bus="campus", p_set=demand)
-    net.add(
-        "Generator",
-        "grid",
-        bus="campus",
-        carrier="grid",
-        p_nom=grid_max_mw,
-        marginal_cost=price,
-    )
-    net.add(
-        "Generator",
-        "solar",
-        bus="campus",
-        carrier="solar",
-        p_nom_extendable=True,
-        p_max_pu=cf,
-        capital_cost=techs["solar"].annual_cost_usd_per_mw(DR),
-    )
-    net.add(
-        "Generator",
-        "gas_cc",
-        bus="campus",
-        carrier="gas_cc",
-        p_nom_extendable=True,
-        capital_cost=techs["gas_cc"].annual_cost_usd_per_mw(DR),
-        marginal_cost=techs["gas_cc"].marginal_usd_per_mwh,
-    )
-    b = techs["battery"]
-    eta = np.sqrt(b.roundtrip_efficiency)
-    net.add(
-        "StorageUnit",
-        "battery",
-        bus="campus",
-        carrier="battery",
-        p_nom_extendable=True,
-        max_hours=b.hours,
-        efficiency_store=eta,
-        efficiency_dispatch=eta,
-        cyclic_state_of_charge=True,
-        capital_cost=b.annual_cost_usd_per_mw(DR),
-    )
-    if co2_cap_t is not None:
-        net.add(
-            "GlobalConstraint",
-            "co2",
-            type="primary_energy",
-            carrier_attribute="co2_emissions",
-            sense="<=",
-            constant=co2_cap_t,
-        )
-    net.optimize(solver_name="highs", include_objective_constant=False)
-    return float(net.objective)
+REP_DAYS = (20, 30, 60)
+PYPSA_CASE = Path(__file__).parents[1] / "tests" / "power" / "_pypsa_case.py"
 
 
 def main() -> None:
+    """Print the PyPSA comparison and the representative-day figures."""
+    pypsa_objective = runpy.run_path(str(PYPSA_CASE))["pypsa_objective"]
     cf = solar_cf_profile(32.45, -99.73, 0.26)
+    wind = wind_cf_profile(32.45, -99.73, 0.36)
     hours = np.arange(N)
-    price = 45.0 + 30.0 * (
-        ((hours % 24) >= 22) | ((hours % 24) < 3)
-    )  # evening peak (UTC)
+    evening = ((hours % 24) >= 22) | ((hours % 24) < 3)  # 16-21 h local, in UTC
+    price = 45.0 + 30.0 * evening
     demand = np.full(N, 1200.0)
-    techs = default_techs({"gas_oc": {"max_mw": 0}})
+    off = {"max_mw": 0}
+    techs = default_techs(
+        {
+            "battery": {"min_hours": 4, "max_hours": 4},
+            "gas_oc": off,
+            "recip": off,
+            "fuel_cell": off,
+            "nuclear": off,
+        }
+    )
+    kw = dict(wind_cf=wind, grid_max_mw=600, grid_co2_t_per_mwh=0.35, discount_rate=DR)
     for cap in (None, 2.0e6):
         t0 = time.perf_counter()
-        ours = solve_campus(
-            demand,
-            cf,
-            price,
-            techs,
-            grid_max_mw=600,
-            grid_co2_t_per_mwh=0.35,
-            discount_rate=DR,
-            co2_cap_t=cap,
-        )
+        ours = solve_campus(demand, cf, price, techs, co2_cap_t=cap, **kw)
         t_ours = time.perf_counter() - t0
         t0 = time.perf_counter()
-        ref = pypsa_solve(demand, cf, price, techs, 600, 0.35, cap)
+        ref, _ = pypsa_objective(
+            demand, {"solar": cf, "wind": wind}, price, techs, 600, 0.35, cap, DR
+        )
         t_ref = time.perf_counter() - t0
         obj = ours.summary["annual_cost_usd"]
         print(
@@ -121,6 +63,17 @@ def main() -> None:
             f"ratio {t_ours / t_ref:.2f} (target <= 0.5), objective rel diff "
             f"{abs(obj - ref) / ref:.2e}"
         )
+        for k in REP_DAYS:
+            t0 = time.perf_counter()
+            rep = solve_campus(
+                demand, cf, price, techs, co2_cap_t=cap, rep_days=k, **kw
+            )
+            t_rep = time.perf_counter() - t0
+            err = rep.summary["annual_cost_usd"] / obj - 1
+            print(
+                f"  rep_days={k}: {t_rep:.2f} s, speed-up {t_ours / t_rep:.1f}x "
+                f"(target >= 10x), objective error {err:+.2%} (target < 1 %)"
+            )
 
 
 if __name__ == "__main__":

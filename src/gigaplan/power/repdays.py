@@ -1,7 +1,7 @@
 """Representative days: cluster the horizon's days, weight them, link storage.
 
-The days of the horizon are clustered by k-means (k-means++ start from a
-seeded generator, :func:`scipy.cluster.vq.kmeans2`) on their 24-hour demand,
+The days of the horizon are clustered by k-means (Lloyd's algorithm from a
+k-means++ start drawn from a seeded generator, plain numpy) on their 24-hour demand,
 capacity-factor and price profiles, each scaled by its horizon maximum so no
 unit dominates (best of 5 seeded k-means++ starts). Each cluster is
 represented by its mean day (the centroid in original units, so every
@@ -63,21 +63,41 @@ def cluster_days(features: np.ndarray, n_rep: int, seed: int = 0) -> np.ndarray:
     ndarray of int (days,)
         Cluster of each day, 0..k-1.
     """
-    from scipy.cluster.vq import kmeans2
-
     n_days = features.shape[0]
     if n_rep >= n_days:
         return np.arange(n_days)
     rng = np.random.default_rng(seed)
     best, best_sse = np.zeros(n_days, dtype=int), np.inf
     for _ in range(5):
-        centroids, labels = kmeans2(features, n_rep, minit="++", seed=rng, iter=50)
-        sse = float(((features - centroids[labels]) ** 2).sum())
+        labels, sse = _kmeans(features, n_rep, rng)
         if sse < best_sse:
             best, best_sse = labels, sse
     _, first = np.unique(best, return_index=True)
     order = {int(best[i]): r for r, i in enumerate(np.sort(first))}
     return np.array([order[int(k)] for k in best])
+
+
+def _kmeans(
+    x: np.ndarray, k: int, rng: np.random.Generator
+) -> tuple[np.ndarray, float]:
+    """Lloyd's k-means from a k-means++ start (Arthur & Vassilvitskii 2007)."""
+    centres = [x[rng.integers(x.shape[0])]]
+    for _ in range(1, k):
+        d2 = ((x[:, None, :] - np.array(centres)[None]) ** 2).sum(-1).min(axis=1)
+        centres.append(x[rng.choice(x.shape[0], p=d2 / d2.sum())] if d2.sum() else x[0])
+    c = np.array(centres)
+    labels = np.zeros(x.shape[0], dtype=int)
+    for it in range(100):
+        d2 = ((x[:, None, :] - c[None]) ** 2).sum(-1)
+        new = d2.argmin(axis=1)
+        if it and np.array_equal(new, labels):
+            break
+        labels = new
+        for j in range(k):
+            members = x[labels == j]
+            if members.size:
+                c[j] = members.mean(axis=0)
+    return labels, float(((x - c[labels]) ** 2).sum())
 
 
 def reduce_profiles(p: Profiles, n_rep: int, seed: int = 0) -> Profiles:
