@@ -49,6 +49,7 @@ def summarise(result: Any) -> StageResult:
         "binding_limits": ", ".join(binding.index) or "none",
         "dollar_year": ds.attrs["dollar_year"],
     }
+    summary.update(_objective_parts(result))
     text = (
         f"Facility power reaches {summary['facility_gw_end']:.1f} GW by "
         f"{table['period'].iloc[-1]}; the fastest quarter adds "
@@ -94,3 +95,17 @@ def run_stage(
     if scenario.plan is None:
         raise InputError("plan", None, "the scenario has no plan: section")
     return summarise(plan(scenario.plan, catalog))
+
+
+def _objective_parts(result: Any) -> dict[str, Any]:
+    """Expected cost, CVaR (risk-averse runs) and the MILP gap (integer runs)."""
+    attrs, solver = result.dataset.attrs, getattr(result, "solver", {})
+    parts: dict[str, Any] = {"expected_cost_usd": attrs.get("expected_cost_usd")}
+    if "cvar_cost_usd" in attrs:
+        parts["cvar_cost_usd"] = attrs["cvar_cost_usd"]
+        parts["risk_weight"] = attrs["risk_weight"]
+        parts["cvar_alpha"] = attrs["cvar_alpha"]
+    if solver.get("problem") == "MILP":
+        parts["mip_gap"] = solver["mip_gap"]
+        parts["shadow_prices"] = "LP with integer purchases fixed"
+    return parts
