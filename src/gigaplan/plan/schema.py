@@ -129,8 +129,14 @@ class PlanSection(_Strict):
         "must be served (hard limit); the rest is elastic at the unmet penalty",
     )
     risk_aversion: RiskAversion | None = None
-    integer_units: bool = False
-    mip_rel_gap: float = Field(default=1e-3, gt=0, lt=1)
+    integer_units: bool = Field(
+        default=False,
+        description="buy whole units of each accelerator's unit_size (a MILP); "
+        "shadow prices then come from the LP with purchases fixed",
+    )
+    mip_rel_gap: float = Field(
+        default=1e-3, gt=0, lt=1, description="relative gap at which the MILP stops"
+    )
     accelerators: list[AcceleratorOption] = Field(min_length=1)
     sites: list[Site] = Field(min_length=1)
     scenarios: list[DemandScenario] = Field(min_length=1)
