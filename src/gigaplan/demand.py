@@ -67,8 +67,8 @@ class DemandPaths:
     training_flop : ndarray
         Training compute demanded per quarter. [FLOP]
     launch_fraction : ndarray or None
-        Share of each quarter spent in a launch spike, 0..1; ``None`` when
-        there are no launches. [dimensionless]
+        Share of each quarter spent in a launch spike, 0..1 (float32);
+        ``None`` when there are no launches. [dimensionless]
     launch_multiplier : float
         Inference demand in a spike / outside one. [dimensionless]
     """
@@ -234,9 +234,9 @@ def sample_paths(
         counts = rng.poisson(
             launches.launches_per_year * YEARS_PER_QUARTER, (n_t, n_paths)
         )
-        fraction = np.minimum(
-            counts * (launches.duration_weeks / WEEKS_PER_QUARTER), 1.0
-        )
+        fraction = counts.astype(np.float32)  # 7 digits are plenty for a share
+        fraction *= launches.duration_weeks / WEEKS_PER_QUARTER
+        np.minimum(fraction, 1.0, out=fraction)
         multiplier = launches.multiplier
     return DemandPaths(tuple(periods), inference, training, fraction, multiplier)
 

@@ -129,14 +129,12 @@ def test_zero_volatility_monte_carlo_equals_deterministic_evaluation():
         cap, sample_paths(sec, PERIODS, 300, np.random.default_rng(1)), FINANCE
     )
     det = evaluate(cap, deterministic_path(sec, PERIODS), FINANCE)
-    # identical inputs up to exp/log rounding (1e-12 relative)
-    np.testing.assert_allclose(mc.npv_usd, det.npv_usd[0], rtol=1e-9)
-    np.testing.assert_allclose(mc.utilisation_sum / 300, det.utilisation_sum, rtol=1e-9)
+    # identical inputs up to exp/log rounding (1e-12 relative), but fleet shares
+    # are float32 in the kernel: one float32 rounding step (6e-8) may differ
+    np.testing.assert_allclose(mc.npv_usd, det.npv_usd[0], rtol=1e-6)
+    np.testing.assert_allclose(mc.utilisation_sum / 300, det.utilisation_sum, rtol=1e-6)
     np.testing.assert_allclose(
-        mc.unmet_training_flop_sum / 300,
-        det.unmet_training_flop_sum,
-        rtol=1e-9,
-        atol=1.0,
+        mc.unmet_training_flop_sum / 300, det.unmet_training_flop_sum, rtol=1e-6
     )
     np.testing.assert_array_equal(
         mc.shortfall_inference_count / 300, det.shortfall_inference_count
@@ -153,8 +151,9 @@ def test_blocks_and_threads_do_not_change_results():
     np.testing.assert_array_equal(
         a.shortfall_inference_count, b.shortfall_inference_count
     )
-    # per-period sums add blocks in another order: summation rounding only
-    np.testing.assert_allclose(a.cash_flow_usd_sum, b.cash_flow_usd_sum, rtol=1e-12)
+    # per-period sums: float32 pairwise sums within a block (relative ~1e-6 at
+    # 1000 paths), so other blocks give other rounding
+    np.testing.assert_allclose(a.cash_flow_usd_sum, b.cash_flow_usd_sum, rtol=1e-5)
     np.testing.assert_array_equal(a.utilisation, b.utilisation)
 
 

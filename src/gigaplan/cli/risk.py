@@ -100,9 +100,7 @@ def risk_command(
     cols = [
         "period",
         "p_shortfall_inference",
-        "inference_unmet_tokens_p50",
         "inference_unmet_tokens_p95",
-        "utilisation_p5",
         "utilisation_p50",
         "cash_flow_usd_p5",
         "cash_flow_usd_p50",

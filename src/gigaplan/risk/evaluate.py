@@ -175,12 +175,23 @@ class Evaluation:
 
 @dataclass(frozen=True)
 class _Constants:
-    """Per-period vectors shaped ``(period, 1)`` shared by every block."""
+    """Per-period numbers shared by every block (1-d arrays, ``(period,)``).
 
+    Demand is turned into fleet fractions once (``demand / capacity``); every
+    later step works on fractions with scalars or same-shape arrays, which
+    numpy runs at full SIMD speed (a broadcast ``(period, 1)`` operand runs
+    about half as fast). A period without capacity uses scale 1 (so unmet
+    demand keeps its size) and has its served fractions set to 0.
+    """
+
+    inference_scale: np.ndarray
+    training_scale: np.ndarray
+    inference_scale32: np.ndarray
+    training_scale32: np.ndarray
     inv_inference: np.ndarray
     inv_training: np.ndarray
-    inference_capacity: np.ndarray
-    training_capacity: np.ndarray
+    no_inference_rows: np.ndarray
+    no_training_rows: np.ndarray
     usd_per_inference_fraction: np.ndarray
     usd_per_training_fraction: np.ndarray
     cost_usd: np.ndarray
@@ -191,24 +202,15 @@ class _Constants:
     tolerance: float
 
 
-def _inverse(c: np.ndarray) -> np.ndarray:
-    """1 / c, and 0 where there is no capacity (then nothing is served)."""
-    return np.divide(1.0, c, out=np.zeros_like(c), where=c > 0)[:, None]
+def _scale(c: np.ndarray) -> np.ndarray:
+    """Capacity, or 1 where there is none (demand then stays in its units)."""
+    return np.where(c > 0, c, 1.0)
 
 
 def _count_short(unmet: np.ndarray, demand: np.ndarray, tol: float) -> np.ndarray:
     """Paths per period whose unmet demand exceeds ``tol`` x demand."""
     limit = demand * tol if tol > 0 else 0.0
     return np.count_nonzero(unmet > limit, axis=1)
-
-
-def _keep(
-    out: dict[str, np.ndarray | None], name: str, col: slice, v: np.ndarray
-) -> None:
-    """Store a block's values when that array is kept (as float32)."""
-    kept = out[name]
-    if kept is not None:
-        kept[:, col] = v
 
 
 def _block(
@@ -222,73 +224,88 @@ def _block(
 ) -> None:
     """Evaluate one block of paths; store kept arrays, add per-period sums."""
     n_t, n = base.shape
-    f_inf = np.multiply(base, k.inv_inference)  # fleet share base demand needs
+    # fleet share the demand needs, no spikes; float32 from here on (fleet
+    # shares need no more than 7 digits, and float32 halves memory traffic);
+    # sums over a block's paths are float32 pairwise sums (relative error
+    # ~1e-6), added up across blocks in float64; money is float64
+    need = np.multiply(base, k.inv_inference[:, None], dtype=np.float32)
+    f_b = np.minimum(need, k.inference_cap)
     if phi is not None:
-        f_b = np.minimum(f_inf, k.inference_cap)
-        f_inf *= k.multiplier
+        f_inf = np.multiply(need, k.multiplier)
         np.minimum(f_inf, k.inference_cap, out=f_inf)
         f_inf -= f_b
         f_inf *= phi
         f_inf += f_b  # average share over the quarter, spikes included
-        demand = np.multiply(phi, k.multiplier - 1.0)
-        demand += 1.0
-        demand *= base
+        spike = np.multiply(phi, k.multiplier - 1.0, dtype=np.float32)
+        spike += 1.0
+        need *= spike  # demand with spikes, in fleet shares
     else:
-        np.minimum(f_inf, k.inference_cap, out=f_inf)
-        f_b = f_inf
-        demand = base
-    unmet = np.multiply(f_inf, k.inference_capacity)
-    np.subtract(demand, unmet, out=unmet)
-    _keep(out, "unmet_inference_tokens", col, unmet)
-    acc["unmet_inference_tokens_sum"] += unmet.sum(axis=1)
-    acc["shortfall_inference_count"] += _count_short(unmet, demand, k.tolerance)
-    share = unmet.sum(axis=0)
-    total = demand.sum(axis=0)
+        f_inf = f_b
+    if k.no_inference_rows.size:
+        f_inf[k.no_inference_rows] = 0.0
+        f_b[k.no_inference_rows] = 0.0
+    unmet = np.subtract(need, f_inf)
+    acc["unmet_inference_sum"] += unmet.sum(axis=1)
+    acc["shortfall_inference_count"] += _count_short(unmet, need, k.tolerance)
+    share = k.inference_scale @ unmet
+    total = k.inference_scale @ need
     out["unmet_inference_share"][col] = np.divide(  # type: ignore[index]
         share, total, out=np.zeros_like(share), where=total > 0
     )
-    f_trn = np.multiply(trn, k.inv_training)
-    room = unmet  # reuse the buffer
+    want = np.multiply(trn, k.inv_training[:, None], dtype=np.float32)
+    wanted = want.copy() if k.tolerance > 0 else want  # only read for the limit
     if k.training_room is None:  # product first: research gets the rest
-        wanted = f_trn.copy() if phi is not None else None
-        np.subtract(1.0, f_inf, out=room)
-        np.minimum(f_trn, room, out=f_trn)
-        if wanted is not None:
-            # without spikes research could have had 1 - f_b
+        room = np.subtract(1.0, f_inf)
+        f_trn = np.minimum(want, room)
+        if phi is not None:  # without spikes research could have had 1 - f_b
             np.subtract(1.0, f_b, out=room)
-            np.minimum(wanted, room, out=wanted)
-            wanted -= f_trn
-            acc["research_lost_to_launches_flop_sum"] += (
-                wanted.sum(axis=1) * k.training_capacity[:, 0]
-            )
+            np.minimum(want, room, out=room)
+            room -= f_trn
+            acc["research_lost_sum"] += room.sum(axis=1)
     else:
-        np.minimum(f_trn, k.training_room, out=f_trn)
-    unmet_t = np.multiply(f_trn, k.training_capacity, out=room)
-    np.subtract(trn, unmet_t, out=unmet_t)
-    _keep(out, "unmet_training_flop", col, unmet_t)
-    acc["unmet_training_flop_sum"] += unmet_t.sum(axis=1)
-    acc["shortfall_training_count"] += _count_short(unmet_t, trn, k.tolerance)
-    used = np.add(f_inf, f_trn, out=unmet_t)
-    _keep(out, "utilisation", col, used)
-    acc["utilisation_sum"] += used.sum(axis=1)
-    cash = np.multiply(f_inf, k.usd_per_inference_fraction, out=f_inf)
-    f_trn *= k.usd_per_training_fraction
-    cash += f_trn
-    acc["revenue_usd_sum"] += cash.sum(axis=1)
-    cash -= k.cost_usd
-    _keep(out, "cash_flow_usd", col, cash)
-    acc["cash_flow_usd_sum"] += cash.sum(axis=1)
-    out["npv_usd"][col] = k.discount @ cash  # type: ignore[index]
+        f_trn = np.minimum(want, k.training_room)
+    if k.no_training_rows.size:
+        f_trn[k.no_training_rows] = 0.0
+    unmet_t = np.subtract(want, f_trn, out=want)
+    acc["unmet_training_sum"] += unmet_t.sum(axis=1)
+    acc["shortfall_training_count"] += _count_short(unmet_t, wanted, k.tolerance)
+    acc["inference_share_sum"] += f_inf.sum(axis=1)
+    acc["training_share_sum"] += f_trn.sum(axis=1)
+    kept = {name: out[name] for name in _KEPT}
+    if kept["utilisation"] is not None:
+        np.add(f_inf, f_trn, out=kept["utilisation"][:, col])
+        np.multiply(
+            unmet, k.inference_scale32, out=kept["unmet_inference_tokens"][:, col]
+        )  # type: ignore[index]
+        np.multiply(
+            unmet_t, k.training_scale32, out=kept["unmet_training_flop"][:, col]
+        )  # type: ignore[index]
+    cash = np.empty((n_t, n))
     cum = np.zeros(n)
     negative = np.empty(n, dtype=bool)
     last_negative = np.full(n, -1, dtype=np.int64)
-    for t in range(n_t):
-        cum += cash[t]
+    for t in range(n_t):  # one period at a time: every operand is a scalar
+        row = cash[t]
+        np.multiply(f_inf[t], k.usd_per_inference_fraction[t], out=row)
+        row += f_trn[t] * k.usd_per_training_fraction[t]
+        row -= k.cost_usd[t]
+        cum += row
         np.less(cum, 0.0, out=negative)
         np.copyto(last_negative, t, where=negative)
+    if kept["cash_flow_usd"] is not None:
+        kept["cash_flow_usd"][:, col] = cash
+    out["npv_usd"][col] = k.discount @ cash  # type: ignore[index]
     be = last_negative + 1
     be[be == n_t] = -1
     out["break_even_index"][col] = be  # type: ignore[index]
+
+
+_KEPT = (
+    "unmet_inference_tokens",
+    "unmet_training_flop",
+    "utilisation",
+    "cash_flow_usd",
+)
 
 
 def evaluate(
@@ -343,44 +360,40 @@ def evaluate(
         cap, room = policy.inference_share, 1.0 - policy.inference_share
     else:
         cap, room = 1.0, None
+    c_inf = capacity.inference_capacity_tokens
+    c_trn = capacity.training_capacity_flop
     k = _Constants(
-        inv_inference=_inverse(capacity.inference_capacity_tokens),
-        inv_training=_inverse(capacity.training_capacity_flop),
-        inference_capacity=capacity.inference_capacity_tokens[:, None],
-        training_capacity=capacity.training_capacity_flop[:, None],
-        usd_per_inference_fraction=(
-            capacity.inference_capacity_tokens / 1e6 * finance.price_usd_per_mtoken
-        )[:, None],
+        inference_scale=_scale(c_inf),
+        training_scale=_scale(c_trn),
+        inference_scale32=_scale(c_inf).astype(np.float32)[:, None],
+        training_scale32=_scale(c_trn).astype(np.float32)[:, None],
+        inv_inference=1.0 / _scale(c_inf),
+        inv_training=1.0 / _scale(c_trn),
+        no_inference_rows=np.flatnonzero(c_inf <= 0),
+        no_training_rows=np.flatnonzero(c_trn <= 0),
+        usd_per_inference_fraction=c_inf / 1e6 * finance.price_usd_per_mtoken,
         usd_per_training_fraction=(
             capacity.accelerator_hours * finance.price_usd_per_accelerator_hour
-        )[:, None],
-        cost_usd=(capacity.capex_usd + capacity.opex_usd)[:, None],
+        ),
+        cost_usd=capacity.capex_usd + capacity.opex_usd,
         discount=(1.0 + finance.discount_rate) ** (-t_idx / 4.0),
         multiplier=paths.launch_multiplier,
         inference_cap=cap,
         training_room=room,
         tolerance=shortfall_tolerance,
     )
-    kept_names = (
-        "unmet_inference_tokens",
-        "unmet_training_flop",
-        "utilisation",
-        "cash_flow_usd",
-    )
     out: dict[str, np.ndarray | None] = {
-        name: (np.empty((n_t, n), np.float32) if keep_paths else None)
-        for name in kept_names
+        name: (np.empty((n_t, n), np.float32) if keep_paths else None) for name in _KEPT
     }
     out["npv_usd"] = np.empty(n)
     out["break_even_index"] = np.empty(n, dtype=np.int64)
     out["unmet_inference_share"] = np.empty(n)
     sums = (
-        "unmet_inference_tokens_sum",
-        "unmet_training_flop_sum",
-        "research_lost_to_launches_flop_sum",
-        "utilisation_sum",
-        "revenue_usd_sum",
-        "cash_flow_usd_sum",
+        "unmet_inference_sum",
+        "unmet_training_sum",
+        "research_lost_sum",
+        "inference_share_sum",
+        "training_share_sum",
     )
     starts = list(range(0, n, block_paths))
     n_workers = max(1, min(workers, len(starts)))
@@ -409,15 +422,26 @@ def evaluate(
     else:
         with ThreadPoolExecutor(n_workers) as pool:
             parts = list(pool.map(run, groups))
-    totals = {name: sum(p[name] for p in parts) for name in parts[0]}
+    tot = {name: sum(p[name] for p in parts) for name in parts[0]}
+    revenue = (
+        tot["inference_share_sum"] * k.usd_per_inference_fraction
+        + tot["training_share_sum"] * k.usd_per_training_fraction
+    )
     return Evaluation(
         periods=tuple(paths.periods),
         n_paths=n,
         npv_usd=out["npv_usd"],  # type: ignore[arg-type]
         break_even_index=out["break_even_index"],  # type: ignore[arg-type]
         unmet_inference_share=out["unmet_inference_share"],  # type: ignore[arg-type]
-        **totals,  # type: ignore[arg-type]
-        **{name: out[name] for name in kept_names},  # type: ignore[arg-type]
+        shortfall_inference_count=tot["shortfall_inference_count"],
+        shortfall_training_count=tot["shortfall_training_count"],
+        unmet_inference_tokens_sum=tot["unmet_inference_sum"] * k.inference_scale,
+        unmet_training_flop_sum=tot["unmet_training_sum"] * k.training_scale,
+        research_lost_to_launches_flop_sum=tot["research_lost_sum"] * c_trn,
+        utilisation_sum=tot["inference_share_sum"] + tot["training_share_sum"],
+        revenue_usd_sum=revenue,
+        cash_flow_usd_sum=revenue - n * k.cost_usd,
+        **{name: out[name] for name in _KEPT},  # type: ignore[arg-type]
     )
 
 

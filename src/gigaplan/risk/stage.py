@@ -254,8 +254,12 @@ def _reduced_table(reduced: Any) -> pd.DataFrame:
     )
 
 
+def _bn(usd: float) -> str:
+    """Dollars as signed billions: ``-$30.6 bn``."""
+    return f"{'-' if usd < 0 else ''}${abs(usd) / 1e9:,.1f} bn"
+
+
 def _memo(s: dict[str, Any], periods: list[str]) -> str:
-    bn = 1e9
     be = (
         f"median break-even year {s['break_even_year_p50']}"
         if s["break_even_year_p50"] is not None
@@ -269,11 +273,10 @@ def _memo(s: dict[str, Any], periods: list[str]) -> str:
         f"{s['training_unmet_fraction_mean']:.1%} of training demand go unmet, "
         f"and the fleet is {s['utilisation_mean']:.0%} used. "
         f"NPV of cash flows to {periods[-1]} (no terminal value): mean "
-        f"${s['npv_usd_mean'] / bn:,.1f} bn "
-        f"(± {s['npv_usd_standard_error'] / bn:,.2f} bn standard error), P5 "
-        f"${s['npv_usd_p5'] / bn:,.1f} bn, CVaR{s['cvar_level_fraction']:.0%} "
-        f"${s['npv_usd_cvar'] / bn:,.1f} bn, P(NPV < 0) = "
-        f"{s['probability_npv_negative']:.0%} ({s['dollar_year']} $). "
+        f"{_bn(s['npv_usd_mean'])} (standard error "
+        f"{s['npv_usd_standard_error'] / 1e9:,.2f} bn), P5 {_bn(s['npv_usd_p5'])}, "
+        f"CVaR{s['cvar_level_fraction']:.0%} {_bn(s['npv_usd_cvar'])}, "
+        f"P(NPV < 0) = {s['probability_npv_negative']:.0%} ({s['dollar_year']} $). "
         f"Cumulative cash flow turns positive for good in "
         f"{s['break_even_probability']:.0%} of paths; {be}."
     )
