@@ -537,3 +537,11 @@ def test_rep_days_bad_input():
         )
     res = runner.invoke(app, ["power", "--hours", "48", "--rep-days", "3"])
     assert res.exit_code == 2 and "--rep-days" in res.output
+
+
+def test_region_without_a_price_says_how_to_give_one():
+    # the shipped catalog leaves Norway's industrial price null (no source read)
+    res = CliRunner().invoke(app, ["power", "--region", "norway", "--hours", "48"])
+    assert res.exit_code == 2
+    assert "regions.norway.electricity_usd_per_mwh" in res.output
+    assert "profiles CSV" in res.output and "Traceback" not in res.output

@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
+from gigaplan.errors import InputError
 from gigaplan.results import StageResult
 
 
@@ -35,6 +36,20 @@ class PowerSection(BaseModel):
     technologies: dict[str, dict[str, float | None]] = {}
 
 
+def _region_value(region_id: str, region: Any, field: str) -> float:
+    """A region's catalog number; a null one is an error that says how to give it."""
+    number = getattr(region, field)
+    if number.value is None:
+        raise InputError(
+            f"regions.{region_id}.{field}",
+            None,
+            f"the catalog has no value here ({number.note}); give it in a "
+            "--catalog file, or the hourly grid price in a profiles CSV "
+            "(column grid_price_usd_per_mwh)",
+        )
+    return float(number.value)
+
+
 def solve_section(section: PowerSection, catalog: Any) -> Any:
     """Build inputs from the catalog region (or a CSV) and solve.
 
@@ -57,18 +72,20 @@ def solve_section(section: PowerSection, catalog: Any) -> Any:
     region_id, region = find_region(catalog, section.region)
     n = section.hours
     lat, lon = region.latitude_deg.value, region.longitude_deg.value
+    given: dict[str, np.ndarray] = {}
+    if section.profiles_csv is not None:
+        from gigaplan.power.csvio import read_profiles_csv
+
+        given = read_profiles_csv(section.profiles_csv, n)
     profiles = {
         "demand_mw": np.full(n, section.it_load_mw * section.pue),
         "solar_cf": solar_cf_profile(lat, lon, solar_annual_cf(region_id))[:n],
         "wind_cf": wind_cf_profile(lat, lon, wind_annual_cf(region_id))[:n],
-        "grid_price_usd_per_mwh": np.full(
-            n, float(region.electricity_usd_per_mwh.value)
-        ),
+        **given,
     }
-    if section.profiles_csv is not None:
-        from gigaplan.power.csvio import read_profiles_csv
-
-        profiles.update(read_profiles_csv(section.profiles_csv, n))
+    if "grid_price_usd_per_mwh" not in profiles:
+        price = _region_value(region_id, region, "electricity_usd_per_mwh")
+        profiles["grid_price_usd_per_mwh"] = np.full(n, price)
     demand = profiles.pop("demand_mw")
     grid_max = section.grid_max_mw if section.grid_max_mw is not None else demand.max()
     flex_cost_it = (
@@ -83,7 +100,7 @@ def solve_section(section: PowerSection, catalog: Any) -> Any:
         default_techs(section.technologies),
         wind_cf=profiles["wind_cf"],
         grid_max_mw=grid_max,
-        grid_co2_t_per_mwh=float(region.grid_kgco2_per_mwh.value) / 1e3,
+        grid_co2_t_per_mwh=_region_value(region_id, region, "grid_kgco2_per_mwh") / 1e3,
         discount_rate=section.discount_rate,
         co2_cap_t=section.co2_cap_t,
         co2_intensity_cap_t_per_mwh=section.co2_intensity_cap_t_per_mwh,
