@@ -318,8 +318,9 @@ def _extract(
         "model_hours": n,
         "rep_days": rep_days or 0,
         **{
-            f"energy_{t}_mwh": float(
-                (wt * dispatch.sel(tech=t).clip(min=0).values).sum()
+            f"energy_{t}_mwh": _clean_energy(
+                float((wt * dispatch.sel(tech=t).clip(min=0).values).sum()),
+                energy_mwh,
             )
             for t in rows
         },
@@ -354,6 +355,11 @@ def _duals(b: Built, p: Profiles) -> dict[str, float]:
 def _clean(x: float) -> float:
     """Drop interior-point dust (|x| < 1e-3 MW) so memos read 0."""
     return 0.0 if abs(x) < 1e-3 else x
+
+
+def _clean_energy(energy_mwh: float, total_mwh: float) -> float:
+    """Drop interior-point dust (below 1e-7 of the year's energy) so tables read 0."""
+    return 0.0 if abs(energy_mwh) < 1e-7 * total_mwh else energy_mwh
 
 
 def power_product(result: CampusPowerResult) -> dict[str, float]:
