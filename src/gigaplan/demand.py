@@ -195,72 +195,76 @@ def sample_paths(
         raise InputError("periods", periods, "must be consecutive quarters")
     years = _years(periods)
     n_t = len(periods)
+    # Row by row (one quarter of all paths at a time): no (period, path)
+    # temporaries besides the two results, whose pages are touched once.
     z = rng.standard_normal((4, n_paths))  # drift and volatility draws per series
-    eps_inf = rng.standard_normal((n_t - 1, n_paths))
-    eps_trn = rng.standard_normal((n_t - 1, n_paths))
+    models = (section.inference_tokens, section.training_flop)
+    logs = (np.empty((n_t, n_paths)), np.empty((n_t, n_paths)))
+    steps = [_drift_and_step(m, z[2 * i], z[2 * i + 1]) for i, m in enumerate(models)]
+    adoption = [np.log(adoption_multiplier(m.adoption, periods)) for m in models]
     rho = section.correlation
-    eps_trn *= np.sqrt(1.0 - rho * rho)
-    eps_trn += rho * eps_inf
-    log_inf = _series_at(section.inference_tokens, eps_inf, periods, z[0], z[1])
-    log_trn = _series_at(section.training_flop, eps_trn, periods, z[2], z[3])
+    other = np.sqrt(1.0 - rho * rho)
+    eps_inf, eps_trn = np.empty(n_paths), np.empty(n_paths)
+    for log in logs:
+        log[0] = 0.0
+    for t in range(1, n_t):
+        rng.standard_normal(out=eps_inf)
+        rng.standard_normal(out=eps_trn)
+        eps_trn *= other
+        eps_trn += rho * eps_inf  # correlated shocks
+        eps = (eps_inf, eps_trn)
+        for log, (drift, step), e in zip(logs, steps, eps, strict=True):
+            row = np.multiply(e, step, out=log[t])
+            row += drift
+            row += log[t - 1]
+    for log, curve in zip(logs, adoption, strict=True):  # after the running sums
+        for t in range(1, n_t):
+            log[t] += curve[t]
     for shift in section.regime_shifts:
         tau = (
             rng.exponential(1.0 / shift.rate_per_year, n_paths)
             if shift.rate_per_year > 0
             else np.full(n_paths, np.inf)
         )
-        after = years[:, None] - tau[None, :]
-        ramp = np.maximum(after, 0.0)
-        jumped = after >= 0.0
-        for name, model, logs in (
-            ("inference", section.inference_tokens, log_inf),
-            ("training", section.training_flop, log_trn),
+        for name, model, log in zip(
+            ("inference", "training"), models, logs, strict=True
         ):
             if shift.applies_to not in (name, "both"):
                 continue
             delta = np.log1p(shift.growth_per_year_after) - np.log1p(
                 model.growth_per_year
             )
-            logs += delta * ramp
-            logs += np.log1p(shift.level_change) * jumped
-    inference = np.exp(log_inf, out=log_inf)
+            jump = np.log1p(shift.level_change)
+            for t in range(n_t):
+                after = years[t] - tau
+                log[t] += delta * np.maximum(after, 0.0) + jump * (after >= 0.0)
+    inference = np.exp(logs[0], out=logs[0])
     inference *= section.inference_tokens.start
-    training = np.exp(log_trn, out=log_trn)
+    training = np.exp(logs[1], out=logs[1])
     training *= section.training_flop.start
     fraction = None
     multiplier = 1.0
     launches = section.launches
     if launches is not None and launches.launches_per_year > 0:
-        counts = rng.poisson(
-            launches.launches_per_year * YEARS_PER_QUARTER, (n_t, n_paths)
-        )
-        fraction = counts.astype(np.float32)  # 7 digits are plenty for a share
-        fraction *= launches.duration_weeks / WEEKS_PER_QUARTER
+        fraction = np.empty((n_t, n_paths), np.float32)  # 7 digits are plenty
+        lam = launches.launches_per_year * YEARS_PER_QUARTER
+        weeks = launches.duration_weeks / WEEKS_PER_QUARTER
+        for t in range(n_t):
+            np.multiply(rng.poisson(lam, n_paths), weeks, out=fraction[t])
         np.minimum(fraction, 1.0, out=fraction)
         multiplier = launches.multiplier
     return DemandPaths(tuple(periods), inference, training, fraction, multiplier)
 
 
-def _series_at(
-    model: GrowthModel,
-    shocks: np.ndarray,
-    periods: Sequence[str],
-    drift_z: np.ndarray,
-    vol_z: np.ndarray,
-) -> np.ndarray:
-    """Log levels relative to ``start`` (in place on ``shocks``), ``(period, path)``."""
+def _drift_and_step(
+    model: GrowthModel, drift_z: np.ndarray, vol_z: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-path log increment per quarter without the shock, and the shock's sd."""
     mu = np.log1p(model.growth_per_year) + model.growth_sd_per_year * drift_z
     s = model.volatility_sd
     sigma = model.volatility_per_year * np.exp(s * vol_z - 0.5 * s * s)
     dt = YEARS_PER_QUARTER
-    shocks *= sigma * np.sqrt(dt)
-    shocks += (mu - 0.5 * sigma * sigma) * dt
-    out = np.empty((len(periods), drift_z.shape[0]))
-    out[0] = 0.0
-    for t in range(1, len(periods)):  # row by row: cumsum down axis 0 is strided
-        np.add(out[t - 1], shocks[t - 1], out=out[t])
-    out += np.log(adoption_multiplier(model.adoption, periods))[:, None]
-    return out
+    return (mu - 0.5 * sigma * sigma) * dt, sigma * np.sqrt(dt)
 
 
 def deterministic_path(section: DemandSection, periods: Sequence[str]) -> DemandPaths:

@@ -162,3 +162,19 @@ def test_reduction_distance_shrinks_with_more_scenarios():
     # one scenario per path: nothing is moved (k-means++ picks distinct points)
     assert every.transport_distance == pytest.approx(0.0, abs=1e-12)
     assert np.max(every.marginal_distance) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_adoption_curve_is_applied_to_sampled_paths():
+    d = quiet_demand_dict()
+    d["inference_tokens"]["adoption"] = {
+        "ceiling_multiple": 3.0,
+        "midpoint": "2026Q4",
+        "steepness_per_year": 2.0,
+    }
+    sec = DemandSection.model_validate(d)
+    paths = sample_paths(sec, PERIODS, 5, np.random.default_rng(1))
+    curve = adoption_multiplier(sec.inference_tokens.adoption, PERIODS)
+    want = 1e15 * 2.0 ** (np.arange(len(PERIODS)) / 4) * curve
+    # exp of a running sum of logs against the product: rounding only
+    np.testing.assert_allclose(paths.inference_tokens[:, 0], want, rtol=1e-12)
+    assert curve[-1] > 2.0  # the curve matters at this horizon
