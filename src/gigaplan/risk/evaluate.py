@@ -272,14 +272,15 @@ def _block(
     acc["inference_share_sum"] += f_inf.sum(axis=1)
     acc["training_share_sum"] += f_trn.sum(axis=1)
     kept = {name: out[name] for name in _KEPT}
-    if kept["utilisation"] is not None:
-        np.add(f_inf, f_trn, out=kept["utilisation"][:, col])
-        np.multiply(
-            unmet, k.inference_scale32, out=kept["unmet_inference_tokens"][:, col]
-        )  # type: ignore[index]
-        np.multiply(
-            unmet_t, k.training_scale32, out=kept["unmet_training_flop"][:, col]
-        )  # type: ignore[index]
+    util, un_inf, un_trn = (
+        kept["utilisation"],
+        kept["unmet_inference_tokens"],
+        kept["unmet_training_flop"],
+    )
+    if util is not None and un_inf is not None and un_trn is not None:
+        np.add(f_inf, f_trn, out=util[:, col])
+        np.multiply(unmet, k.inference_scale32, out=un_inf[:, col])
+        np.multiply(unmet_t, k.training_scale32, out=un_trn[:, col])
     cash = np.empty((n_t, n))
     cum = np.zeros(n)
     negative = np.empty(n, dtype=bool)
@@ -422,7 +423,9 @@ def evaluate(
     else:
         with ThreadPoolExecutor(n_workers) as pool:
             parts = list(pool.map(run, groups))
-    tot = {name: sum(p[name] for p in parts) for name in parts[0]}
+    tot: dict[str, np.ndarray] = {
+        name: np.sum([p[name] for p in parts], axis=0) for name in parts[0]
+    }
     revenue = (
         tot["inference_share_sum"] * k.usd_per_inference_fraction
         + tot["training_share_sum"] * k.usd_per_training_fraction

@@ -123,6 +123,7 @@ def summarise(
     by_period["training_unmet_flop_mean"] = ev.unmet_training_flop_sum / n
     by_period["utilisation_mean"] = ev.utilisation_sum / n
     by_period["cash_flow_usd_mean"] = ev.cash_flow_usd_sum / n
+    by_period["revenue_usd_mean"] = ev.revenue_usd_sum / n
     inference_demand = demand.total_inference_tokens()
     demand_table: dict[str, Any] = {"period": periods}
     demand_table.update(
