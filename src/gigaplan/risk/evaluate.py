@@ -196,6 +196,7 @@ class _Constants:
     usd_per_training_fraction: np.ndarray
     cost_usd: np.ndarray
     discount: np.ndarray
+    period_number: np.ndarray
     multiplier: float
     inference_cap: float
     training_room: float | None
@@ -282,22 +283,21 @@ def _block(
         np.multiply(unmet, k.inference_scale32, out=un_inf[:, col])
         np.multiply(unmet_t, k.training_scale32, out=un_trn[:, col])
     cash = np.empty((n_t, n))
-    cum = np.zeros(n)
-    negative = np.empty(n, dtype=bool)
-    last_negative = np.full(n, -1, dtype=np.int64)
-    for t in range(n_t):  # one period at a time: every operand is a scalar
-        row = cash[t]
-        np.multiply(f_inf[t], k.usd_per_inference_fraction[t], out=row)
-        row += f_trn[t] * k.usd_per_training_fraction[t]
+    tmp = np.empty(n)
+    for t in range(n_t):  # one period at a time: every other operand is a scalar
+        row = np.multiply(f_inf[t], k.usd_per_inference_fraction[t], out=cash[t])
+        np.multiply(f_trn[t], k.usd_per_training_fraction[t], out=tmp)
+        row += tmp
         row -= k.cost_usd[t]
-        cum += row
-        np.less(cum, 0.0, out=negative)
-        np.copyto(last_negative, t, where=negative)
     if kept["cash_flow_usd"] is not None:
         kept["cash_flow_usd"][:, col] = cash
     out["npv_usd"][col] = k.discount @ cash  # type: ignore[index]
-    be = last_negative + 1
-    be[be == n_t] = -1
+    for t in range(1, n_t):  # cumulative cash flow, in place
+        cash[t] += cash[t - 1]
+    # 1 + the last period with cumulative cash < 0 (0 if never negative)
+    after_last_negative = np.max((cash < 0.0) * k.period_number, axis=0)
+    be = after_last_negative.astype(np.int64)
+    be[be == n_t] = -1  # still negative at the horizon end
     out["break_even_index"][col] = be  # type: ignore[index]
 
 
@@ -378,6 +378,7 @@ def evaluate(
         ),
         cost_usd=capacity.capex_usd + capacity.opex_usd,
         discount=(1.0 + finance.discount_rate) ** (-t_idx / 4.0),
+        period_number=np.arange(1, n_t + 1, dtype=np.int32)[:, None],
         multiplier=paths.launch_multiplier,
         inference_cap=cap,
         training_room=room,
