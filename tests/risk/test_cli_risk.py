@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import yaml
 from typer.testing import CliRunner
 
@@ -87,3 +88,19 @@ def test_paths_must_be_positive(tmp_path: Path):
     path = _write(tmp_path, scenario_text())
     res = runner.invoke(app, ["risk", str(path), "--paths", "0"])
     assert res.exit_code == 2
+
+
+def test_reduced_scenarios_feed_the_planner(tmp_path: Path):
+    from gigaplan.plan.schema import DemandScenario
+
+    path = _write(tmp_path, scenario_text())
+    out = tmp_path / "tree.yaml"
+    res = runner.invoke(
+        app, ["risk", str(path), "--paths", "300", "--scenarios-out", str(out)]
+    )
+    assert res.exit_code == 0, res.output
+    entries = yaml.safe_load(out.read_text())
+    scen = [DemandScenario.model_validate(e) for e in entries]
+    assert len(scen) == 3  # risk_dict asks for 3
+    assert sum(s.probability for s in scen) == pytest.approx(1.0, abs=1e-9)
+    assert all(len(s.inference_tokens or []) == 4 for s in scen)  # 2026Q1..Q4

@@ -47,6 +47,15 @@ def risk_command(
             dir_okay=False,
         ),
     ] = None,
+    scenarios_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--scenarios-out",
+            help="Write the reduced scenarios (risk.reduction) as a YAML list "
+            "to paste under plan.scenarios.",
+            dir_okay=False,
+        ),
+    ] = None,
     json_out: JsonOption = False,
     catalog: CatalogOption = None,
 ) -> None:
@@ -83,6 +92,12 @@ def risk_command(
         n_paths=paths,
         workers=workers,
     )
+    if scenarios_out is not None:
+        if "reduced_scenarios" not in result.tables:
+            raise InputError(
+                "--scenarios-out", str(scenarios_out), "needs a risk.reduction section"
+            )
+        _write_scenarios(result.tables["reduced_scenarios"], scenarios_out)
     if json_out:
         print_json(
             {
@@ -113,3 +128,25 @@ def risk_command(
         table.add_row(row[0], *(f"{v:,.3g}" for v in row[1:]))
     con.print(table)
     con.print(result.text)
+
+
+def _write_scenarios(frame: object, path: Path) -> None:
+    """Reduced scenarios as ``plan.scenarios`` entries, written as YAML."""
+    import pandas as pd
+    import yaml
+
+    assert isinstance(frame, pd.DataFrame)
+    entries = [
+        {
+            "name": str(name),
+            "probability": float(group["probability"].iloc[0]),
+            "inference_tokens": [float(v) for v in group["inference_demand_tokens"]],
+            "training_flop": [float(v) for v in group["training_demand_flop"]],
+        }
+        for name, group in frame.groupby("scenario", sort=False)
+    ]
+    header = (
+        "# Reduced demand scenarios from gigaplan risk (cluster means of the\n"
+        "# demand paths, probability = share of paths); paste under plan.scenarios.\n"
+    )
+    path.write_text(header + yaml.safe_dump(entries, sort_keys=False), "utf-8")
