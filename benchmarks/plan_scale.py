@@ -5,7 +5,11 @@ options x 50 scenarios builds and solves on 2 cores in under 120 s. Prints the
 times for 10, 50 and 200 scenarios (one run each; timings on a shared machine
 are noisy) and the ratio to the 120 s floor.
 
-Usage: python benchmarks/plan_scale.py [--scenarios 10 50 200]
+HiGHS options come from :func:`gigaplan.plan.solve.lp_options` (dual simplex
+for small LPs, interior point with crossover for large ones) unless given with
+``--highs key=value`` (e.g. ``--highs solver=simplex``).
+
+Usage: python benchmarks/plan_scale.py [--scenarios 10 50 200] [--highs k=v ...]
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import numpy as np
 from gigaplan.plan.build import build_model, resolve
 from gigaplan.plan.results import extract
 from gigaplan.plan.schema import PlanSection
-from gigaplan.plan.solve import solve_model
+from gigaplan.plan.solve import lp_options, solve_model
 
 TARGET_S = 120.0
 
@@ -85,35 +89,47 @@ def synthetic_section(n_scen: int, rng: np.random.Generator) -> PlanSection:
     )
 
 
-def run(n_scen: int) -> tuple[float, float, int, int]:
-    """Build and solve one instance; return build s, solve s, rows, columns."""
+def run(
+    n_scen: int, highs: dict[str, str] | None = None
+) -> tuple[float, float, int, int, str, float]:
+    """Build and solve one instance.
+
+    Returns build s, solve s (with result extraction), rows, columns, the
+    solver used and the objective (M$).
+    """
     section = synthetic_section(n_scen, np.random.default_rng(20261124))
     t0 = time.perf_counter()
     inputs = resolve(section)
     model, exprs = build_model(inputs)
     t1 = time.perf_counter()
-    solve_model(model)
+    options = highs if highs is not None else lp_options(model.ncons)
+    solve_model(model, **options)
     extract(inputs, model, exprs)
     t2 = time.perf_counter()
-    return t1 - t0, t2 - t1, model.ncons, model.nvars
+    solver = options.get("solver", "choose")
+    objective = float(model.objective.value)
+    return t1 - t0, t2 - t1, model.ncons, model.nvars, solver, objective
 
 
 def main() -> None:
     """Print build/solve times for each scenario count."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--scenarios", type=int, nargs="+", default=[10, 50, 200])
+    parser.add_argument("--highs", nargs="*", default=None, metavar="KEY=VALUE")
     args = parser.parse_args()
+    highs = dict(kv.split("=", 1) for kv in args.highs) if args.highs else None
     print("32 quarters x 20 sites x 10 accelerators x 6 power options")
     print(
-        f"{'scenarios':>9} {'rows':>10} {'cols':>10} {'build_s':>8} {'solve_s':>8} "
-        f"{'total/120s':>10}"
+        f"{'scenarios':>9} {'rows':>10} {'cols':>10} {'solver':>7} {'build_s':>8} "
+        f"{'solve_s':>8} {'total/120s':>10} {'objective_musd':>15}"
     )
     for n in args.scenarios:
-        build_s, solve_s, rows, cols = run(n)
+        build_s, solve_s, rows, cols, solver, obj = run(n, highs)
         ratio = (build_s + solve_s) / TARGET_S
         print(
-            f"{n:>9} {rows:>10,} {cols:>10,} {build_s:>8.1f} {solve_s:>8.1f} "
-            f"{ratio:>10.2f}"
+            f"{n:>9} {rows:>10,} {cols:>10,} {solver:>7} {build_s:>8.1f} "
+            f"{solve_s:>8.1f} {ratio:>10.2f} {obj:>15,.1f}",
+            flush=True,
         )
 
 

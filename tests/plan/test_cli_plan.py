@@ -96,3 +96,17 @@ def test_no_plan_section(tmp_path: Path) -> None:
     res = runner.invoke(app, ["plan", str(path)])
     assert res.exit_code == 2
     assert "no plan: section" in res.output
+
+
+def test_infeasible_names_limit_in_one_line_exit_1(
+    tmp_path: Path, section: dict
+) -> None:
+    # 10 MW site / 1.25 PUE / 1 kW = 8,000 chips; the deal asks 20,000.
+    sec = section
+    sec["sites"][0]["max_mw"] = 10.0
+    sec["accelerators"][0]["min_units_total"] = 20000.0
+    res = runner.invoke(app, ["plan", str(_write(tmp_path, sec))])
+    assert res.exit_code == 1
+    assert "vendor_deal slow needs 20,000 units" in res.output
+    assert "short by 12,000 units" in res.output
+    assert "Traceback" not in res.output

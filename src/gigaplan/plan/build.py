@@ -217,7 +217,13 @@ def _build(linopy: Any, inp: PlanInputs, elastic: bool) -> tuple[Any, dict[str, 
         name="energy_mwh",
         mask=e_mask,
     )
-    x_inf = m.add_variables(lower=0, coords=coords_buy, name="inference_units")
+    # Where a chip serves does not matter, only how many of each type do:
+    # the inference/training split is per accelerator, summed over sites.
+    x_inf = m.add_variables(
+        lower=0,
+        coords=[ix["accelerator"], ix["period"], ix["scenario"]],
+        name="inference_units",
+    )
     unmet_inf = m.add_variables(
         lower=0, coords=[ix["period"], ix["scenario"]], name="unmet_inference_tokens"
     )
@@ -262,14 +268,11 @@ def _build(linopy: Any, inp: PlanInputs, elastic: bool) -> tuple[Any, dict[str, 
         energy.sum("option") - load_mw * (HOURS_PER_QUARTER * sec.utilisation) == 0,
         name="energy_balance",
     )
-    m.add_constraints(x_inf - units <= 0, name="inference_share")
+    fleet = units.sum("site")
+    m.add_constraints(x_inf - fleet <= 0, name="inference_share")
     seconds = SECONDS_PER_QUARTER * sec.utilisation
-    tokens = (x_inf * (acc.tokens_per_s * seconds / TOKENS)).sum(
-        ["site", "accelerator"]
-    )
-    flop = ((units - x_inf) * (acc.flops_per_s * seconds / FLOP)).sum(
-        ["site", "accelerator"]
-    )
+    tokens = (x_inf * (acc.tokens_per_s * seconds / TOKENS)).sum("accelerator")
+    flop = ((fleet - x_inf) * (acc.flops_per_s * seconds / FLOP)).sum("accelerator")
     m.add_constraints(
         tokens + unmet_inf >= dem.inference_tokens / TOKENS, name="inference_demand"
     )

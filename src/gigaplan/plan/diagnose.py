@@ -79,13 +79,13 @@ def explain_infeasibility(inp: PlanInputs, cause: InfeasibleError) -> Infeasible
         scenario when there are several), the amount needed, what the other
         limits allow and the shortfall, in the planner's units.
     """
-    from gigaplan.plan.solve import solve_model
+    from gigaplan.plan.solve import lp_options, solve_model
 
     model, exprs = build_model(inp, elastic=True)
     if not exprs["slack_scale"]:
         return cause
     try:
-        solve_model(model)
+        solve_model(model, **lp_options(model.ncons))
     except InfeasibleError:
         return cause
     rows = violations(model, exprs["slack_scale"], inp)
