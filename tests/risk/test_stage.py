@@ -109,6 +109,11 @@ def test_capacity_from_csv_and_missing_columns(tmp_path: Path):
         load_capacity(str(bad))
     with pytest.raises(InputError, match="file not found"):
         load_capacity(str(tmp_path / "nope.parquet"))
+    frame.loc[0, "period"] = "2026"
+    frame.to_csv(bad, index=False)
+    with pytest.raises(InputError, match=r"period=.*consecutive quarter labels"):
+        load_capacity(str(bad))
+    frame.loc[0, "period"] = "2026Q1"
     frame.loc[2, "opex_usd"] = -1.0
     frame.to_parquet(tmp_path / "neg.parquet")
     with pytest.raises(InputError, match=r"opex_usd.*must be finite and >= 0"):

@@ -30,6 +30,7 @@ depreciation are left out (pre-tax cash flow).
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -42,6 +43,7 @@ import pandas as pd
 from gigaplan.demand import DemandPaths
 from gigaplan.errors import InputError
 from gigaplan.plan.capacity import CAPACITY_COLUMNS
+from gigaplan.plan.schema import quarter_index
 from gigaplan.risk.schema import Finance
 
 #: Paths per block: (32 periods x 4096 paths x 8 B) = 1 MB per working array.
@@ -85,6 +87,18 @@ class Capacity:
                 raise InputError(f"{where}.{col}", arr, "must be finite and >= 0")
             values[col] = arr
         periods = tuple(str(p) for p in frame["period"])
+        try:
+            index = [quarter_index(p) for p in periods]
+        except ValueError:
+            index = []
+        if len(index) != len(periods) or any(
+            b - a != 1 for a, b in itertools.pairwise(index)
+        ):
+            raise InputError(
+                f"{where}.period",
+                ", ".join(periods[:4]) + (", ..." if len(periods) > 4 else ""),
+                "consecutive quarter labels like 2026Q1, 2026Q2, ...",
+            )
         return cls(periods=periods, **values)
 
     def scaled(self, factor: float) -> Capacity:
