@@ -31,3 +31,11 @@ def test_unknown_name_without_close_match_lists_known():
 @pytest.mark.parametrize("text", ["x" * 200])
 def test_long_values_are_cut(text):
     assert len(str(InputError("f", text, "short"))) < 120
+
+
+def test_long_lists_of_names_are_shown_briefly():
+    names = [f"site-{i}" for i in range(9)]
+    err = InputError("sites", names, "at most 8 sites")
+    assert (
+        str(err) == "sites=['site-0', 'site-1', 'site-2', ... 9 items]: at most 8 sites"
+    )

@@ -16,7 +16,10 @@ import numpy as np
 def _describe(value: object) -> str:
     """Show a value briefly: arrays by shape and range, long text cut."""
     if isinstance(value, np.ndarray | list | tuple) and np.size(value) > 6:
-        arr = np.asarray(value, dtype=float)
+        try:
+            arr = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):  # names, mixed items: show the first few
+            return f"[{', '.join(map(repr, list(value)[:3]))}, ... {len(value)} items]"
         return (
             f"<array shape={arr.shape} min={np.nanmin(arr):g} max={np.nanmax(arr):g}>"
         )
