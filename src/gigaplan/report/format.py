@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 # (name suffix, scale to the base unit, base unit) -- longest suffixes first.
@@ -87,6 +88,8 @@ def human(key: str, value: Any) -> str:
     '12.0 ktCO2'
     >>> human("dollar_year", 2025)
     '2025'
+    >>> human("break_even_year_p50", 2032.0)
+    '2032'
     >>> human("energy_solar_mwh", 1.3e-7)
     '0 MWh'
     """
@@ -97,7 +100,7 @@ def human(key: str, value: Any) -> str:
     if isinstance(value, float) and not math.isfinite(value):
         return "-"
     low = key.lower()
-    if low.endswith("year") and float(value).is_integer():
+    if re.search(r"year(_p\d+)?$", low) and float(value).is_integer():
         return str(int(value))  # a calendar or dollar year: no separator
     if (low.startswith("p_") or "probability" in low) and 0.0 <= value <= 1.0:
         return f"{_sig(100.0 * value)} %"  # a probability, shown in percent
