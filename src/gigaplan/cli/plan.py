@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from gigaplan._files import replaced_atomically
 from gigaplan.cli import app
 from gigaplan.cli._common import (
     CatalogOption,
@@ -46,19 +45,12 @@ def plan_command(
     result = plan(scen.plan, catalog_from(catalog))
     stage = summarise(result)
     if out is not None:
-        tmp = Path(
-            tempfile.mkdtemp(
-                prefix=".plan-", dir=out.parent if out.parent.exists() else None
+        with replaced_atomically(out, folder=True) as tmp:
+            result.dataset.drop_vars(["power_option_name", "vendor"]).to_netcdf(
+                tmp / "plan.nc"
             )
-        )
-        result.dataset.drop_vars(["power_option_name", "vendor"]).to_netcdf(
-            tmp / "plan.nc"
-        )
-        for key, frame in stage.tables.items():
-            frame.to_csv(tmp / f"{key}.csv", index=False)
-        if out.exists():
-            shutil.rmtree(out)
-        shutil.move(str(tmp), str(out))
+            for key, frame in stage.tables.items():
+                frame.to_csv(tmp / f"{key}.csv", index=False)
     if json_out:
         print_json(
             {

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from gigaplan._files import replaced_atomically
 from gigaplan.cli import app
 from gigaplan.cli._common import console, fmt_number, print_json
 
@@ -78,19 +78,11 @@ def write_table(frame: pd.DataFrame, out: Path) -> None:
     The table goes to a temporary file in the same folder first and is renamed
     into place, so a failed or interrupted write leaves no half-written file.
     """
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{out.name}.", suffix=".tmp", dir=out.parent
-    )
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with replaced_atomically(out) as tmp:
         if out.suffix.lower() == ".parquet":
             _for_parquet(frame).to_parquet(tmp)
         else:
             frame.to_csv(tmp)
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _shown_columns(frame: pd.DataFrame, n_axes: int) -> list[str]:

@@ -204,20 +204,12 @@ def build_report(
 
 def write_report(info: RunInfo, tables: dict[str, pd.DataFrame], out: Path) -> Path:
     """Write the report of a run to ``out`` (via a temporary file, then rename)."""
-    import os
-    import tempfile
+    from gigaplan._files import replaced_atomically
 
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     text = build_report(info, tables)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".report-", suffix=".html")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with replaced_atomically(out) as tmp:
+        tmp.write_text(text, encoding="utf-8")
     return out
 
 
