@@ -15,16 +15,13 @@ Research Software 6(1). (Same storage and CO2-constraint formulation.)
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
+from gigaplan._solver import solve_quietly
 from gigaplan.errors import InfeasibleError, InputError, SolverError
 from gigaplan.power.build import Built, Limits, Profiles, build_model
 from gigaplan.power.technologies import FLAT, KINDS, VARIABLE, Tech
@@ -57,21 +54,6 @@ class CampusPowerResult:
     summary: dict[str, Any]
     duals: dict[str, float]
     techs: dict[str, Tech]
-
-
-@contextlib.contextmanager
-def _quiet_fd1() -> Iterator[None]:
-    """Send file descriptor 1 to /dev/null for the duration (C-level prints)."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    null = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(null, 1)
-        yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(null)
 
 
 def _check_profile(
@@ -218,15 +200,9 @@ def solve_campus(
 
 
 def _solve(built: Built, solver_options: dict[str, Any] | None) -> None:
-    opts: dict[str, Any] = {
-        "solver": "ipm",
-        "run_crossover": "off",
-        "output_flag": False,
-        "log_to_console": False,
-    }
+    opts: dict[str, Any] = {"solver": "ipm", "run_crossover": "off"}
     opts.update(solver_options or {})
-    with _quiet_fd1():  # the HiGHS banner is written by C code and would corrupt --json
-        status, cond = built.model.solve(solver_name="highs", io_api="direct", **opts)
+    status, cond = solve_quietly(built.model, **opts)
     if status != "ok":
         raise SolverError(f"HiGHS stopped: {status} ({cond})")
 
