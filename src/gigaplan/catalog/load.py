@@ -9,7 +9,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from gigaplan import _yaml as yaml
 from gigaplan.catalog.schema import Accelerator, Catalog, Entry, Model, Region
@@ -154,7 +154,7 @@ def find_region(catalog: Catalog, name: str) -> tuple[str, Region]:
     return _find(catalog.regions, name, "region")
 
 
-def find_any(catalog: Catalog, name: str) -> tuple[str, str, BaseModel]:
+def find_any(catalog: Catalog, name: str) -> tuple[str, str, Entry]:
     """Look up a name in every section; returns (section, id, entry)."""
     everything: dict[str, Any] = {}
     for section in SECTIONS:

@@ -123,9 +123,8 @@ def show_entry(
         table.add_column(col, overflow="fold")
     for field, val in entry:
         if isinstance(val, Sourced):
-            extra = (
-                f" ({val.dollar_year}$)" if getattr(val, "dollar_year", None) else ""
-            )
+            year = getattr(val, "dollar_year", None)
+            extra = f" ({year}$)" if year else ""
             source = cat.sources.get(val.source or "", "") if val.source else ""
             table.add_row(field, _cell(val, field) + extra, source, val.note or "")
         elif val not in (None, ()):

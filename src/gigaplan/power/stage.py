@@ -71,7 +71,8 @@ def solve_section(section: PowerSection, catalog: Any) -> Any:
 
     region_id, region = find_region(catalog, section.region)
     n = section.hours
-    lat, lon = region.latitude_deg.value, region.longitude_deg.value
+    lat = _region_value(region_id, region, "latitude_deg")
+    lon = _region_value(region_id, region, "longitude_deg")
     given: dict[str, np.ndarray] = {}
     if section.profiles_csv is not None:
         from gigaplan.power.csvio import read_profiles_csv
