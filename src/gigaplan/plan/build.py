@@ -250,7 +250,12 @@ def _build(linopy: Any, inp: PlanInputs, elastic: bool) -> tuple[Any, dict[str, 
     power_online = _stock(
         m, pbuild, pw.lead_time_quarters, None, "power_online_mw", mask=e_mask
     )
-    load_mw = it_mw * site.pue
+    # One facility-load column per site and period, used by three rows,
+    # instead of repeating the sum over accelerators in each (fewer nonzeros).
+    load_mw = m.add_variables(
+        lower=0, coords=[ix["site"], ix["period"], ix["scenario"]], name="load_mw"
+    )
+    m.add_constraints(load_mw - it_mw * site.pue == 0, name="load_definition")
 
     m.add_constraints(load_mw - fac_online <= 0, name="facility_capacity")
     m.add_constraints(fac_online <= site.max_mw, name="site_power")
