@@ -21,10 +21,12 @@ import pandas as pd
 import xarray as xr
 
 from gigaplan.plan.inputs import (
+    CO2_T,
     FLOP,
     HOURS_PER_QUARTER,
     SECONDS_PER_QUARTER,
     TOKENS,
+    UNITS,
     USD,
     WEEKS_PER_QUARTER,
     PlanInputs,
@@ -33,11 +35,13 @@ from gigaplan.plan.inputs import (
 from gigaplan.plan.objective import add_objective, scenario_cost
 
 __all__ = [
+    "CO2_T",
     "ELASTIC_LIMITS",
     "FLOP",
     "HOURS_PER_QUARTER",
     "SECONDS_PER_QUARTER",
     "TOKENS",
+    "UNITS",
     "USD",
     "WEEKS_PER_QUARTER",
     "PlanInputs",
@@ -157,7 +161,7 @@ def _purchases(m: Any, buy: Any, inp: PlanInputs, mask: xr.DataArray) -> None:
     lots = m.add_variables(
         lower=0, coords=buy.coords, name="buy_lots", mask=mask, integer=True
     )
-    m.add_constraints(buy - lots * inp.acc.unit_size == 0, name="unit_size")
+    m.add_constraints(buy - lots * (inp.acc.unit_size / UNITS) == 0, name="unit_size")
 
 
 def _build(linopy: Any, inp: PlanInputs, elastic: bool) -> tuple[Any, dict[str, Any]]:
@@ -211,10 +215,12 @@ def _build(linopy: Any, inp: PlanInputs, elastic: bool) -> tuple[Any, dict[str, 
     e_mask = pw.exists.expand_dims(period=dem.period, scenario=scen).transpose(
         "site", "option", "period", "scenario"
     )
+    # Energy as the quarter's average draw (MWh / hours per quarter), so that
+    # its rows have coefficients near 1 instead of ~2,000.
     energy = m.add_variables(
         lower=0,
         coords=[ix["site"], ix["option"], ix["period"], ix["scenario"]],
-        name="energy_mwh",
+        name="energy_avg_mw",
         mask=e_mask,
     )
     # Where a chip serves does not matter, only how many of each type do:
@@ -245,7 +251,7 @@ def _build(linopy: Any, inp: PlanInputs, elastic: bool) -> tuple[Any, dict[str, 
             )
 
     units = _stock(m, buy, acc.lead_q, acc.life_q, "units_in_service")
-    it_mw = (units * (acc.power_w / 1e6)).sum("accelerator")
+    it_mw = (units * (acc.power_w * UNITS / 1e6)).sum("accelerator")
     fac_online = _stock(m, fac, site.lead_q, None, "facility_online_mw")
     power_online = _stock(
         m, pbuild, pw.lead_time_quarters, None, "power_online_mw", mask=e_mask
@@ -266,18 +272,18 @@ def _build(linopy: Any, inp: PlanInputs, elastic: bool) -> tuple[Any, dict[str, 
         load_mw - (power_online * pw.firm_fraction).sum("option") <= 0,
         name="firm_power",
     )
+    m.add_constraints(energy - power_online <= 0, name="power_energy", mask=e_mask)
     m.add_constraints(
-        energy - power_online * HOURS_PER_QUARTER <= 0, name="power_energy", mask=e_mask
-    )
-    m.add_constraints(
-        energy.sum("option") - load_mw * (HOURS_PER_QUARTER * sec.utilisation) == 0,
+        energy.sum("option") - load_mw * sec.utilisation == 0,
         name="energy_balance",
     )
     fleet = units.sum("site")
     m.add_constraints(x_inf - fleet <= 0, name="inference_share")
     seconds = SECONDS_PER_QUARTER * sec.utilisation
-    tokens = (x_inf * (acc.tokens_per_s * seconds / TOKENS)).sum("accelerator")
-    flop = ((fleet - x_inf) * (acc.flops_per_s * seconds / FLOP)).sum("accelerator")
+    tokens = (x_inf * (acc.tokens_per_s * seconds * UNITS / TOKENS)).sum("accelerator")
+    flop = ((fleet - x_inf) * (acc.flops_per_s * seconds * UNITS / FLOP)).sum(
+        "accelerator"
+    )
     m.add_constraints(
         tokens + unmet_inf >= dem.inference_tokens / TOKENS, name="inference_demand"
     )
@@ -288,7 +294,7 @@ def _build(linopy: Any, inp: PlanInputs, elastic: bool) -> tuple[Any, dict[str, 
     finite = np.isfinite(acc.supply)
     if bool(finite.any()):
         m.add_constraints(
-            buy.sum("site") <= acc.supply.where(finite, 0),
+            buy.sum("site") <= acc.supply.where(finite, 0) / UNITS,
             name="vendor_supply",
             mask=finite & (pidx >= 0) & (dem.probability > 0),
         )
@@ -298,22 +304,23 @@ def _build(linopy: Any, inp: PlanInputs, elastic: bool) -> tuple[Any, dict[str, 
             name="build_rate",
         )
 
-    capex_chip = (buy * (acc.price_usd / USD)).sum(["site", "accelerator"])
+    capex_chip = (buy * (acc.price_usd * UNITS / USD)).sum(["site", "accelerator"])
     capex_fac = (fac * (site.capex_usd_per_mw / USD)).sum("site")
     capex_pow = (pbuild * (pw.capex_usd_per_kw * 1e3 / USD).where(pw.exists, 0)).sum(
         ["site", "option"]
     )
     capex = capex_chip + capex_fac + capex_pow
-    co2 = (energy * pw.co2_t_per_mwh.where(pw.exists, 0)).sum(["site", "option"])
+    co2_per_mw = pw.co2_t_per_mwh * HOURS_PER_QUARTER / CO2_T
+    co2 = (energy * co2_per_mw.where(pw.exists, 0)).sum(["site", "option"])
     slack_scale: dict[str, Any] = {}
     if bool((acc.min_units > 0).any()):
         _limit(
             m,
             buy.sum(["site", "period"]),
-            acc.min_units,
+            acc.min_units / UNITS,
             "vendor_deal",
             elastic,
-            np.maximum(acc.min_units, 1.0),
+            np.maximum(acc.min_units, 1.0) / UNITS,
             slack_scale,
         )
     budgets = (
@@ -325,8 +332,8 @@ def _build(linopy: Any, inp: PlanInputs, elastic: bool) -> tuple[Any, dict[str, 
             cap = cap_usd / USD
             _limit(m, spend, cap, name, elastic, max(cap, 1.0), slack_scale)
     if sec.co2_cap_t_per_quarter is not None:
-        cap = sec.co2_cap_t_per_quarter
-        _limit(m, co2, cap, "co2_cap", elastic, max(cap, 1.0), slack_scale)
+        cap = sec.co2_cap_t_per_quarter / CO2_T
+        _limit(m, co2, cap, "co2_cap", elastic, max(cap, 1.0 / CO2_T), slack_scale)
     if sec.must_serve_fraction > 0:
         for name, unmet, need in (
             ("must_serve_inference", unmet_inf, dem.inference_tokens / TOKENS),
@@ -342,14 +349,17 @@ def _build(linopy: Any, inp: PlanInputs, elastic: bool) -> tuple[Any, dict[str, 
                 slack_scale,
             )
     opex = (
-        (units * (acc.price_usd * acc.opex_frac / USD)).sum(["site", "accelerator"])
+        (units * (acc.price_usd * acc.opex_frac * UNITS / USD)).sum(
+            ["site", "accelerator"]
+        )
         + (fac_online * (site.fom_usd_per_mw_q / USD)).sum("site")
         + (
             power_online * (pw.fixed_om_usd_per_kw_yr * 250.0 / USD).where(pw.exists, 0)
         ).sum(["site", "option"])
-        + (energy * (pw.energy_usd_per_mwh / USD).where(pw.exists, 0)).sum(
-            ["site", "option"]
-        )
+        + (
+            energy
+            * (pw.energy_usd_per_mwh * HOURS_PER_QUARTER / USD).where(pw.exists, 0)
+        ).sum(["site", "option"])
     )
     penalty = unmet_inf * (
         sec.unmet_inference_usd_per_mtoken * TOKENS / 1e6 / USD
@@ -361,7 +371,7 @@ def _build(linopy: Any, inp: PlanInputs, elastic: bool) -> tuple[Any, dict[str, 
         "power_mw": power_online,
         "capex_usd": capex,
         "opex_usd": opex,
-        "co2_t": co2,
+        "co2_kt": co2,
         "tokens": tokens,
         "flop": flop,
     }

@@ -28,15 +28,23 @@ import numpy as np
 import pandas as pd
 
 from gigaplan.errors import InfeasibleError
-from gigaplan.plan.build import ELASTIC_LIMITS, FLOP, TOKENS, USD, build_model
+from gigaplan.plan.build import (
+    CO2_T,
+    ELASTIC_LIMITS,
+    FLOP,
+    TOKENS,
+    UNITS,
+    USD,
+    build_model,
+)
 from gigaplan.plan.inputs import PlanInputs
 
 #: limit -> (planner units per model unit, unit word)
 _UNITS: dict[str, tuple[float, str]] = {
-    "vendor_deal": (1.0, "units"),
+    "vendor_deal": (UNITS, "units"),
     "budget": (USD, "usd"),
     "budget_total": (USD, "usd"),
-    "co2_cap": (1.0, "tCO2"),
+    "co2_cap": (CO2_T, "tCO2"),
     "must_serve_inference": (TOKENS, "tokens"),
     "must_serve_training": (FLOP, "FLOP"),
 }

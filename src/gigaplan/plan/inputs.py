@@ -1,8 +1,8 @@
 """Resolve a validated ``plan:`` section into labelled arrays (no linopy here).
 
 Numbers come from the section, else from the catalog (accelerator capability).
-Internal units keep LP coefficients near 1: money in M$, tokens in T, FLOP in
-1e24. The model builder (:mod:`gigaplan.plan.build`) reads only
+Internal units keep LP coefficients, costs and right-hand sides near 1 (see
+the constants below). The model builder (:mod:`gigaplan.plan.build`) reads only
 :class:`PlanInputs`.
 """
 
@@ -20,10 +20,20 @@ from gigaplan.plan.schema import PlanSection, quarter_index
 SECONDS_PER_QUARTER = 365.25 * 86400 / 4
 HOURS_PER_QUARTER = 365.25 * 24 / 4
 WEEKS_PER_QUARTER = 365.25 / 7 / 4
-# Internal units keep LP coefficients near 1: money in M$, tokens in T, FLOP in 1e24.
+# Internal (model) units, chosen so that one model unit of fleet (1000
+# accelerators) serves about one model unit of demand per quarter and costs
+# tens of model units of money: matrix, cost and right-hand-side ranges then
+# stay within a few decades, which the interior-point solver needs.
+#: US dollars per model unit of money (M$).
 USD = 1e6
-TOKENS = 1e12
-FLOP = 1e24
+#: Accelerators per model unit of purchases and units in service.
+UNITS = 1e3
+#: Output tokens per model unit of inference demand.
+TOKENS = 1e13
+#: FLOP per model unit of training demand.
+FLOP = 1e25
+#: Tonnes of CO2 per model unit of emissions (kt).
+CO2_T = 1e3
 
 
 @dataclass(frozen=True)

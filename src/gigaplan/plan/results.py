@@ -10,9 +10,12 @@ import pandas as pd
 import xarray as xr
 
 from gigaplan.plan.inputs import (
+    CO2_T,
     FLOP,
+    HOURS_PER_QUARTER,
     SECONDS_PER_QUARTER,
     TOKENS,
+    UNITS,
     USD,
     WEEKS_PER_QUARTER,
     PlanInputs,
@@ -22,14 +25,14 @@ from gigaplan.plan.inputs import (
 # sign that turns the dual into the value of loosening the limit: -1 for an
 # upper limit (<=), +1 for a lower one (>=, loosened by lowering it))
 _LIMITS: dict[str, tuple[float, str, float]] = {
-    "vendor_supply": (1000.0, "usd_per_1000_accelerators", -1.0),
+    "vendor_supply": (1000.0 / UNITS, "usd_per_1000_accelerators", -1.0),
     "build_rate": (1000.0 * WEEKS_PER_QUARTER, "usd_per_gw_per_week", -1.0),
     "site_power": (1000.0, "usd_per_gw", -1.0),
     "interconnect": (1000.0, "usd_per_gw", -1.0),
     "budget": (1.0 / USD, "usd_per_usd", -1.0),
     "budget_total": (1.0 / USD, "usd_per_usd", -1.0),
-    "co2_cap": (1.0, "usd_per_tco2", -1.0),
-    "vendor_deal": (1000.0, "usd_per_1000_accelerators", 1.0),
+    "co2_cap": (1.0 / CO2_T, "usd_per_tco2", -1.0),
+    "vendor_deal": (1000.0 / UNITS, "usd_per_1000_accelerators", 1.0),
     "must_serve_inference": (1e6 / TOKENS, "usd_per_mtoken", -1.0),
     "must_serve_training": (1e18 / FLOP, "usd_per_eflop", -1.0),
 }
@@ -82,7 +85,7 @@ def extract(
     sec, acc, dem = inp.section, inp.acc, inp.demand
     v = model.variables
     seconds = SECONDS_PER_QUARTER * sec.utilisation
-    units = exprs["units"].solution.fillna(0.0)
+    units = exprs["units"].solution.fillna(0.0) * UNITS
     it_site = exprs["it_mw"].solution.fillna(0.0)
     fac_site = exprs["facility_mw"].solution.fillna(0.0)
     served_inf = exprs["tokens"].solution * TOKENS
@@ -90,16 +93,16 @@ def extract(
     unmet_trn = _sol(v["unmet_training_flop"]) * FLOP
     ds = xr.Dataset(
         {
-            "units_bought": _sol(v["buy"]),
+            "units_bought": _sol(v["buy"]) * UNITS,
             "units_in_service": units,
             "it_mw_by_site": it_site,
             "facility_mw_by_site": fac_site,
             "facility_built_mw": _sol(v["facility_build"]),
             "power_mw": exprs["power_mw"].solution.fillna(0.0),
-            "energy_mwh": _sol(v["energy_mwh"]),
+            "energy_mwh": _sol(v["energy_avg_mw"]) * HOURS_PER_QUARTER,
             "it_mw": it_site.sum("site"),
             "facility_mw": fac_site.sum("site"),
-            "co2_t": exprs["co2_t"].solution,
+            "co2_t": exprs["co2_kt"].solution * CO2_T,
             "capex_usd": exprs["capex_usd"].solution * USD,
             "opex_usd": exprs["opex_usd"].solution * USD,
             "inference_capacity_tokens": (units * acc.tokens_per_s * seconds).sum(
