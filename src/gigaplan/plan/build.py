@@ -66,10 +66,8 @@ def _delayed(flow: Any, lag: xr.DataArray) -> Any:
     Loops over the distinct lags (a handful of lead times), never over
     periods or scenarios; shifted-in slots count as zero.
     """
-    terms = [
-        flow.shift(period=int(k)).where(lag == k).to_linexpr()
-        for k in np.unique(lag.values)
-    ]
+    expr = flow.to_linexpr() if hasattr(flow, "to_linexpr") else flow
+    terms = [expr.shift(period=int(k)).where(lag == k) for k in np.unique(lag.values)]
     return sum(terms[1:], terms[0])
 
 
@@ -96,6 +94,38 @@ def _stock(
         change = change + _delayed(flow, lead + life)
     m.add_constraints(change == 0, name=f"{name}_balance", mask=mask)
     return stock
+
+
+def _first_stage_shared(
+    m: Any,
+    coords: list[pd.Index],
+    mask: xr.DataArray,
+    name: str,
+    inp: PlanInputs,
+) -> tuple[Any, Any]:
+    """A decision over ``scenario`` whose first-stage periods are one column.
+
+    Non-anticipativity by variable sharing: in a first-stage period only the
+    first scenario has a column and every other scenario refers to it, instead
+    of a column per scenario tied by equality rows.
+
+    Returns
+    -------
+    var : linopy.Variable
+        The columns (first-stage slots only in the first scenario).
+    expr : linopy.LinearExpression
+        The decision in every scenario, to use in rows and costs.
+    """
+    scen = inp.demand.scenario
+    fs = inp.first_stage & (len(scen) > 1)
+    is_s0 = scen == scen.values[0]
+    own = mask & ~(fs & ~is_s0)
+    var = m.add_variables(lower=0, coords=coords, name=name, mask=own)
+    if not bool(fs.any()):
+        return var, var.to_linexpr()
+    shared = var.sel(scenario=scen.values[0], drop=True).where(fs & ~is_s0)
+    expr = var.to_linexpr() + shared.to_linexpr()
+    return var, expr
 
 
 def build_model(
@@ -189,28 +219,26 @@ def _build(linopy: Any, inp: PlanInputs, elastic: bool) -> tuple[Any, dict[str, 
     buy_mask = buy_mask.expand_dims(scenario=scen).transpose(
         "site", "accelerator", "period", "scenario"
     )
-    buy = m.add_variables(lower=0, coords=coords_buy, name="buy", mask=buy_mask)
+    buy_var, buy = _first_stage_shared(m, coords_buy, buy_mask, "buy", inp)
     if sec.integer_units and not elastic:
-        _purchases(m, buy, inp, buy_mask)
+        _purchases(m, buy_var, inp, buy_var.labels != -1)
     fac_mask = (pidx + site.lead_q >= site.earliest_q) & (pidx + site.lead_q < n_t)
     fac_mask = fac_mask.expand_dims(scenario=scen).transpose(
         "site", "period", "scenario"
     )
-    fac = m.add_variables(
-        lower=0,
-        coords=[ix["site"], ix["period"], ix["scenario"]],
-        name="facility_build",
-        mask=fac_mask,
+    _, fac = _first_stage_shared(
+        m, [ix["site"], ix["period"], ix["scenario"]], fac_mask, "facility_build", inp
     )
     p_mask = pw.exists & (pidx + pw.lead_time_quarters < n_t)
     p_mask = p_mask.expand_dims(scenario=scen).transpose(
         "site", "option", "period", "scenario"
     )
-    pbuild = m.add_variables(
-        lower=0,
-        coords=[ix["site"], ix["option"], ix["period"], ix["scenario"]],
-        name="power_build",
-        mask=p_mask,
+    _, pbuild = _first_stage_shared(
+        m,
+        [ix["site"], ix["option"], ix["period"], ix["scenario"]],
+        p_mask,
+        "power_build",
+        inp,
     )
     e_mask = pw.exists.expand_dims(period=dem.period, scenario=scen).transpose(
         "site", "option", "period", "scenario"
@@ -236,19 +264,6 @@ def _build(linopy: Any, inp: PlanInputs, elastic: bool) -> tuple[Any, dict[str, 
     unmet_trn = m.add_variables(
         lower=0, coords=[ix["period"], ix["scenario"]], name="unmet_training_flop"
     )
-
-    # Non-anticipativity: first-stage decisions equal across scenarios.
-    s0 = str(scen.values[0])
-    fs = inp.first_stage
-    if len(scen) > 1 and bool(fs.any()):
-        others = [s for s in scen.values if s != s0]
-        for var, nm in ((buy, "buy"), (fac, "facility_build"), (pbuild, "power_build")):
-            lhs = var.sel(scenario=others) - var.sel(scenario=s0)
-            m.add_constraints(
-                lhs == 0,
-                name=f"nonanticipativity_{nm}",
-                mask=fs.broadcast_like(lhs.const),
-            )
 
     units = _stock(m, buy, acc.lead_q, acc.life_q, "units_in_service")
     it_mw = (units * (acc.power_w * UNITS / 1e6)).sum("accelerator")
@@ -365,6 +380,8 @@ def _build(linopy: Any, inp: PlanInputs, elastic: bool) -> tuple[Any, dict[str, 
         sec.unmet_inference_usd_per_mtoken * TOKENS / 1e6 / USD
     ) + unmet_trn * (sec.unmet_training_usd_per_eflop * FLOP / 1e18 / USD)
     exprs: dict[str, Any] = {
+        "buy": buy,
+        "facility_build": fac,
         "units": units,
         "it_mw": it_mw,
         "facility_mw": fac_online,

@@ -93,11 +93,11 @@ def extract(
     unmet_trn = _sol(v["unmet_training_flop"]) * FLOP
     ds = xr.Dataset(
         {
-            "units_bought": _sol(v["buy"]) * UNITS,
+            "units_bought": exprs["buy"].solution.fillna(0.0) * UNITS,
             "units_in_service": units,
             "it_mw_by_site": it_site,
             "facility_mw_by_site": fac_site,
-            "facility_built_mw": _sol(v["facility_build"]),
+            "facility_built_mw": exprs["facility_build"].solution.fillna(0.0),
             "power_mw": exprs["power_mw"].solution.fillna(0.0),
             "energy_mwh": _sol(v["energy_avg_mw"]) * HOURS_PER_QUARTER,
             "it_mw": it_site.sum("site"),
