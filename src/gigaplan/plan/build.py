@@ -1,7 +1,10 @@
 """Build the capacity-expansion LP with linopy over labelled dims.
 
 Dims: ``period`` (quarters), ``site``, ``accelerator``, ``option`` (power
-option slot per site, masked where a site has fewer), ``scenario``.
+option slot per site, masked where a site has fewer), ``scenario``. A
+continuous plan buys per accelerator and places MW per site (see
+:func:`_chips_by_mw`); with integer lots purchases are per site and
+accelerator (:func:`_chips_by_site`).
 
 Limits come in two kinds. Physical ones (vendor supply, site and interconnect
 MW, build rate, lead times) are always hard. The *asks and caps* a user sets
@@ -194,6 +197,121 @@ def _purchases(m: Any, buy: Any, inp: PlanInputs, mask: xr.DataArray) -> None:
     m.add_constraints(buy - lots * (inp.acc.unit_size / UNITS) == 0, name="unit_size")
 
 
+def _chips_by_site(m: Any, inp: PlanInputs, ix: dict[str, pd.Index]) -> dict[str, Any]:
+    """Purchases and units in service per site and accelerator (integer lots).
+
+    Returns expressions ``buy_acc`` and ``fleet`` (per accelerator, summed over
+    sites), ``it_mw`` (per site), ``buy`` and ``units`` (per site and
+    accelerator), all in model units (1000 accelerators, MW).
+    """
+    acc, site = inp.acc, inp.site
+    n_t = inp.demand.sizes["period"]
+    pidx = xr.DataArray(np.arange(n_t), coords={"period": ix["period"]}, dims="period")
+    mask = (pidx >= acc.launch_q) & (pidx + acc.lead_q < n_t)
+    mask = mask & (pidx + acc.lead_q >= site.earliest_q) & (site.max_mw > 0)
+    mask = mask.expand_dims(scenario=inp.demand.scenario).transpose(
+        "site", "accelerator", "period", "scenario"
+    )
+    coords = [ix["site"], ix["accelerator"], ix["period"], ix["scenario"]]
+    buy_var, buy = _first_stage_shared(m, coords, mask, "buy", inp)
+    _purchases(m, buy_var, inp, buy_var.labels != -1)
+    units = _stock(m, buy, acc.lead_q, acc.life_q, "units_in_service")
+    return {
+        "buy": buy,
+        "units": units,
+        "buy_acc": buy.sum("site"),
+        "fleet": units.sum("site"),
+        "it_mw": (units * (acc.power_w * UNITS / 1e6)).sum("accelerator"),
+    }
+
+
+def _chips_by_mw(m: Any, inp: PlanInputs, ix: dict[str, pd.Index]) -> dict[str, Any]:
+    r"""Purchases per accelerator and their MW arriving per site (continuous).
+
+    Chips matter per accelerator (demand, supply, cost) and sites per MW (power,
+    facility), so instead of a column per site, accelerator, period and
+    scenario the model has purchases :math:`b_{a,t}` per accelerator and MW
+    arriving :math:`z_{s,c,\tau}` per site and *life class* :math:`c`
+    (accelerators of one service life), tied by
+
+    .. math:: \sum_s z_{s,c,\tau} = \sum_{a \in c} p_a\, b_{a,\tau - L_a}.
+
+    Any such :math:`z, b` splits back into purchases per site and accelerator
+    (a transportation problem with equal totals;
+    :func:`gigaplan.plan.results.units_by_site` takes
+    the proportional split), so the optimum is that of the per-site model with
+    about half the nonzeros. MW arriving from first-stage purchases
+    (``arrive_first_mw``) has no scenario dim, which keeps their split by site
+    non-anticipative.
+
+    Returns
+    -------
+    dict
+        ``buy_acc``, ``fleet`` (per accelerator), ``it_mw`` (per site),
+        ``arrive_first_mw`` / ``arrive_mw`` (first- and second-stage MW
+        arriving per site and life class), ``life_class`` (accelerator ->
+        class) and ``buy_first`` / ``buy_later`` (the two parts of
+        ``buy_acc``).
+    """
+    acc, site = inp.acc, inp.site
+    scen = inp.demand.scenario
+    n_t = inp.demand.sizes["period"]
+    pidx = xr.DataArray(np.arange(n_t), coords={"period": ix["period"]}, dims="period")
+    site_open = (site.max_mw > 0) & (pidx >= site.earliest_q)
+    mask = (pidx >= acc.launch_q) & (pidx + acc.lead_q < n_t)
+    mask = mask & ((pidx + acc.lead_q >= site.earliest_q) & (site.max_mw > 0)).any(
+        "site"
+    )
+    mask = mask.expand_dims(scenario=scen).transpose(
+        "accelerator", "period", "scenario"
+    )
+    coords = [ix["accelerator"], ix["period"], ix["scenario"]]
+    buy_var, buy = _first_stage_shared(m, coords, mask, "buy", inp)
+    fleet = _stock(m, buy, acc.lead_q, acc.life_q, "units_in_service")
+
+    lives = np.unique(acc.life_q.values)
+    cls = pd.Index(lives, name="life_class")
+    member = acc.life_q == xr.DataArray(lives, coords={"life_class": cls})
+    mw_per = acc.power_w * UNITS / 1e6
+    fs = inp.first_stage & (len(scen) > 1)
+    out: dict[str, Any] = {"buy_acc": buy, "fleet": fleet, "life_class": member}
+
+    def arriving(flow: Any) -> Any:
+        """MW arriving per life class and period from purchases ``flow``."""
+        return (_delayed(flow * mw_per, acc.lead_q).where(member)).sum("accelerator")
+
+    later = buy_var.where(~fs)
+    z2_mask = site_open.expand_dims(life_class=cls, scenario=scen).transpose(
+        "site", "life_class", "period", "scenario"
+    )
+    z2 = m.add_variables(
+        lower=0,
+        coords=[ix["site"], cls, ix["period"], ix["scenario"]],
+        name="arrive_mw",
+        mask=z2_mask,
+    )
+    m.add_constraints(z2.sum("site") - arriving(later) == 0, name="arrivals")
+    arrive = z2.to_linexpr()
+    out.update(arrive_mw=z2.to_linexpr(), buy_later=later.to_linexpr())
+    if bool(fs.any()):
+        first = buy_var.sel(scenario=scen.values[0], drop=True).where(fs)
+        last_q = int(fs.sum()) + int(acc.lead_q.max())
+        z1_mask = (site_open & (pidx < last_q)).expand_dims(life_class=cls)
+        z1 = m.add_variables(
+            lower=0,
+            coords=[ix["site"], cls, ix["period"]],
+            name="arrive_first_mw",
+            mask=z1_mask.transpose("site", "life_class", "period"),
+        )
+        m.add_constraints(z1.sum("site") - arriving(first) == 0, name="arrivals_first")
+        arrive = arrive + z1
+        out.update(arrive_first_mw=z1.to_linexpr(), buy_first=first.to_linexpr())
+    life = xr.DataArray(lives, coords={"life_class": cls})
+    online = _stock(m, arrive, xr.DataArray(0), life, "it_online_mw")
+    out["it_mw"] = online.sum("life_class")
+    return out
+
+
 def _build(linopy: Any, inp: PlanInputs, elastic: bool) -> tuple[Any, dict[str, Any]]:
     sec = inp.section
     periods = list(inp.demand.period.values)
@@ -212,16 +330,11 @@ def _build(linopy: Any, inp: PlanInputs, elastic: bool) -> tuple[Any, dict[str, 
             ("option", pw.option),
         )
     }
-    coords_buy = [ix["site"], ix["accelerator"], ix["period"], ix["scenario"]]
-
-    buy_mask = (pidx >= acc.launch_q) & (pidx + acc.lead_q < n_t)
-    buy_mask = buy_mask & (pidx + acc.lead_q >= site.earliest_q) & (site.max_mw > 0)
-    buy_mask = buy_mask.expand_dims(scenario=scen).transpose(
-        "site", "accelerator", "period", "scenario"
-    )
-    buy_var, buy = _first_stage_shared(m, coords_buy, buy_mask, "buy", inp)
     if sec.integer_units and not elastic:
-        _purchases(m, buy_var, inp, buy_var.labels != -1)
+        chips = _chips_by_site(m, inp, ix)
+    else:
+        chips = _chips_by_mw(m, inp, ix)
+    buy, fleet, it_mw = chips["buy_acc"], chips["fleet"], chips["it_mw"]
     fac_mask = (pidx + site.lead_q >= site.earliest_q) & (pidx + site.lead_q < n_t)
     fac_mask = fac_mask.expand_dims(scenario=scen).transpose(
         "site", "period", "scenario"
@@ -265,8 +378,6 @@ def _build(linopy: Any, inp: PlanInputs, elastic: bool) -> tuple[Any, dict[str, 
         lower=0, coords=[ix["period"], ix["scenario"]], name="unmet_training_flop"
     )
 
-    units = _stock(m, buy, acc.lead_q, acc.life_q, "units_in_service")
-    it_mw = (units * (acc.power_w * UNITS / 1e6)).sum("accelerator")
     fac_online = _stock(m, fac, site.lead_q, None, "facility_online_mw")
     power_online = _stock(
         m, pbuild, pw.lead_time_quarters, None, "power_online_mw", mask=e_mask
@@ -292,7 +403,6 @@ def _build(linopy: Any, inp: PlanInputs, elastic: bool) -> tuple[Any, dict[str, 
         energy.sum("option") - load_mw * sec.utilisation == 0,
         name="energy_balance",
     )
-    fleet = units.sum("site")
     m.add_constraints(x_inf - fleet <= 0, name="inference_share")
     seconds = SECONDS_PER_QUARTER * sec.utilisation
     tokens = (x_inf * (acc.tokens_per_s * seconds * UNITS / TOKENS)).sum("accelerator")
@@ -309,7 +419,7 @@ def _build(linopy: Any, inp: PlanInputs, elastic: bool) -> tuple[Any, dict[str, 
     finite = np.isfinite(acc.supply)
     if bool(finite.any()):
         m.add_constraints(
-            buy.sum("site") <= acc.supply.where(finite, 0) / UNITS,
+            buy <= acc.supply.where(finite, 0) / UNITS,
             name="vendor_supply",
             mask=finite & (pidx >= 0) & (dem.probability > 0),
         )
@@ -319,7 +429,7 @@ def _build(linopy: Any, inp: PlanInputs, elastic: bool) -> tuple[Any, dict[str, 
             name="build_rate",
         )
 
-    capex_chip = (buy * (acc.price_usd * UNITS / USD)).sum(["site", "accelerator"])
+    capex_chip = (buy * (acc.price_usd * UNITS / USD)).sum("accelerator")
     capex_fac = (fac * (site.capex_usd_per_mw / USD)).sum("site")
     capex_pow = (pbuild * (pw.capex_usd_per_kw * 1e3 / USD).where(pw.exists, 0)).sum(
         ["site", "option"]
@@ -331,7 +441,7 @@ def _build(linopy: Any, inp: PlanInputs, elastic: bool) -> tuple[Any, dict[str, 
     if bool((acc.min_units > 0).any()):
         _limit(
             m,
-            buy.sum(["site", "period"]),
+            buy.sum("period"),
             acc.min_units / UNITS,
             "vendor_deal",
             elastic,
@@ -364,9 +474,7 @@ def _build(linopy: Any, inp: PlanInputs, elastic: bool) -> tuple[Any, dict[str, 
                 slack_scale,
             )
     opex = (
-        (units * (acc.price_usd * acc.opex_frac * UNITS / USD)).sum(
-            ["site", "accelerator"]
-        )
+        (fleet * (acc.price_usd * acc.opex_frac * UNITS / USD)).sum("accelerator")
         + (fac_online * (site.fom_usd_per_mw_q / USD)).sum("site")
         + (
             power_online * (pw.fixed_om_usd_per_kw_yr * 250.0 / USD).where(pw.exists, 0)
@@ -380,9 +488,8 @@ def _build(linopy: Any, inp: PlanInputs, elastic: bool) -> tuple[Any, dict[str, 
         sec.unmet_inference_usd_per_mtoken * TOKENS / 1e6 / USD
     ) + unmet_trn * (sec.unmet_training_usd_per_eflop * FLOP / 1e18 / USD)
     exprs: dict[str, Any] = {
-        "buy": buy,
+        **chips,
         "facility_build": fac,
-        "units": units,
         "it_mw": it_mw,
         "facility_mw": fac_online,
         "power_mw": power_online,

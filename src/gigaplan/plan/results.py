@@ -85,7 +85,7 @@ def extract(
     sec, acc, dem = inp.section, inp.acc, inp.demand
     v = model.variables
     seconds = SECONDS_PER_QUARTER * sec.utilisation
-    units = exprs["units"].solution.fillna(0.0) * UNITS
+    bought, units = units_by_site(inp, exprs)
     it_site = exprs["it_mw"].solution.fillna(0.0)
     fac_site = exprs["facility_mw"].solution.fillna(0.0)
     served_inf = exprs["tokens"].solution * TOKENS
@@ -93,7 +93,7 @@ def extract(
     unmet_trn = _sol(v["unmet_training_flop"]) * FLOP
     ds = xr.Dataset(
         {
-            "units_bought": exprs["buy"].solution.fillna(0.0) * UNITS,
+            "units_bought": bought,
             "units_in_service": units,
             "it_mw_by_site": it_site,
             "facility_mw_by_site": fac_site,
@@ -142,6 +142,77 @@ def extract(
     return Plan(
         ds, bottlenecks(model), float(model.objective.value) * USD, dict(solver or {})
     )
+
+
+def units_by_site(
+    inp: PlanInputs, exprs: dict[str, Any]
+) -> tuple[xr.DataArray, xr.DataArray]:
+    """Accelerators bought and in service per site, accelerator and period.
+
+    Parameters
+    ----------
+    inp : PlanInputs
+        Resolved section.
+    exprs : dict
+        Expressions of the solved model (:func:`gigaplan.plan.build.build_model`).
+
+    Returns
+    -------
+    bought, in_service : xarray.DataArray
+        Over (``site``, ``accelerator``, ``period``, ``scenario``). [accelerators]
+
+    Notes
+    -----
+    The continuous model has purchases per accelerator and MW arriving per
+    site and life class (:func:`gigaplan.plan.build._chips_by_mw`). Each
+    accelerator's purchases are split over sites in proportion to the MW its
+    life class brings to each site in the quarter they arrive; that split
+    meets every site's MW and every accelerator's total exactly, and any other
+    split that does is equally optimal. First-stage purchases are split by
+    the first-stage MW alone, so the split is the same in every scenario.
+    """
+    if "units" in exprs:  # integer lots: purchases per site in the model
+        bought = exprs["buy"].solution.fillna(0.0) * UNITS
+        return bought, exprs["units"].solution.fillna(0.0) * UNITS
+    acc = inp.acc
+    member = exprs["life_class"].astype(float)
+
+    def split(buy: Any, arrive: Any) -> xr.DataArray:
+        mw = arrive.solution.fillna(0.0)
+        total = mw.sum("site")
+        share = (mw / total.where(total > 0)).fillna(0.0)
+        share_acc = (share * member).sum("life_class")
+        back = xr.concat(
+            [
+                share_acc.sel(accelerator=a).shift(period=-int(lead), fill_value=0.0)
+                for a, lead in zip(
+                    acc.accelerator.values, acc.lead_q.values, strict=True
+                )
+            ],
+            dim="accelerator",
+        )
+        return buy.solution.fillna(0.0) * back
+
+    bought = split(exprs["buy_later"], exprs["arrive_mw"])
+    if "buy_first" in exprs:
+        bought = bought + split(exprs["buy_first"], exprs["arrive_first_mw"])
+    bought = bought.transpose("site", "accelerator", "period", "scenario")
+    bought = bought.clip(min=0.0) * UNITS  # crossover leaves ~1e-10 below zero
+    total = bought.cumsum("period")
+    in_service = xr.concat(
+        [
+            total.sel(accelerator=a).shift(period=int(lead), fill_value=0.0)
+            - total.sel(accelerator=a).shift(period=int(lead + life), fill_value=0.0)
+            for a, lead, life in zip(
+                acc.accelerator.values,
+                acc.lead_q.values,
+                acc.life_q.values,
+                strict=True,
+            )
+        ],
+        dim="accelerator",
+    ).transpose(*bought.dims)
+    return bought, in_service
 
 
 def bottlenecks(model: Any) -> pd.DataFrame:
