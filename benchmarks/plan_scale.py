@@ -1,24 +1,32 @@
 """Scale benchmark of the buildout LP: build and solve times vs scenarios.
 
 Target (issue 4): 32 quarters x 20 sites x 10 accelerator types x 6 power
-options x 50 scenarios builds and solves on 2 cores in under 120 s. Prints the
-times for 10, 50 and 200 scenarios (one run each; timings on a shared machine
-are noisy) and the ratio to the 120 s floor.
+options x 50 scenarios builds and solves on 2 cores in under 120 s. Prints
+rows, columns and nonzeros of the LP, the build and solve times for 10, 50 and
+200 scenarios (one run each), the ratio of build + solve to the 120 s target
+and the 1-minute load average before each run (timings on a shared machine are
+noisy: compare runs at similar load). Each solve stops at ``--time-limit``; a
+scenario count whose run is predicted to exceed it (solve time grows at least
+linearly in scenarios) is skipped with the reason printed.
 
 HiGHS options come from :func:`gigaplan.plan.solve.lp_options` (dual simplex
 for small LPs, interior point with crossover for large ones) unless given with
 ``--highs key=value`` (e.g. ``--highs solver=simplex``).
 
-Usage: python benchmarks/plan_scale.py [--scenarios 10 50 200] [--highs k=v ...]
+Usage: python benchmarks/plan_scale.py [--scenarios 10 50 200] [--time-limit 600]
+       [--highs k=v ...]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
+from gigaplan.errors import SolverError
 from gigaplan.plan.build import build_model, resolve
 from gigaplan.plan.results import extract
 from gigaplan.plan.schema import PlanSection
@@ -89,48 +97,77 @@ def synthetic_section(n_scen: int, rng: np.random.Generator) -> PlanSection:
     )
 
 
-def run(
-    n_scen: int, highs: dict[str, str] | None = None
-) -> tuple[float, float, int, int, str, float]:
-    """Build and solve one instance.
+@dataclass(frozen=True)
+class Run:
+    """One benchmark run; ``solve_s`` includes result extraction."""
 
-    Returns build s, solve s (with result extraction), rows, columns, the
-    solver used and the objective (M$).
-    """
+    build_s: float
+    solve_s: float
+    rows: int
+    cols: int
+    nnz: int
+    solver: str
+    objective_musd: float | None  # None: stopped at the time limit
+
+
+def run(
+    n_scen: int, highs: dict[str, str] | None = None, time_limit_s: float = 600.0
+) -> Run:
+    """Build and solve one instance of ``n_scen`` scenarios."""
     section = synthetic_section(n_scen, np.random.default_rng(20261124))
     t0 = time.perf_counter()
     inputs = resolve(section)
     model, exprs = build_model(inputs)
     t1 = time.perf_counter()
-    options = highs if highs is not None else lp_options(model.ncons)
-    solve_model(model, **options)
-    extract(inputs, model, exprs)
+    nnz = int(model.matrices.A.nnz)
+    options: dict[str, object] = dict(highs or lp_options(model.ncons))
+    solver = str(options.get("solver", "choose"))
+    objective: float | None = None
+    try:
+        solve_model(model, time_limit_s=time_limit_s, **options)
+        extract(inputs, model, exprs)
+        objective = float(model.objective.value)
+    except SolverError:
+        pass
     t2 = time.perf_counter()
-    solver = options.get("solver", "choose")
-    objective = float(model.objective.value)
-    return t1 - t0, t2 - t1, model.ncons, model.nvars, solver, objective
+    return Run(t1 - t0, t2 - t1, model.ncons, model.nvars, nnz, solver, objective)
 
 
 def main() -> None:
-    """Print build/solve times for each scenario count."""
+    """Print rows/cols/nnz and build/solve times for each scenario count."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--scenarios", type=int, nargs="+", default=[10, 50, 200])
+    parser.add_argument("--time-limit", type=float, default=600.0, dest="limit_s")
     parser.add_argument("--highs", nargs="*", default=None, metavar="KEY=VALUE")
     args = parser.parse_args()
     highs = dict(kv.split("=", 1) for kv in args.highs) if args.highs else None
     print("32 quarters x 20 sites x 10 accelerators x 6 power options")
     print(
-        f"{'scenarios':>9} {'rows':>10} {'cols':>10} {'solver':>7} {'build_s':>8} "
-        f"{'solve_s':>8} {'total/120s':>10} {'objective_musd':>15}"
+        f"{'scenarios':>9} {'rows':>10} {'cols':>10} {'nnz':>10} {'solver':>7} "
+        f"{'build_s':>8} {'solve_s':>8} {'total/120s':>10} {'objective_musd':>15} "
+        f"{'load_1min':>9}"
     )
-    for n in args.scenarios:
-        build_s, solve_s, rows, cols, solver, obj = run(n, highs)
-        ratio = (build_s + solve_s) / TARGET_S
+    done: list[tuple[int, float]] = []
+    for n in sorted(args.scenarios):
+        load = os.getloadavg()[0]
+        if done and done[-1][1] * n / done[-1][0] > args.limit_s:
+            m, s = done[-1]
+            print(
+                f"{n:>9} skipped: {m} scenarios took {s:.0f} s, so {n} would take "
+                f"more than {s * n / m:.0f} s > --time-limit {args.limit_s:.0f} s",
+                flush=True,
+            )
+            continue
+        r = run(n, highs, args.limit_s)
+        total = r.build_s + r.solve_s
+        obj = "not solved" if r.objective_musd is None else f"{r.objective_musd:,.1f}"
         print(
-            f"{n:>9} {rows:>10,} {cols:>10,} {solver:>7} {build_s:>8.1f} "
-            f"{solve_s:>8.1f} {ratio:>10.2f} {obj:>15,.1f}",
+            f"{n:>9} {r.rows:>10,} {r.cols:>10,} {r.nnz:>10,} {r.solver:>7} "
+            f"{r.build_s:>8.1f} {r.solve_s:>8.1f} {total / TARGET_S:>10.2f} "
+            f"{obj:>15} {load:>9.2f}",
             flush=True,
         )
+        done.append((n, total))
 
 
 if __name__ == "__main__":

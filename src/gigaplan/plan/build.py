@@ -197,8 +197,14 @@ def _purchases(m: Any, buy: Any, inp: PlanInputs, mask: xr.DataArray) -> None:
     m.add_constraints(buy - lots * (inp.acc.unit_size / UNITS) == 0, name="unit_size")
 
 
-def _chips_by_site(m: Any, inp: PlanInputs, ix: dict[str, pd.Index]) -> dict[str, Any]:
-    """Purchases and units in service per site and accelerator (integer lots).
+def _chips_by_site(
+    m: Any, inp: PlanInputs, ix: dict[str, pd.Index], integer: bool = True
+) -> dict[str, Any]:
+    """Purchases and units in service per site and accelerator.
+
+    With ``integer`` (the default) purchases are whole lots
+    (:func:`_purchases`); without it, this is the reference formulation that
+    :func:`_chips_by_mw` reproduces with fewer columns (used in tests).
 
     Returns expressions ``buy_acc`` and ``fleet`` (per accelerator, summed over
     sites), ``it_mw`` (per site), ``buy`` and ``units`` (per site and
@@ -214,7 +220,8 @@ def _chips_by_site(m: Any, inp: PlanInputs, ix: dict[str, pd.Index]) -> dict[str
     )
     coords = [ix["site"], ix["accelerator"], ix["period"], ix["scenario"]]
     buy_var, buy = _first_stage_shared(m, coords, mask, "buy", inp)
-    _purchases(m, buy_var, inp, buy_var.labels != -1)
+    if integer:
+        _purchases(m, buy_var, inp, buy_var.labels != -1)
     units = _stock(m, buy, acc.lead_q, acc.life_q, "units_in_service")
     return {
         "buy": buy,

@@ -89,7 +89,15 @@ def lp_options(n_rows: int) -> dict[str, Any]:
     near 100 [1]_, so from a few tens of thousands of rows IPM wins. Crossover
     stays on: it turns the interior solution into a vertex, so a limit that
     does not bind has a dual of exactly zero (the bottleneck table relies on
-    it) at a cost of about a tenth of the solve.
+    it) at a cost of about a tenth of the solve. No threshold on the interior
+    duals can replace it: the plan LP is degenerate (a site or interconnect
+    limit met with equality but not binding at the vertex), and the interior
+    point gives such rows duals up to 5 M$/MW, larger than some truly binding
+    ones (0.1 M$/MW); measured on the 2-scenario benchmark. Without crossover
+    the objective moves by 1.5e-9 relative. ``ipm_optimality_tolerance``
+    1e-7 instead of 1e-8 and ``user_objective_scale`` / ``user_bound_scale``
+    did not change the IPX iteration count (the model's own units, in
+    :mod:`gigaplan.plan.inputs`, are what brought it down).
 
     References
     ----------
