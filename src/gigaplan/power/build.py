@@ -7,9 +7,12 @@ with :math:`N_k` the number of days cluster :math:`k` stands for.
 
 Variables: capacity of each technology (MW; battery energy MWh), hourly output
 of variable and thermal plants, grid import (<= cap), battery charge,
-discharge and state of charge, paused flexible load, and penalised elastic
-slacks (unserved energy, CO2, CO2 intensity, carbon-free energy) so that an
-unmeetable limit is reported by name and by how much it is missed.
+discharge and state of charge, paused flexible load. With ``elastic=True``
+also penalised elastic slacks (unserved energy, CO2, CO2 intensity,
+carbon-free energy) so that an unmeetable limit is reported by name and by how
+much it is missed; the first solve goes without them (the penalty widens the
+cost range and adds a column per hour, which slows the solve) and the elastic
+model is built only when that solve finds no feasible point.
 
 Constraints
 -----------
@@ -110,7 +113,7 @@ class Built:
     cap: dict[str, Any]
     gen: dict[str, Any]
     grid: Any
-    short: Any
+    short: Any = None
     energy_cap: Any = None
     charge: Any = None
     discharge: Any = None
@@ -138,8 +141,20 @@ def _pick(expr: Any, dim: str, index: np.ndarray, new_dim: str, model: Any) -> A
     return linopy.LinearExpression(data, model)
 
 
-def build_model(p: Profiles, techs: dict[str, Tech], lim: Limits) -> Built:
-    """Assemble the LP; see the module docstring for the formulation."""
+def build_model(
+    p: Profiles, techs: dict[str, Tech], lim: Limits, *, elastic: bool = False
+) -> Built:
+    """Assemble the LP; see the module docstring for the formulation.
+
+    Parameters
+    ----------
+    p, techs, lim
+        Hourly inputs, technologies and limits.
+    elastic : bool
+        Add the penalised slacks (unserved energy per hour and one per limit)
+        so that an infeasible set of limits still solves and the miss can be
+        measured.
+    """
     import linopy
 
     n = p.demand_mw.size
@@ -164,14 +179,17 @@ def build_model(p: Profiles, techs: dict[str, Tech], lim: Limits) -> Built:
     grid = m.add_variables(
         lower=0, upper=lim.grid_max_mw, coords=[hours], name="p_grid"
     )
-    short = m.add_variables(lower=0, coords=[hours], name="shortfall")
-    b = Built(m, active, cap, gen, grid, short)
+    b = Built(m, active, cap, gen, grid)
+    if elastic:
+        b.short = m.add_variables(lower=0, coords=[hours], name="shortfall")
     for t, var in gen.items():
         avail = (
             cap[t] * _hourly(p.capacity_factor[t], hours) if t in VARIABLE else cap[t]
         )
         m.add_constraints(var - avail <= 0, name=f"avail_{t}")
-    supply = grid + short + sum(gen.values())
+    supply = grid + sum(gen.values())
+    if b.short is not None:
+        supply = supply + b.short
     flat = [t for t in active if t in FLAT]
     for t in flat:
         supply = supply + cap[t]
@@ -192,7 +210,7 @@ def build_model(p: Profiles, techs: dict[str, Tech], lim: Limits) -> Built:
     for t, var in gen.items():
         if techs[t].co2_t_per_mwh:
             b.co2_expr = b.co2_expr + (wt * techs[t].co2_t_per_mwh * var).sum()
-    _limits(b, p, lim, techs, hours, wt, served)
+    _limits(b, p, lim, techs, hours, wt, served, elastic)
     _objective(b, p, lim, techs, hours, wt)
     return b
 
@@ -280,20 +298,28 @@ def _limits(
     hours: pd.Index,
     wt: xr.DataArray,
     served: Any,
+    elastic: bool,
 ) -> None:
     """CO2 cap, CO2 intensity, carbon-free share and firm capacity."""
     m = b.model
+
+    def slack(name: str, var_name: str, always: bool = False) -> Any:
+        """The elastic slack of limit ``name`` (0 without ``elastic``/``always``)."""
+        if not (elastic or always):
+            return 0
+        b.slacks[name] = m.add_variables(lower=0, name=var_name)
+        return b.slacks[name]
+
     if lim.co2_cap_t is not None:
-        b.slacks["co2_cap"] = m.add_variables(lower=0, name="co2_slack")
         b.constraints["co2_cap"] = m.add_constraints(
-            b.co2_expr - b.slacks["co2_cap"] <= lim.co2_cap_t, name="co2_cap"
+            b.co2_expr - slack("co2_cap", "co2_slack") <= lim.co2_cap_t,
+            name="co2_cap",
         )
     if lim.co2_intensity_cap_t_per_mwh is not None:
-        b.slacks["co2_intensity"] = m.add_variables(lower=0, name="co2_intensity_slack")
         b.constraints["co2_intensity"] = m.add_constraints(
             b.co2_expr
             - lim.co2_intensity_cap_t_per_mwh * b.served_expr
-            - b.slacks["co2_intensity"]
+            - slack("co2_intensity", "co2_intensity_slack")
             <= 0,
             name="co2_intensity",
         )
@@ -312,8 +338,11 @@ def _limits(
             b.cfe_expr = (wt * matched).sum()
         else:
             b.cfe_expr = (wt * clean).sum() if not isinstance(clean, int) else None
-        b.slacks["cfe_share"] = m.add_variables(lower=0, name="cfe_slack")
-        lhs = b.slacks["cfe_share"] - lim.cfe_share * b.served_expr
+        # nothing carbon-free in the model: the slack keeps the row a row
+        lhs = (
+            slack("cfe_share", "cfe_slack", always=b.cfe_expr is None)
+            - lim.cfe_share * b.served_expr
+        )
         if b.cfe_expr is not None:
             lhs = lhs + b.cfe_expr
         b.constraints["cfe_share"] = m.add_constraints(lhs >= 0, name="cfe_share")
@@ -335,7 +364,9 @@ def _objective(
 ) -> None:
     """Annualised capital + fixed O&M + weighted operating cost + penalties."""
     price = _hourly(p.grid_price_usd_per_mwh, hours)
-    obj = (wt * price * b.grid).sum() + (wt * SLACK_PENALTY_USD * b.short).sum()
+    obj = (wt * price * b.grid).sum()
+    if b.short is not None:
+        obj = obj + (wt * SLACK_PENALTY_USD * b.short).sum()
     total_h = float(np.sum(p.weight_h))
     for t in b.active:
         per_mw = techs[t].annual_cost_usd_per_mw(lim.discount_rate)

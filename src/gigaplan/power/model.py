@@ -194,42 +194,76 @@ def solve_campus(
 
         prof = reduce_profiles(prof, rep_days, seed=seed)
     built = build_model(prof, techs, lim)
-    _solve(built, solver_options)
+    if not _solve(built, solver_options):
+        # no feasible point: solve again with the penalised slacks to measure
+        # which limit is missed and by how much
+        built = build_model(prof, techs, lim, elastic=True)
+        if not _solve(built, solver_options):
+            raise SolverError("HiGHS found no solution even with elastic slacks")
     _raise_if_missed(built, prof, lim)
     return _extract(built, prof, lim, techs, rep_days)
 
 
-def _solve(built: Built, solver_options: dict[str, Any] | None) -> None:
+def _solve(built: Built, solver_options: dict[str, Any] | None) -> bool:
+    """Solve ``built``; False if HiGHS proves it infeasible (True when optimal).
+
+    Raises
+    ------
+    SolverError
+        Any other stop (time limit, numerical trouble) on the elastic model, or
+        any stop but infeasibility on the model without slacks.
+    """
     opts: dict[str, Any] = {"solver": "ipm", "run_crossover": "off"}
     opts.update(solver_options or {})
     status, cond = solve_quietly(built.model, **opts)
-    if status != "ok":
-        raise SolverError(f"HiGHS stopped: {status} ({cond})")
+    if status == "ok":
+        return True
+    if "infeasible" in cond and built.short is None:
+        return False
+    raise SolverError(f"HiGHS stopped: {status} ({cond})")
 
 
 def _raise_if_missed(built: Built, p: Profiles, lim: Limits) -> None:
     """Turn a non-zero elastic slack into an error naming the limit and the gap."""
     served = float(np.sum(p.weight_h * p.demand_mw))
-    short_mwh = float((p.weight_h * built.short.solution.values).sum())
+    if built.short is None and not built.slacks:
+        return
+    short_mwh = (
+        float((p.weight_h * built.short.solution.values).sum())
+        if built.short is not None
+        else 0.0
+    )
     if short_mwh > 1e-6 * max(1.0, served):
         raise InfeasibleError(
             f"demand cannot be served: {short_mwh:,.0f} MWh/yr short "
             "(raise grid_max_mw or allow more capacity)"
         )
     s = {k: float(v.solution) for k, v in built.slacks.items()}
-    if lim.co2_cap_t is not None and s["co2_cap"] > 1e-6 * max(1.0, lim.co2_cap_t):
+    if (
+        "co2_cap" in s
+        and lim.co2_cap_t is not None
+        and s["co2_cap"] > 1e-6 * max(1.0, lim.co2_cap_t)
+    ):
         raise InfeasibleError(
             f"co2_cap_t={lim.co2_cap_t:,.0f} cannot be met: missed by "
             f"{s['co2_cap']:,.0f} tCO2/yr with the allowed technologies"
         )
     cap_i = lim.co2_intensity_cap_t_per_mwh
-    if cap_i is not None and s["co2_intensity"] > 1e-6 * max(1.0, cap_i * served):
+    if (
+        cap_i is not None
+        and "co2_intensity" in s
+        and s["co2_intensity"] > 1e-6 * max(1.0, cap_i * served)
+    ):
         got = cap_i + s["co2_intensity"] / served
         raise InfeasibleError(
             f"co2_intensity_cap_t_per_mwh={cap_i:g} cannot be met: missed by "
             f"{got - cap_i:.4f} tCO2/MWh (best {got:.4f}) with the allowed technologies"
         )
-    if lim.cfe_share is not None and s["cfe_share"] > 1e-6 * max(1.0, served):
+    if (
+        lim.cfe_share is not None
+        and "cfe_share" in s
+        and s["cfe_share"] > 1e-6 * max(1.0, served)
+    ):
         gap = s["cfe_share"] / served
         kind = "hourly" if lim.hourly_cfe else "annual"
         raise InfeasibleError(
