@@ -14,7 +14,7 @@ import pytest
 
 from gigaplan.errors import InfeasibleError
 from gigaplan.plan import plan
-from gigaplan.plan.build import HOURS_PER_QUARTER, SECONDS_PER_QUARTER
+from gigaplan.plan.inputs import HOURS_PER_QUARTER, SECONDS_PER_QUARTER
 
 
 def _message(section: dict[str, Any]) -> str:

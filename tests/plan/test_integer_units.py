@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from gigaplan.plan import plan
-from gigaplan.plan.build import HOURS_PER_QUARTER, SECONDS_PER_QUARTER
+from gigaplan.plan.inputs import HOURS_PER_QUARTER, SECONDS_PER_QUARTER
 from gigaplan.plan.stage import summarise
 
 # LP/MILP optimum: HiGHS feasibility tolerance 1e-7 on scaled rows; the MILP

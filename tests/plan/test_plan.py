@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from gigaplan.errors import InfeasibleError, InputError
 from gigaplan.plan import plan
-from gigaplan.plan.build import HOURS_PER_QUARTER, SECONDS_PER_QUARTER
+from gigaplan.plan.inputs import HOURS_PER_QUARTER, SECONDS_PER_QUARTER
 
 # LP optimum from HiGHS: primal feasibility tolerance 1e-7 on scaled rows;
 # relative 1e-6 is well above that and far below any modelling effect tested.

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from gigaplan.plan import plan
-from gigaplan.plan.build import SECONDS_PER_QUARTER
+from gigaplan.plan.inputs import SECONDS_PER_QUARTER
 from gigaplan.plan.objective import cvar
 
 # LP optimum, HiGHS feasibility tolerance 1e-7 on scaled rows: 1e-6 relative.

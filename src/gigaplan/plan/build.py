@@ -37,20 +37,7 @@ from gigaplan.plan.inputs import (
 )
 from gigaplan.plan.objective import add_objective, scenario_cost
 
-__all__ = [
-    "CO2_T",
-    "ELASTIC_LIMITS",
-    "FLOP",
-    "HOURS_PER_QUARTER",
-    "SECONDS_PER_QUARTER",
-    "TOKENS",
-    "UNITS",
-    "USD",
-    "WEEKS_PER_QUARTER",
-    "PlanInputs",
-    "build_model",
-    "resolve",
-]
+__all__ = ["ELASTIC_LIMITS", "build_model", "resolve"]
 
 #: Limits made elastic in the phase-1 model: name -> sense of the limit.
 ELASTIC_LIMITS: dict[str, str] = {

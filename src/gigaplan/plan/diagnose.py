@@ -28,16 +28,8 @@ import numpy as np
 import pandas as pd
 
 from gigaplan.errors import InfeasibleError
-from gigaplan.plan.build import (
-    CO2_T,
-    ELASTIC_LIMITS,
-    FLOP,
-    TOKENS,
-    UNITS,
-    USD,
-    build_model,
-)
-from gigaplan.plan.inputs import PlanInputs
+from gigaplan.plan.build import ELASTIC_LIMITS, build_model
+from gigaplan.plan.inputs import CO2_T, FLOP, TOKENS, UNITS, USD, PlanInputs
 
 #: limit -> (planner units per model unit, unit word)
 _UNITS: dict[str, tuple[float, str]] = {
