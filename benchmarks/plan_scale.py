@@ -3,18 +3,22 @@
 Target (issue 4): 32 quarters x 20 sites x 10 accelerator types x 6 power
 options x 50 scenarios builds and solves on 2 cores in under 120 s. Prints
 rows, columns and nonzeros of the LP, the build and solve times for 10, 50 and
-200 scenarios (one run each), the ratio of build + solve to the 120 s target
-and the 1-minute load average before each run (timings on a shared machine are
-noisy: compare runs at similar load). Each solve stops at ``--time-limit``; a
-scenario count whose run is predicted to exceed it (solve time grows at least
-linearly in scenarios) is skipped with the reason printed.
+200 scenarios (one run each) with the method the planner picks
+(:func:`gigaplan.plan.solve.use_decomposition`: scenario decomposition for
+these sizes), the ratio of build + solve to the 120 s target, the iterations,
+gap and dual residual of the decomposition, and the 1-minute load average
+before each run (timings on a shared machine are noisy: compare runs at
+similar load).
 
-HiGHS options come from :func:`gigaplan.plan.solve.lp_options` (dual simplex
-for small LPs, interior point with crossover for large ones) unless given with
-``--highs key=value`` (e.g. ``--highs solver=simplex``).
+Peer: for scenario counts up to ``--peer-max`` (default 10) the same LP is
+also solved whole (HiGHS interior point + crossover, the method used before
+decomposition) and the ratio of solve times and the relative difference of
+the objectives are printed. Each solve stops at ``--time-limit``; a scenario
+count whose run is predicted to exceed it (from the last run, assuming time
+linear in scenarios) is skipped with the reason printed.
 
 Usage: python benchmarks/plan_scale.py [--scenarios 10 50 200] [--time-limit 600]
-       [--highs k=v ...]
+       [--peer-max 10]
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from gigaplan.errors import SolverError
 from gigaplan.plan.build import build_model, resolve
 from gigaplan.plan.results import extract
 from gigaplan.plan.schema import PlanSection
-from gigaplan.plan.solve import lp_options, solve_model
+from gigaplan.plan.solve import solve_plan
 
 TARGET_S = 120.0
 
@@ -106,31 +110,34 @@ class Run:
     rows: int
     cols: int
     nnz: int
-    solver: str
+    info: dict[str, object]
     objective_musd: float | None  # None: stopped at the time limit
 
 
-def run(
-    n_scen: int, highs: dict[str, str] | None = None, time_limit_s: float = 600.0
-) -> Run:
-    """Build and solve one instance of ``n_scen`` scenarios."""
+def run(n_scen: int, method: str, time_limit_s: float = 600.0) -> Run:
+    """Build and solve one instance of ``n_scen`` scenarios with ``method``."""
     section = synthetic_section(n_scen, np.random.default_rng(20261124))
     t0 = time.perf_counter()
     inputs = resolve(section)
     model, exprs = build_model(inputs)
     t1 = time.perf_counter()
     nnz = int(model.matrices.A.nnz)
-    options: dict[str, object] = dict(highs or lp_options(model.ncons))
-    solver = str(options.get("solver", "choose"))
     objective: float | None = None
+    info: dict[str, object] = {}
     try:
-        solve_model(model, time_limit_s=time_limit_s, **options)
-        extract(inputs, model, exprs)
+        info = solve_plan(
+            model,
+            mip_rel_gap=1e-3,
+            time_limit_s=time_limit_s,
+            method=method,
+            n_scenarios=n_scen,
+        )
+        extract(inputs, model, exprs, info)
         objective = float(model.objective.value)
     except SolverError:
         pass
     t2 = time.perf_counter()
-    return Run(t1 - t0, t2 - t1, model.ncons, model.nvars, nnz, solver, objective)
+    return Run(t1 - t0, t2 - t1, model.ncons, model.nvars, nnz, info, objective)
 
 
 def main() -> None:
@@ -138,36 +145,58 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scenarios", type=int, nargs="+", default=[10, 50, 200])
     parser.add_argument("--time-limit", type=float, default=600.0, dest="limit_s")
-    parser.add_argument("--highs", nargs="*", default=None, metavar="KEY=VALUE")
+    parser.add_argument("--peer-max", type=int, default=10, dest="peer_max")
     args = parser.parse_args()
-    highs = dict(kv.split("=", 1) for kv in args.highs) if args.highs else None
-    print("32 quarters x 20 sites x 10 accelerators x 6 power options")
+    print("32 quarters x 20 sites x 10 accelerators x 6 power options, 2 cores")
     print(
-        f"{'scenarios':>9} {'rows':>10} {'cols':>10} {'nnz':>10} {'solver':>7} "
-        f"{'build_s':>8} {'solve_s':>8} {'total/120s':>10} {'objective_musd':>15} "
-        f"{'load_1min':>9}"
+        f"{'scenarios':>9} {'rows':>10} {'nnz':>10} {'method':>10} "
+        f"{'build_s':>8} {'solve_s':>8} {'total/120s':>10} {'iter':>5} "
+        f"{'gap':>8} {'dual_res':>8} {'objective_musd':>15} {'load_1min':>9}"
     )
     done: list[tuple[int, float]] = []
     for n in sorted(args.scenarios):
-        load = os.getloadavg()[0]
         if done and done[-1][1] * n / done[-1][0] > args.limit_s:
             m, s = done[-1]
             print(
                 f"{n:>9} skipped: {m} scenarios took {s:.0f} s, so {n} would take "
-                f"more than {s * n / m:.0f} s > --time-limit {args.limit_s:.0f} s",
+                f"about {s * n / m:.0f} s > --time-limit {args.limit_s:.0f} s",
                 flush=True,
             )
             continue
-        r = run(n, highs, args.limit_s)
-        total = r.build_s + r.solve_s
-        obj = "not solved" if r.objective_musd is None else f"{r.objective_musd:,.1f}"
-        print(
-            f"{n:>9} {r.rows:>10,} {r.cols:>10,} {r.nnz:>10,} {r.solver:>7} "
-            f"{r.build_s:>8.1f} {r.solve_s:>8.1f} {total / TARGET_S:>10.2f} "
-            f"{obj:>15} {load:>9.2f}",
-            flush=True,
-        )
-        done.append((n, total))
+        methods = ["auto", "extensive"] if n <= args.peer_max else ["auto"]
+        runs = {}
+        for method in methods:
+            load = os.getloadavg()[0]
+            r = runs[method] = run(n, method, args.limit_s)
+            total = r.build_s + r.solve_s
+            obj = (
+                "not solved" if r.objective_musd is None else f"{r.objective_musd:,.3f}"
+            )
+            info = r.info
+            print(
+                f"{n:>9} {r.rows:>10,} {r.nnz:>10,} {info.get('method', '-')!s:>10} "
+                f"{r.build_s:>8.1f} {r.solve_s:>8.1f} {total / TARGET_S:>10.2f} "
+                f"{info.get('iterations', '-')!s:>5} "
+                f"{_num(info.get('gap')):>8} {_num(info.get('dual_residual')):>8} "
+                f"{obj:>15} {load:>9.2f}",
+                flush=True,
+            )
+        done.append((n, runs["auto"].build_s + runs["auto"].solve_s))
+        peer = runs.get("extensive")
+        mine = runs["auto"]
+        if peer and peer.objective_musd and mine.objective_musd:
+            diff = (mine.objective_musd - peer.objective_musd) / peer.objective_musd
+            print(
+                f"{n:>9} decomposition / whole LP solve time: "
+                f"{mine.solve_s / peer.solve_s:.2f}; objective relative difference "
+                f"{diff:.1e}",
+                flush=True,
+            )
+
+
+def _num(value: object) -> str:
+    """A small float in short scientific notation, or '-'."""
+    return f"{value:.1e}" if isinstance(value, float) else "-"
 
 
 if __name__ == "__main__":

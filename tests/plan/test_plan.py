@@ -71,7 +71,9 @@ def test_lead_time_and_launch(section: dict[str, Any]) -> None:
     )
 
 
-def test_non_anticipativity(section: dict[str, Any]) -> None:
+@pytest.mark.parametrize("method", ["extensive", "decomposition"])
+def test_non_anticipativity(section: dict[str, Any], method: str) -> None:
+    section["solve_method"] = method
     section["scenarios"] = [
         {"name": "lo", "probability": 0.5, "inference_tokens_start": 1e16},
         {

@@ -30,8 +30,11 @@ C = 30000.0 / TOKENS_PER_CHIP  # $ per served token
 PI = C / 0.75  # $ per unserved token
 
 
-@pytest.fixture
-def hedge(section: dict[str, Any]) -> dict[str, Any]:
+@pytest.fixture(params=["extensive", "decomposition"])
+def hedge(section: dict[str, Any], request: pytest.FixtureRequest) -> dict[str, Any]:
+    # Each hand-solved answer holds for the whole LP and for its scenario
+    # decomposition (CVaR's eta is then a first-stage column).
+    section["solve_method"] = request.param
     section["end"] = "2026Q1"
     section["first_stage_periods"] = 1
     section["accelerators"] = section["accelerators"][:1]

@@ -47,7 +47,12 @@ def plan(section: PlanSection | dict[str, Any], catalog: Any = None) -> Any:
     inputs = resolve(section, catalog)
     model, exprs = build_model(inputs)
     try:
-        info = solve_plan(model, mip_rel_gap=section.mip_rel_gap)
+        info = solve_plan(
+            model,
+            mip_rel_gap=section.mip_rel_gap,
+            method=section.solve_method,
+            n_scenarios=len(section.scenarios),
+        )
     except InfeasibleError as err:
         raise explain_infeasibility(inputs, err) from None
     return extract(inputs, model, exprs, info)

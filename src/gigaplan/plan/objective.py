@@ -79,7 +79,10 @@ def add_objective(m: Any, inp: PlanInputs, cost_per_scenario: Any) -> dict[str, 
     if risk is None:
         m.add_objective(expected)
         return {"expected_cost": expected}
-    eta = m.add_variables(lower=-np.inf, name="cvar_eta")
+    # Every cost term is >= 0, so the VaR (the optimal eta, a quantile of C)
+    # is too: the bound changes no optimum and keeps the master LP of the
+    # scenario decomposition bounded before it has cuts.
+    eta = m.add_variables(lower=0.0, name="cvar_eta")
     excess = m.add_variables(
         lower=0, coords=[prob.indexes["scenario"]], name="cvar_excess"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -136,6 +137,11 @@ class PlanSection(_Strict):
     )
     mip_rel_gap: float = Field(
         default=1e-3, gt=0, lt=1, description="relative gap at which the MILP stops"
+    )
+    solve_method: Literal["auto", "extensive", "decomposition"] = Field(
+        default="auto",
+        description="LP solved whole ('extensive') or by scenario decomposition "
+        "(Benders, trust region); 'auto' decomposes large LPs with many scenarios",
     )
     accelerators: list[AcceleratorOption] = Field(min_length=1)
     sites: list[Site] = Field(min_length=1)

@@ -98,13 +98,16 @@ def run_stage(
 
 
 def _objective_parts(result: Any) -> dict[str, Any]:
-    """Expected cost, CVaR (risk-averse runs) and the MILP gap (integer runs)."""
+    """Expected cost, CVaR (risk-averse runs), the MILP or decomposition gap."""
     attrs, solver = result.dataset.attrs, getattr(result, "solver", {})
     parts: dict[str, Any] = {"expected_cost_usd": attrs.get("expected_cost_usd")}
     if "cvar_cost_usd" in attrs:
         parts["cvar_cost_usd"] = attrs["cvar_cost_usd"]
         parts["risk_weight"] = attrs["risk_weight"]
         parts["cvar_alpha"] = attrs["cvar_alpha"]
+    if solver.get("method") == "benders":
+        parts["decomposition_gap"] = solver["gap"]
+        parts["decomposition_iterations"] = solver["iterations"]
     if solver.get("problem") == "MILP":
         parts["mip_gap"] = solver["mip_gap"]
         parts["shadow_prices"] = "LP with integer purchases fixed"

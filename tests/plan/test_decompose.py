@@ -1,0 +1,218 @@
+"""Scenario decomposition gives the optimum and a dual of the whole LP."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import numpy as np
+import pytest
+
+from gigaplan.errors import InfeasibleError, SolverError
+from gigaplan.plan import plan
+from gigaplan.plan.build import build_model, resolve
+from gigaplan.plan.decompose import solve_decomposed, split_by_scenario
+from gigaplan.plan.schema import PlanSection
+from gigaplan.plan.solve import DECOMPOSE_MIN_SCENARIOS, IPM_MIN_ROWS, use_decomposition
+
+# Both methods stop within HiGHS tolerances (1e-7 on rows) and the 1e-8
+# decomposition gap: objectives agree to 1e-7 relative.
+RTOL = 1e-7
+
+
+def _section(**extra: Any) -> dict[str, Any]:
+    """Three sites, three chips, six scenarios over 12 quarters with budgets,
+    a build rate and a must-serve share (random, not real data)."""
+    rng = np.random.default_rng(11)
+    chips = [
+        {
+            "name": f"chip-{i}",
+            "output_tokens_per_s": float(rng.uniform(2e3, 8e3)),
+            "training_flops_per_s": float(rng.uniform(1e15, 3e15)),
+            "power_w": float(rng.uniform(1500, 3000)),
+            "price_usd": float(rng.uniform(2e4, 6e4)),
+            "lead_time_quarters": i % 2,
+            "life_years": 2.0 if i == 2 else 4.0,
+            "supply_per_quarter": 1.5e5,
+        }
+        for i in range(3)
+    ]
+    sites = [
+        {
+            "name": f"site-{j}",
+            "max_mw": float(rng.uniform(300, 900)),
+            "pue": float(rng.uniform(1.1, 1.4)),
+            "facility_capex_usd_per_mw": 1.2e7,
+            "facility_lead_time_quarters": j,
+            "power_options": [
+                {
+                    "name": f"opt-{k}",
+                    "energy_usd_per_mwh": float(rng.uniform(30, 90)),
+                    "co2_t_per_mwh": float(rng.uniform(0, 0.5)),
+                    "capex_usd_per_kw": float(rng.uniform(0, 2000)),
+                    "firm_fraction": float(rng.uniform(0.5, 1.0)),
+                    "lead_time_quarters": k,
+                    "max_mw": float(rng.uniform(200, 900)),
+                }
+                for k in range(2)
+            ],
+        }
+        for j in range(3)
+    ]
+    scenarios = [
+        {
+            "name": f"s{s}",
+            "probability": 1.0 / 6,
+            "inference_tokens_start": float(rng.uniform(1e15, 4e15)),
+            "inference_growth_per_year": float(rng.uniform(0.2, 1.5)),
+            "training_flop_start": float(rng.uniform(2e27, 6e27)),
+            "training_growth_per_year": float(rng.uniform(0.2, 1.0)),
+        }
+        for s in range(6)
+    ]
+    return {
+        "start": "2026Q1",
+        "end": "2028Q4",
+        "first_stage_periods": 3,
+        "build_rate_mw_per_week": 10.0,
+        "capex_budget_usd_per_quarter": 2e10,
+        "must_serve_fraction": 0.05,
+        "accelerators": chips,
+        "sites": sites,
+        "scenarios": scenarios,
+        **extra,
+    }
+
+
+def _both(section: dict[str, Any]) -> tuple[Any, Any]:
+    """The plan solved whole and by decomposition."""
+    whole = plan({**copy.deepcopy(section), "solve_method": "extensive"})
+    split = plan({**copy.deepcopy(section), "solve_method": "decomposition"})
+    assert whole.solver["method"] == "extensive"
+    assert split.solver["method"] == "benders"
+    return whole, split
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {},
+        {"risk_aversion": {"weight": 0.5, "alpha": 0.8}},
+        {"co2_cap_t_per_quarter": 3e5, "capex_budget_usd_total": 2e11},
+    ],
+    ids=["neutral", "cvar", "caps"],
+)
+def test_same_optimum_as_the_whole_lp(extra: dict[str, Any]) -> None:
+    whole, split = _both(_section(**extra))
+    assert split.objective_usd == pytest.approx(whole.objective_usd, rel=RTOL)
+    for key in ("expected_cost_usd", "cvar_cost_usd"):
+        if key in whole.dataset.attrs:
+            assert split.dataset.attrs[key] == pytest.approx(
+                whole.dataset.attrs[key], rel=1e-6
+            )
+    assert split.solver["gap"] <= 1e-8
+    # the first stage is one decision in every scenario
+    bought = split.dataset.units_bought.sum(["site", "accelerator"])
+    first = bought.isel(period=slice(0, 3)).values
+    assert np.allclose(first, first[:, :1], rtol=1e-9, atol=1e-6)
+
+
+def _strong_duality(model: Any) -> tuple[float, float]:
+    """Primal and dual objectives of the written-back solution, and the
+    largest reduced-cost sign violation relative to the largest cost."""
+    mat = model.matrices
+    y = np.nan_to_num(mat.dual)
+    x = mat.sol
+    r = mat.c - mat.A.T @ y
+    at_lb = x <= mat.lb + 1e-7
+    worst = np.where(at_lb, np.maximum(-r, 0.0), np.abs(r)).max() / np.abs(mat.c).max()
+    return float(mat.b @ y - mat.c @ x) / float(mat.c @ x), float(worst)
+
+
+def test_duals_are_a_dual_of_the_whole_lp() -> None:
+    # b.y = c.x and c - A'y >= 0 (= 0 off the bounds): the combined duals are
+    # an optimal dual of the extensive form, not a per-scenario patchwork.
+    inp = resolve(PlanSection.model_validate(_section()))
+    model, _ = build_model(inp)
+    info = solve_decomposed(model)
+    gap, residual = _strong_duality(model)
+    assert abs(gap) < 1e-6
+    assert residual < 1e-5
+    assert info["dual_residual"] < 1e-5
+
+
+def test_binding_limits_priced_as_in_the_whole_lp() -> None:
+    # The LP is degenerate, so a price may sit on another period or site of
+    # the same limit, but each limit's total value agrees.
+    whole, split = _both(_section())
+    totals = [
+        b[b.binding].groupby("limit").shadow_price_usd.sum()
+        for b in (whole.bottlenecks, split.bottlenecks)
+    ]
+    assert {"build_rate", "site_power", "interconnect"} <= set(totals[0].index)
+    assert list(totals[1].index) == list(totals[0].index)
+    assert np.allclose(totals[1], totals[0], rtol=1e-6)
+
+
+def test_feasibility_cuts_when_the_kept_scenario_needs_less() -> None:
+    # Nine tenths of demand must be served and the second quarter is still
+    # first stage, so the high scenarios need first-stage chips that the low
+    # one (kept in the master) does not: feasibility cuts bring them in.
+    section = _section(must_serve_fraction=0.9, first_stage_periods=2)
+    section["build_rate_mw_per_week"] = None
+    for chip in section["accelerators"]:
+        chip["lead_time_quarters"] = 0
+    for site in section["sites"]:
+        site["facility_lead_time_quarters"] = 0
+        for option in site["power_options"]:
+            option["lead_time_quarters"] = 0
+    for s, scen in enumerate(section["scenarios"]):
+        scen["training_flop_start"] = 0.0
+        scen["inference_tokens_start"] = 1e14 if s == 0 else 6e15
+        scen["inference_growth_per_year"] = 0.0
+    whole, split = _both(section)
+    assert split.solver["feasibility_cuts"] > 0
+    assert split.objective_usd == pytest.approx(whole.objective_usd, rel=RTOL)
+
+
+def test_infeasible_is_reported_with_the_limit() -> None:
+    section = _section(must_serve_fraction=1.0, solve_method="decomposition")
+    for chip in section["accelerators"]:
+        chip["supply_per_quarter"] = 10.0
+    with pytest.raises(InfeasibleError, match="must_serve"):
+        plan(section)
+
+
+def test_blocks_hold_only_their_scenario() -> None:
+    inp = resolve(PlanSection.model_validate(_section()))
+    model, _ = build_model(inp)
+    split = split_by_scenario(model)
+    assert len(split.scenario_cols) == 6
+    shared = set(split.link.tolist())
+    names = model.variables.get_label_position  # label -> (name, coords)
+    labels = model.matrices.vlabels
+    for pos in split.link:
+        name, _ = names(int(labels[pos]))
+        assert name in {"buy", "facility_build", "power_build", "arrive_first_mw"}
+    for s, (rows, cols) in enumerate(
+        zip(split.scenario_rows, split.scenario_cols, strict=True)
+    ):
+        used = set(np.unique(split.A[rows].indices).tolist())
+        assert used <= shared | set(cols.tolist()), f"scenario {s} reaches out"
+
+
+def test_time_limit_is_a_solver_error() -> None:
+    inp = resolve(PlanSection.model_validate(_section()))
+    model, _ = build_model(inp)
+    with pytest.raises(SolverError, match="time limit"):
+        solve_decomposed(model, time_limit_s=0.0)
+
+
+def test_auto_decomposes_large_lps_with_many_scenarios() -> None:
+    big = IPM_MIN_ROWS + 1
+    assert use_decomposition("auto", big, DECOMPOSE_MIN_SCENARIOS)
+    assert not use_decomposition("auto", big, DECOMPOSE_MIN_SCENARIOS - 1)
+    assert not use_decomposition("auto", IPM_MIN_ROWS, 50)
+    assert use_decomposition("decomposition", 10, 2)
+    assert not use_decomposition("decomposition", 10, 1)
+    assert not use_decomposition("extensive", big, 50)
