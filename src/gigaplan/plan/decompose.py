@@ -18,19 +18,31 @@ value :math:`\theta_s` per scenario, and adds cuts from the scenario LPs:
   from the phase-1 LP :math:`v_s` (sum of elastic slacks on the rows that
   :math:`x` enters) when scenario :math:`s` has no solution at :math:`\hat x`.
 
-Master steps are kept inside an :math:`\ell_\infty` box around the incumbent
-and the box grows or shrinks with the ratio of actual to predicted decrease,
-the trust-region method of Linderoth and Wright [2]_ (their Procedure 1 and
-Algorithm TR). Scenario LPs are built once and re-solved warm with the dual
-simplex after each master step (only their row bounds change), in threads:
-HiGHS releases the GIL while it solves.
+One scenario (the first) stays whole in the master, as in partial Benders
+decomposition [3]_: the master then knows the physical limits every scenario
+shares (a site, its power, lead times), so its first-stage proposals are
+rarely infeasible for the others, and its plan for that scenario is the
+starting point. On the 4-scenario benchmark this took 21 iterations; keeping
+no scenario (starting from nothing built) took 304, most of them repairing
+infeasible proposals with feasibility cuts. Master steps are kept inside an
+:math:`\ell_\infty` box around the incumbent that grows or shrinks with the
+ratio of actual to predicted decrease, the trust-region method of Linderoth
+and Wright [2]_ (their Procedure 1 and Algorithm TR). Scenario LPs are
+built once and re-solved warm with the dual simplex after each master step
+(only their row bounds change), in threads: HiGHS releases the GIL while it
+solves.
 
 The method reads the linopy model's own matrices, so every limit of the plan
 (deals, budgets, CO2 cap, must-serve shares, CVaR) is decomposed without a
 second formulation; :func:`split_by_scenario` finds the blocks from the
 ``scenario`` coordinate of each row and column. The solution and duals are
 written back onto the linopy model, so results and the bottleneck table are
-read exactly as after a direct solve.
+read exactly as after a direct solve. The duals of scenario rows are the
+master's cut duals applied to the scenario duals that made each cut, a convex
+combination of dual solutions of that scenario; with the master's own duals
+they form a dual solution of the whole LP whose objective is the master's
+bound (tested: :math:`b^\top y = c^\top x` and no reduced cost of the wrong
+sign, to 1e-6).
 
 References
 ----------
@@ -40,6 +52,9 @@ References
 .. [2] J. Linderoth and S. Wright, "Decomposition algorithms for stochastic
    programming on a computational grid", Computational Optimization and
    Applications 24, 207-250, 2003, section 4.
+.. [3] T. G. Crainic, M. Hewitt, F. Maggioni and W. Rei, "Partial Benders
+   decomposition: general methodology and application to stochastic network
+   design", Transportation Science 55(2), 414-435, 2021.
 """
 
 from __future__ import annotations
