@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from gigaplan.errors import InfeasibleError
+from gigaplan.errors import InfeasibleError, InputError
 from gigaplan.plan import plan
 from gigaplan.plan.inputs import HOURS_PER_QUARTER, SECONDS_PER_QUARTER
 
@@ -112,3 +112,27 @@ def test_binding_deal_has_positive_shadow_price(section: dict[str, Any]) -> None
     deal = b[b.limit == "vendor_deal"]
     assert float(deal.shadow_price_usd.iloc[0]) > 0
     assert bool(deal.binding.iloc[0])
+
+
+def test_must_serve_per_kind(section: dict[str, Any]) -> None:
+    # Research must be fully served, product need not be: all training is
+    # served although its unmet penalty is zero.
+    section["unmet_inference_usd_per_mtoken"] = 0.0
+    for scen in section["scenarios"]:
+        scen["training_flop_start"] = 1e25
+    section["must_serve_fraction"] = {"inference": 0.0, "training": 1.0}
+    ds = plan(section).dataset
+    assert float(ds.training_served_flop.sum()) == pytest.approx(
+        float(ds.training_demand_flop.sum()), rel=1e-6
+    )
+    # the same share for both kinds as one number
+    section["must_serve_fraction"] = 0.5
+    ds = plan(section).dataset
+    share = ds.inference_served_tokens / ds.inference_demand_tokens
+    assert float(share.min()) == pytest.approx(0.5, rel=1e-6)
+
+
+def test_must_serve_share_out_of_range_names_the_kind(section: dict[str, Any]) -> None:
+    section["must_serve_fraction"] = {"training": 1.5}
+    with pytest.raises(InputError, match=r"must_serve_fraction\.training"):
+        plan(section)

@@ -172,3 +172,18 @@ def test_bad_input_names_the_field(
     change(bad)
     with pytest.raises(InputError, match=field):
         plan(bad)
+
+
+def test_product_first_rejects_penalties_that_favour_research(
+    section: dict[str, Any],
+) -> None:
+    # slow chip: an hour of product is 1000 tok/s x 3600 s x $1000/Mtoken =
+    # $3,600; of research 1e15 FLOP/s x 3600 s x $p/EFLOP. Above $1,000/EFLOP
+    # research is worth more, and product would no longer come first.
+    section["unmet_training_usd_per_eflop"] = 1000.0
+    plan(section)  # at the limit: a tie, still allowed
+    section["unmet_training_usd_per_eflop"] = 1001.0
+    with pytest.raises(InputError, match=r"unmet_training_usd_per_eflop.*<= 1e\+03"):
+        plan(section)
+    section["serve_order"] = "least_cost"
+    assert plan(section).objective_usd > 0

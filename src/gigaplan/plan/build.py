@@ -453,15 +453,21 @@ def _build(linopy: Any, inp: PlanInputs, elastic: bool) -> tuple[Any, dict[str, 
     if sec.co2_cap_t_per_quarter is not None:
         cap = sec.co2_cap_t_per_quarter / CO2_T
         _limit(m, co2, cap, "co2_cap", elastic, max(cap, 1.0 / CO2_T), slack_scale)
-    if sec.must_serve_fraction > 0:
-        for name, unmet, need in (
-            ("must_serve_inference", unmet_inf, dem.inference_tokens / TOKENS),
-            ("must_serve_training", unmet_trn, dem.training_flop / FLOP),
-        ):
+    share = sec.must_serve_fraction
+    for name, unmet, need, fraction in (
+        (
+            "must_serve_inference",
+            unmet_inf,
+            dem.inference_tokens / TOKENS,
+            share.inference,
+        ),
+        ("must_serve_training", unmet_trn, dem.training_flop / FLOP, share.training),
+    ):
+        if fraction > 0:
             _limit(
                 m,
                 unmet.to_linexpr(),
-                need * (1.0 - sec.must_serve_fraction),
+                need * (1.0 - fraction),
                 name,
                 elastic,
                 np.maximum(need, 1e-9),

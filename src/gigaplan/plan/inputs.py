@@ -222,9 +222,40 @@ def resolve(section: PlanSection, catalog: Any = None) -> PlanInputs:
         coords={"scenario": scen, "period": periods},
     )
     _check_deals(acc, n_t)
+    if section.serve_order == "product_first":
+        _check_product_first(section, acc)
     discount = (1.0 + section.discount_rate) ** (-pidx / 4.0)
     first_stage = pidx < section.first_stage_periods
     return PlanInputs(section, acc, site, power, demand, discount, first_stage)
+
+
+def _check_product_first(section: PlanSection, acc: xr.Dataset) -> None:
+    r"""Penalties that would make the LP serve research before product.
+
+    Moving one accelerator from training to inference changes the cost by
+    :math:`-p_{inf} r_{tok} + p_{trn} r_{flop}` while both kinds go unmet, so
+    the plan serves inference first exactly when
+    :math:`p_{inf} r_{tok} \ge p_{trn} r_{flop}` on every accelerator.
+    """
+    per_token = section.unmet_inference_usd_per_mtoken / 1e6
+    per_flop = section.unmet_training_usd_per_eflop / 1e18
+    inference_usd_h = per_token * acc.tokens_per_s * 3600.0
+    training_usd_h = per_flop * acc.flops_per_s * 3600.0
+    worse = training_usd_h > inference_usd_h * (1.0 + 1e-12)
+    if not bool(worse.any()):
+        return
+    limit = float((inference_usd_h / (acc.flops_per_s * 3600.0)).min()) * 1e18
+    name = str(acc.accelerator.values[int(np.argmax(worse.values))])
+    raise InputError(
+        "plan.unmet_training_usd_per_eflop",
+        section.unmet_training_usd_per_eflop,
+        f"with serve_order: product_first it must be <= {limit:.3g} $/EFLOP: "
+        f"above that an hour of research on {name} is worth "
+        f"${float(training_usd_h.sel(accelerator=name)):,.2f} against "
+        f"${float(inference_usd_h.sel(accelerator=name)):,.2f} of product, so the "
+        "plan would serve research first; lower it, raise "
+        "unmet_inference_usd_per_mtoken, or set serve_order: least_cost",
+    )
 
 
 def _check_deals(acc: xr.Dataset, n_t: int) -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 
@@ -106,6 +106,16 @@ class RiskAversion(_Strict):
     alpha: float = Field(default=0.95, gt=0, lt=1, description="CVaR level")
 
 
+Share = Annotated[float, Field(ge=0, le=1)]
+
+
+class MustServe(_Strict):
+    """Shares of each period's demand that must be served, per kind."""
+
+    inference: Share = 0.0
+    training: Share = 0.0
+
+
 class PlanSection(_Strict):
     """Multi-period stochastic capacity expansion: periods, options, limits."""
 
@@ -122,12 +132,18 @@ class PlanSection(_Strict):
     capex_budget_usd_per_quarter: float | None = Field(default=None, ge=0)
     capex_budget_usd_total: float | None = Field(default=None, ge=0)
     co2_cap_t_per_quarter: float | None = Field(default=None, ge=0)
-    must_serve_fraction: float = Field(
-        default=0.0,
-        ge=0,
-        le=1,
-        description="share of each period's inference and training demand that "
-        "must be served (hard limit); the rest is elastic at the unmet penalty",
+    must_serve_fraction: MustServe = Field(
+        default_factory=MustServe,
+        description="share of each period's demand that must be served (hard "
+        "limit), one number for both kinds or {inference: f, training: g}; the "
+        "rest is elastic at the unmet penalty",
+    )
+    serve_order: Literal["product_first", "least_cost"] = Field(
+        default="product_first",
+        description="product_first: inference is served before training, so "
+        "the unmet penalties must value a chip-hour of inference at least as "
+        "much as one of training on every accelerator (checked); least_cost: "
+        "the penalties alone decide",
     )
     risk_aversion: RiskAversion | None = None
     integer_units: bool = Field(
@@ -146,6 +162,14 @@ class PlanSection(_Strict):
     accelerators: list[AcceleratorOption] = Field(min_length=1)
     sites: list[Site] = Field(min_length=1)
     scenarios: list[DemandScenario] = Field(min_length=1)
+
+    @field_validator("must_serve_fraction", mode="before")
+    @classmethod
+    def _one_share_for_both(cls, value: Any) -> Any:
+        """A single number is the share of both kinds."""
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return {"inference": value, "training": value}
+        return value
 
     @model_validator(mode="after")
     def _check(self) -> PlanSection:
