@@ -3,6 +3,7 @@ from typer.testing import CliRunner
 
 from gigaplan.catalog import load_catalog
 from gigaplan.cli import app
+from gigaplan.errors import InputError
 from gigaplan.workloads.capability import accelerator_capability
 from gigaplan.workloads.inference import estimate_inference
 
@@ -71,6 +72,26 @@ def test_capability_on_shipped_catalog():
     assert c.output_tokens_per_s_per_accelerator > 0
     assert c.training_flops_per_s_per_accelerator == pytest.approx(989.4e12 * 0.40)
     assert c.power_w_per_accelerator > 700 * 0.5
+
+
+def test_null_overhead_is_a_share_of_tdp_not_zero():
+    # GB200 has a sourced 1200 W TDP but no sourced system overhead: the
+    # overhead is 0.82 x TDP (median of the DGX-derived catalog values).
+    c = accelerator_capability(load_catalog(), "gb200", "llama-3.1-70b")
+    assert c.power_w_per_accelerator == pytest.approx(0.85 * 1200 + 0.82 * 1200)
+    h100 = accelerator_capability(load_catalog(), "h100", "llama-3.1-70b")
+    assert h100.power_w_per_accelerator == pytest.approx(0.85 * 700 + 575)
+
+
+def test_unknown_tdp_is_an_input_error_not_zero_watts():
+    with pytest.raises(InputError, match=r"tdp_w.*give power_w"):
+        accelerator_capability(load_catalog(), "tpu-v5p", "llama-3.1-70b")
+    args = "estimate training --model llama-3.1-8b --tokens 1e12"
+    args += " --accelerator tpu-v5p --count 1024"
+    result = runner.invoke(app, args.split())
+    assert result.exit_code == 2
+    assert "tdp_w" in result.output
+    assert "Traceback" not in result.output
 
 
 @pytest.mark.parametrize(

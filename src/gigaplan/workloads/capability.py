@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from gigaplan.catalog import Catalog
 from gigaplan.catalog.load import find_accelerator, find_model
@@ -22,6 +23,32 @@ class Capability:
     training_flops_per_s_per_accelerator: float
     power_w_per_accelerator: float
     price_usd: float | None
+
+
+def accelerator_power_w(acc: Any) -> tuple[float, float]:
+    """TDP and system overhead per accelerator of a catalog entry. [W]
+
+    A null overhead is taken as ``system_overhead_fraction_of_tdp`` x TDP (an
+    assumption sourced in ``workloads/defaults.yaml``), never as 0 W, which
+    would understate the power of every rack-scale and non-NVIDIA system.
+
+    Raises
+    ------
+    InputError
+        The catalog has no TDP for the accelerator.
+    """
+    tdp_w = acc.tdp_w.value
+    if tdp_w is None:
+        raise InputError(
+            f"accelerator {acc.name}: tdp_w",
+            None,
+            "not in the catalog (no sourced figure); give power_w (all-in IT W per "
+            "accelerator) in a plan, or add tdp_w with --catalog",
+        )
+    overhead_w = acc.system_overhead_w.value
+    if overhead_w is None:
+        overhead_w = default("system_overhead_fraction_of_tdp") * tdp_w
+    return float(tdp_w), float(overhead_w)
 
 
 def decode_tokens_per_s_per_accelerator(
@@ -67,7 +94,8 @@ def accelerator_capability(
     Per-accelerator figures the buildout planner needs for one chip type.
 
     Training FLOP/s is BF16 peak x the sourced default MFU; power is the
-    average training draw (fraction of TDP) plus the system overhead share.
+    average training draw (fraction of TDP) plus the system overhead share
+    (:func:`accelerator_power_w`).
     """
     _, acc = find_accelerator(catalog, accelerator)
     _, mdl = find_model(catalog, model)
@@ -102,9 +130,8 @@ def accelerator_capability(
         bandwidth_fraction=default("decode_bandwidth_fraction"),
     )
     bf16 = acc.peak_tflops("bf16") or peak
-    power_w = default("training_power_fraction_of_tdp") * float(
-        acc.tdp_w.value or 0
-    ) + float(acc.system_overhead_w.value or 0)
+    tdp_w, overhead_w = accelerator_power_w(acc)
+    power_w = default("training_power_fraction_of_tdp") * tdp_w + overhead_w
     return Capability(
         output_tokens_per_s_per_accelerator=tps,
         training_flops_per_s_per_accelerator=bf16 * 1e12 * default("training_mfu"),

@@ -13,7 +13,11 @@ from gigaplan.catalog.load import find_accelerator, find_model, find_region
 from gigaplan.catalog.schema import Accelerator
 from gigaplan.errors import InputError
 from gigaplan.results import StageResult
-from gigaplan.workloads.capability import BYTES_PER_PARAM, kv_bytes_per_token
+from gigaplan.workloads.capability import (
+    BYTES_PER_PARAM,
+    accelerator_power_w,
+    kv_bytes_per_token,
+)
 from gigaplan.workloads.defaults import default
 from gigaplan.workloads.inference import InferenceEstimate, estimate_inference
 from gigaplan.workloads.schema import EstimateSection
@@ -63,6 +67,7 @@ def training_case(
     token (needs ``model`` for the layer count and attention width).
     """
     _, acc = find_accelerator(catalog, accelerator)
+    tdp_w, overhead_w = accelerator_power_w(acc)
     mdl = find_model(catalog, model)[1] if model is not None else None
     if mdl is not None:
         params = float(mdl.total_params.value or 0)
@@ -88,8 +93,8 @@ def training_case(
         tokens=tokens,
         peak_tflops=_peak_tflops(acc, precision),
         count=count,
-        tdp_w=float(acc.tdp_w.value or 0),
-        system_overhead_w=float(acc.system_overhead_w.value or 0),
+        tdp_w=tdp_w,
+        system_overhead_w=overhead_w,
         mfu=mfu if mfu is not None else default("training_mfu"),
         power_fraction_of_tdp=default("training_power_fraction_of_tdp"),
         pue=pue if pue is not None else default("default_pue"),
@@ -115,6 +120,7 @@ def inference_case(
 ) -> InferenceEstimate:
     """Resolve catalog names and sourced defaults, then :func:`estimate_inference`."""
     _, acc = find_accelerator(catalog, accelerator)
+    tdp_w, overhead_w = accelerator_power_w(acc)
     _, mdl = find_model(catalog, model)
     peak = _peak_tflops(acc, precision)
     bpp = BYTES_PER_PARAM[precision]
@@ -127,8 +133,8 @@ def inference_case(
         peak_tflops=peak,
         memory_tb_per_s=float(acc.memory_tb_per_s.value or 0),
         memory_gb=float(acc.memory_gb.value or 0),
-        tdp_w=float(acc.tdp_w.value or 0),
-        system_overhead_w=float(acc.system_overhead_w.value or 0),
+        tdp_w=tdp_w,
+        system_overhead_w=overhead_w,
         count=count,
         batch=batch,
         input_tokens=input_tokens,
