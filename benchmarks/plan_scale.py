@@ -151,7 +151,8 @@ def main() -> None:
     print(
         f"{'scenarios':>9} {'rows':>10} {'nnz':>10} {'method':>10} "
         f"{'build_s':>8} {'solve_s':>8} {'total/120s':>10} {'iter':>5} "
-        f"{'gap':>8} {'dual_res':>8} {'objective_musd':>15} {'load_1min':>9}"
+        f"{'gap':>8} {'dual_res':>8} {'master_s':>8} {'objective_musd':>15} "
+        f"{'load_1min':>9}"
     )
     done: list[tuple[int, float]] = []
     for n in sorted(args.scenarios):
@@ -178,7 +179,7 @@ def main() -> None:
                 f"{r.build_s:>8.1f} {r.solve_s:>8.1f} {total / TARGET_S:>10.2f} "
                 f"{info.get('iterations', '-')!s:>5} "
                 f"{_num(info.get('gap')):>8} {_num(info.get('dual_residual')):>8} "
-                f"{obj:>15} {load:>9.2f}",
+                f"{_sec(info.get('master_s')):>8} {obj:>15} {load:>9.2f}",
                 flush=True,
             )
         done.append((n, runs["auto"].build_s + runs["auto"].solve_s))
@@ -192,6 +193,11 @@ def main() -> None:
                 f"{diff:.1e}",
                 flush=True,
             )
+
+
+def _sec(value: object) -> str:
+    """Seconds with one decimal, or '-'."""
+    return f"{value:.1f}" if isinstance(value, float) else "-"
 
 
 def _num(value: object) -> str:

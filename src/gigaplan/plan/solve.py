@@ -132,9 +132,10 @@ def use_decomposition(method: str, n_rows: int, n_scenarios: int) -> bool:
     -----
     Measured on ``benchmarks/plan_scale.py`` (2 cores): with 4 scenarios
     (85,000 rows) the extensive form (interior point + crossover) takes 4.7 s
-    and decomposition 4.9 s; with 10 scenarios 20.3 s and 11.6 s; with 50,
-    365 s and 49 s. Small LPs (the default scenario) stay with one simplex
-    solve, which is also what the tests with hand-worked answers check.
+    and decomposition 3.9 s; with 10 scenarios 20.9 s and 11.0 s; with 50,
+    365 s and 42.9 s (same objective to 2e-9). Small LPs (the default
+    scenario) stay with one simplex solve, which is also what the tests with
+    hand-worked answers check.
     """
     if method != "auto":
         return method == "decomposition" and n_scenarios > 1
