@@ -3,6 +3,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import numpy as np
 import pytest
 
 
@@ -50,6 +51,26 @@ def base_section() -> dict[str, Any]:
             {"name": "only", "probability": 1.0, "inference_tokens_start": 1e16}
         ],
     }
+
+
+def random_chips(
+    rng: np.random.Generator, n: int, supply_per_quarter: float
+) -> list[dict[str, Any]]:
+    """``n`` accelerators with random throughput, power and price, lead times
+    of 0 and 1 quarter and two service lives (chip-2: 2 years; not real data)."""
+    return [
+        {
+            "name": f"chip-{i}",
+            "output_tokens_per_s": float(rng.uniform(2e3, 8e3)),
+            "training_flops_per_s": float(rng.uniform(1e15, 3e15)),
+            "power_w": float(rng.uniform(1500, 3000)),
+            "price_usd": float(rng.uniform(2e4, 6e4)),
+            "lead_time_quarters": i % 2,
+            "life_years": 2.0 if i == 2 else 4.0,
+            "supply_per_quarter": supply_per_quarter,
+        }
+        for i in range(n)
+    ]
 
 
 @pytest.fixture

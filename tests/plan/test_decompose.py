@@ -14,6 +14,7 @@ from gigaplan.plan.build import build_model, resolve
 from gigaplan.plan.decompose import solve_decomposed, split_by_scenario
 from gigaplan.plan.schema import PlanSection
 from gigaplan.plan.solve import DECOMPOSE_MIN_SCENARIOS, IPM_MIN_ROWS, use_decomposition
+from tests.plan.conftest import random_chips
 
 # Both methods stop within HiGHS tolerances (1e-7 on rows) and the 1e-8
 # decomposition gap: objectives agree to 1e-7 relative.
@@ -24,19 +25,7 @@ def _section(**extra: Any) -> dict[str, Any]:
     """Three sites, three chips, six scenarios over 12 quarters with budgets,
     a build rate and a must-serve share (random, not real data)."""
     rng = np.random.default_rng(11)
-    chips = [
-        {
-            "name": f"chip-{i}",
-            "output_tokens_per_s": float(rng.uniform(2e3, 8e3)),
-            "training_flops_per_s": float(rng.uniform(1e15, 3e15)),
-            "power_w": float(rng.uniform(1500, 3000)),
-            "price_usd": float(rng.uniform(2e4, 6e4)),
-            "lead_time_quarters": i % 2,
-            "life_years": 2.0 if i == 2 else 4.0,
-            "supply_per_quarter": 1.5e5,
-        }
-        for i in range(3)
-    ]
+    chips = random_chips(rng, 3, supply_per_quarter=1.5e5)
     sites = [
         {
             "name": f"site-{j}",
@@ -118,7 +107,7 @@ def test_same_optimum_as_the_whole_lp(extra: dict[str, Any]) -> None:
 
 
 def _strong_duality(model: Any) -> tuple[float, float]:
-    """Primal and dual objectives of the written-back solution, and the
+    """Relative gap (b.y - c.x) / c.x of the written-back solution, and the
     largest reduced-cost sign violation relative to the largest cost."""
     mat = model.matrices
     y = np.nan_to_num(mat.dual)

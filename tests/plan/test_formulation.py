@@ -12,25 +12,14 @@ from gigaplan.plan.build import build_model, resolve
 from gigaplan.plan.results import extract
 from gigaplan.plan.schema import PlanSection
 from gigaplan.plan.solve import solve_model
+from tests.plan.conftest import random_chips
 
 
 def _section() -> PlanSection:
     """Three sites, three chips (two service lives, two lead times), three
     scenarios with two first-stage quarters (not real data)."""
     rng = np.random.default_rng(7)
-    chips = [
-        {
-            "name": f"chip-{i}",
-            "output_tokens_per_s": float(rng.uniform(2e3, 8e3)),
-            "training_flops_per_s": float(rng.uniform(1e15, 3e15)),
-            "power_w": float(rng.uniform(1500, 3000)),
-            "price_usd": float(rng.uniform(2e4, 6e4)),
-            "lead_time_quarters": i % 2,
-            "life_years": 2.0 if i == 2 else 4.0,
-            "supply_per_quarter": 5e4,
-        }
-        for i in range(3)
-    ]
+    chips = random_chips(rng, 3, supply_per_quarter=5e4)
     sites = [
         {
             "name": f"site-{j}",
