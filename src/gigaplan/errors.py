@@ -26,7 +26,8 @@ def _describe(value: object) -> str:
     if hasattr(value, "shape") and hasattr(value, "values"):
         return _describe(np.asarray(value.values))
     text = repr(value) if isinstance(value, str) else str(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    # keep both ends: a path's file name and a list's last items matter most
+    return text if len(text) <= 80 else text[:30] + "..." + text[-47:]
 
 
 class GigaplanError(Exception):

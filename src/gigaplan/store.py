@@ -474,41 +474,34 @@ class RunStore:
                 ).fetchall()
             }
 
-    def export(self, ref: str, out_dir: Path, fmt: str = "parquet") -> list[Path]:
+    def export(
+        self, ref: str, out_dir: Path, fmt: str = "parquet", *, force: bool = False
+    ) -> list[Path]:
         """Write a run's tables, scenario and record to ``out_dir``.
 
-        Files appear only when all are written (written to a temporary folder
-        beside ``out_dir``, then moved in).
+        The folder rules of :func:`gigaplan._files.write_folder` apply: a new,
+        empty or earlier-export folder (``force`` adds to any other folder), and
+        no file gigaplan did not write is ever replaced or removed.
         """
-        import shutil
-        import tempfile
+        from functools import partial
+
+        from gigaplan._files import FileWriter, check_folder_target, write_folder
 
         if fmt not in ("parquet", "csv"):
             raise InputError("format", fmt, "parquet or csv")
+        check_folder_target(out_dir, "--out", force=force)
         info = self.get(ref)
         frames = self.tables(info.run_id)
-        out_dir = Path(out_dir)
-        if out_dir.exists() and not out_dir.is_dir():
-            raise InputError("out", str(out_dir), "exists and is not a folder")
-        out_dir.mkdir(parents=True, exist_ok=True)
-        written: list[Path] = []
-        with tempfile.TemporaryDirectory(dir=out_dir, prefix=".export-") as tmp:
-            tmp_dir = Path(tmp)
-            for key, frame in frames.items():
-                target = tmp_dir / f"{key}.{fmt}"
-                if fmt == "parquet":
-                    frame.to_parquet(target, index=False)
-                else:
-                    frame.to_csv(target, index=False)
-            (tmp_dir / "scenario.yaml").write_text(info.scenario_yaml, encoding="utf-8")
-            (tmp_dir / "run.json").write_text(
-                json.dumps(info.as_dict(), indent=2), encoding="utf-8"
-            )
-            for path in sorted(tmp_dir.iterdir()):
-                final = out_dir / path.name
-                shutil.move(str(path), final)
-                written.append(final)
-        return written
+        files: dict[str, FileWriter] = {}
+        for key, frame in frames.items():
+            method = frame.to_parquet if fmt == "parquet" else frame.to_csv
+            files[f"{key}.{fmt}"] = partial(method, index=False)
+        record = json.dumps(info.as_dict(), indent=2)
+        files["scenario.yaml"] = partial(
+            Path.write_text, data=info.scenario_yaml, encoding="utf-8"
+        )
+        files["run.json"] = partial(Path.write_text, data=record, encoding="utf-8")
+        return write_folder(out_dir, files, field="--out", force=force)
 
 
 def _naive_utc(when: datetime) -> datetime:

@@ -22,6 +22,14 @@ CatalogOption = Annotated[
         exists=False,
     ),
 ]
+ForceOption = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Let --out replace an existing file, or add to a folder holding "
+        "other files (gigaplan never removes what it did not write).",
+    ),
+]
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print JSON instead of a table.")
 ]

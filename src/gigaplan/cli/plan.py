@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from gigaplan._files import replaced_atomically
+from gigaplan._files import FileWriter, check_folder_target, write_folder
 from gigaplan.cli import app
 from gigaplan.cli._common import (
     CatalogOption,
+    ForceOption,
     JsonOption,
     catalog_from,
     console,
@@ -27,8 +29,13 @@ def plan_command(
     json_out: JsonOption = False,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Write plan.nc and CSV tables to this folder."),
+        typer.Option(
+            "--out",
+            help="Write plan.nc and CSV tables to this new, empty or earlier "
+            "plan --out folder (never touches other files).",
+        ),
     ] = None,
+    force: ForceOption = False,
     catalog: CatalogOption = None,
 ) -> None:
     """Plan chips, sites, MW and power quarter by quarter; show what binds."""
@@ -39,18 +46,19 @@ def plan_command(
     from gigaplan.plan.stage import summarise
     from gigaplan.scenario import load_scenario
 
+    if out is not None:
+        check_folder_target(out, "--out", force=force)
     scen = load_scenario(scenario)
     if scen.plan is None:
         raise InputError(str(scenario), "plan", "the scenario has no plan: section")
     result = plan(scen.plan, catalog_from(catalog))
     stage = summarise(result)
     if out is not None:
-        with replaced_atomically(out, folder=True) as tmp:
-            result.dataset.drop_vars(["power_option_name", "vendor"]).to_netcdf(
-                tmp / "plan.nc"
-            )
-            for key, frame in stage.tables.items():
-                frame.to_csv(tmp / f"{key}.csv", index=False)
+        dataset = result.dataset.drop_vars(["power_option_name", "vendor"])
+        files: dict[str, FileWriter] = {"plan.nc": dataset.to_netcdf}
+        for key, frame in stage.tables.items():
+            files[f"{key}.csv"] = partial(frame.to_csv, index=False)
+        write_folder(out, files, field="--out", force=force)
     if json_out:
         print_json(
             {

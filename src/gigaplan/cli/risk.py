@@ -7,9 +7,11 @@ from typing import Annotated
 
 import typer
 
+from gigaplan._files import check_file_target, write_file
 from gigaplan.cli import app
 from gigaplan.cli._common import (
     CatalogOption,
+    ForceOption,
     JsonOption,
     catalog_from,
     console,
@@ -53,9 +55,9 @@ def risk_command(
             "--scenarios-out",
             help="Write the reduced scenarios (risk.reduction) as a YAML list "
             "to paste under plan.scenarios.",
-            dir_okay=False,
         ),
     ] = None,
+    force: ForceOption = False,
     json_out: JsonOption = False,
     catalog: CatalogOption = None,
 ) -> None:
@@ -67,6 +69,10 @@ def risk_command(
     from gigaplan.risk.stage import assess, load_capacity
     from gigaplan.scenario import load_scenario
 
+    if scenarios_out is not None:
+        check_file_target(
+            scenarios_out, "--scenarios-out", force=force, ours=_is_scenarios_file
+        )
     scen = load_scenario(scenario)
     section = scen.risk
     if section is None:
@@ -97,7 +103,7 @@ def risk_command(
             raise InputError(
                 "--scenarios-out", str(scenarios_out), "needs a risk.reduction section"
             )
-        _write_scenarios(result.tables["reduced_scenarios"], scenarios_out)
+        _write_scenarios(result.tables["reduced_scenarios"], scenarios_out, force=force)
     if json_out:
         print_json(
             {
@@ -130,7 +136,22 @@ def risk_command(
     con.print(result.text)
 
 
-def _write_scenarios(frame: object, path: Path) -> None:
+_SCENARIOS_HEADER = (
+    "# Reduced demand scenarios from gigaplan risk (cluster means of the\n"
+    "# demand paths, probability = share of paths); paste under plan.scenarios.\n"
+)
+
+
+def _is_scenarios_file(path: Path) -> bool:
+    """Whether ``path`` is a file an earlier ``--scenarios-out`` wrote."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(len(_SCENARIOS_HEADER)) == _SCENARIOS_HEADER.encode()
+    except OSError:
+        return False
+
+
+def _write_scenarios(frame: object, path: Path, *, force: bool) -> None:
     """Reduced scenarios as ``plan.scenarios`` entries, written as YAML."""
     import pandas as pd
     import yaml
@@ -145,8 +166,11 @@ def _write_scenarios(frame: object, path: Path) -> None:
         }
         for name, group in frame.groupby("scenario", sort=False)
     ]
-    header = (
-        "# Reduced demand scenarios from gigaplan risk (cluster means of the\n"
-        "# demand paths, probability = share of paths); paste under plan.scenarios.\n"
+    text = _SCENARIOS_HEADER + yaml.safe_dump(entries, sort_keys=False)
+    write_file(
+        path,
+        lambda tmp: tmp.write_text(text, encoding="utf-8"),
+        field="--scenarios-out",
+        force=force,
+        ours=_is_scenarios_file,
     )
-    path.write_text(header + yaml.safe_dump(entries, sort_keys=False), "utf-8")

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from gigaplan.cli import app
-from gigaplan.cli._common import console, fmt_number, print_json
+from gigaplan.cli._common import ForceOption, console, fmt_number, print_json
 
 DbOption = Annotated[
     Path | None,
@@ -291,15 +291,20 @@ class ExportFormat(StrEnum):
 def runs_export(
     run: Annotated[str, typer.Argument(help="Run id, unique prefix, or 'latest'.")],
     out: Annotated[
-        Path, typer.Option("--out", help="Folder to write into.", file_okay=False)
+        Path,
+        typer.Option(
+            "--out",
+            help="New, empty or earlier-export folder (never touches other files).",
+        ),
     ],
     fmt: Annotated[
         ExportFormat, typer.Option("--format", help="Table file format.")
     ] = ExportFormat.parquet,
+    force: ForceOption = False,
     db: DbOption = None,
 ) -> None:
     """Write a run's tables, scenario and record (run.json) to a folder."""
-    written = _store(db).export(run, out, fmt.value)
+    written = _store(db).export(run, out, fmt.value, force=force)
     for path in written:
         typer.echo(str(path))
 
@@ -323,19 +328,20 @@ def report_command(
     run: Annotated[str, typer.Argument(help="Run id, unique prefix, or 'latest'.")],
     out: Annotated[
         Path | None,
-        typer.Option(
-            "--out", help="HTML file (default report-<run>.html).", dir_okay=False
-        ),
+        typer.Option("--out", help="HTML file (default report-<run>.html)."),
     ] = None,
+    force: ForceOption = False,
     db: DbOption = None,
 ) -> None:
     """Write one self-contained HTML report of a run (works offline)."""
-    from gigaplan.report import write_report
+    from gigaplan.report import check_report_target, write_report
 
+    if out is not None:
+        check_report_target(out, force=force)
     store = _store(db)
     info = store.get(run)
     target = out or Path(f"report-{info.run_id}.html")
-    write_report(info, store.tables(info.run_id), target)
+    write_report(info, store.tables(info.run_id), target, force=force)
     typer.echo(str(target))
 
 

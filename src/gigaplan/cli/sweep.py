@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from gigaplan._files import replaced_atomically
+from gigaplan._files import write_file
 from gigaplan.cli import app
-from gigaplan.cli._common import console, fmt_number, print_json
+from gigaplan.cli._common import ForceOption, console, fmt_number, print_json
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,17 +48,29 @@ def _default_workers() -> int:
     return len(affinity(0)) if affinity else os.cpu_count() or 1
 
 
-def _check_out(out: Path | None) -> None:
+def _is_sweep_table(path: Path) -> bool:
+    """Whether ``path`` is a table an earlier ``sweep --out`` wrote."""
+    try:
+        if path.suffix.lower() == ".parquet":
+            import pyarrow.parquet as pq
+
+            meta = pq.read_schema(path).pandas_metadata or {}
+            return meta.get("index_columns") == ["combination"]
+        with open(path, "rb") as fh:
+            return fh.read(12) == b"combination,"
+    except (OSError, ValueError):
+        return False
+
+
+def _check_out(out: Path | None, force: bool) -> None:
+    from gigaplan._files import check_file_target
     from gigaplan.errors import InputError
 
     if out is None:
         return
     if out.suffix.lower() not in _OUT_SUFFIXES:
         raise InputError("--out", str(out), "a .csv or .parquet file name")
-    if not out.parent.resolve().is_dir():
-        raise InputError("--out", str(out), f"folder {out.parent} does not exist")
-    if out.is_dir():
-        raise InputError("--out", str(out), "is a folder; give a file name")
+    check_file_target(out, "--out", force=force, ours=_is_sweep_table)
 
 
 def _for_parquet(frame: pd.DataFrame) -> pd.DataFrame:
@@ -72,17 +84,17 @@ def _for_parquet(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_table(frame: pd.DataFrame, out: Path) -> None:
+def write_table(frame: pd.DataFrame, out: Path, *, force: bool = False) -> None:
     """Write the results table to ``out`` (.csv or .parquet) atomically.
 
     The table goes to a temporary file in the same folder first and is renamed
     into place, so a failed or interrupted write leaves no half-written file.
+    An existing file is replaced only if an earlier sweep wrote it, or with
+    ``force``.
     """
-    with replaced_atomically(out) as tmp:
-        if out.suffix.lower() == ".parquet":
-            _for_parquet(frame).to_parquet(tmp)
-        else:
-            frame.to_csv(tmp)
+    table = _for_parquet(frame) if out.suffix.lower() == ".parquet" else frame
+    write = table.to_parquet if out.suffix.lower() == ".parquet" else table.to_csv
+    write_file(out, write, force=force, ours=_is_sweep_table)
 
 
 def _shown_columns(frame: pd.DataFrame, n_axes: int) -> list[str]:
@@ -175,6 +187,7 @@ def sweep_command(
     json_out: Annotated[
         bool, typer.Option("--json", help="Print the full table as JSON records.")
     ] = False,
+    force: ForceOption = False,
 ) -> None:
     """Run the scenario for every combination of the --grid values."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -185,7 +198,7 @@ def sweep_command(
 
     axes = parse_grid(grid)
     address = check_cluster_address(cluster) if cluster is not None else None
-    _check_out(out)
+    _check_out(out, force)
     path, text = read_scenario_file(scenario)
     n = workers or _default_workers()
     with Progress(
@@ -218,7 +231,7 @@ def sweep_command(
             typer.echo("gigaplan: interrupted; no results were written", err=True)
             raise typer.Exit(130) from None
     if out is not None:
-        write_table(frame, out)
+        write_table(frame, out, force=force)
     if json_out:
         print_json(frame.reset_index().to_dict(orient="records"))
     else:

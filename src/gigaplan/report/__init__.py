@@ -202,14 +202,46 @@ def build_report(
     )
 
 
-def write_report(info: RunInfo, tables: dict[str, pd.DataFrame], out: Path) -> Path:
-    """Write the report of a run to ``out`` (via a temporary file, then rename)."""
-    from gigaplan._files import replaced_atomically
+#: Marker in the head of every report, so a later report may replace it.
+REPORT_MARKER = '<meta name="generator" content="gigaplan report">'
+
+
+def is_report(path: Path) -> bool:
+    """Whether ``path`` is a file gigaplan wrote as a report (by its marker)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(512)
+    except OSError:
+        return False
+    return REPORT_MARKER.encode() in head
+
+
+def check_report_target(out: Path, *, force: bool = False) -> Path:
+    """Refuse a report path that would replace a file gigaplan did not write."""
+    from gigaplan._files import check_file_target
+
+    return check_file_target(out, "--out", force=force, ours=is_report)
+
+
+def write_report(
+    info: RunInfo, tables: dict[str, pd.DataFrame], out: Path, *, force: bool = False
+) -> Path:
+    """Write the report of a run to ``out`` (via a temporary file, then rename).
+
+    An existing ``out`` is replaced only when it is an earlier gigaplan report
+    or ``force`` is set, and never when it is a link, a folder or a device.
+    """
+    from gigaplan._files import write_file
 
     out = Path(out)
+    check_report_target(out, force=force)
     text = build_report(info, tables)
-    with replaced_atomically(out) as tmp:
-        tmp.write_text(text, encoding="utf-8")
+    write_file(
+        out,
+        lambda tmp: tmp.write_text(text, encoding="utf-8"),
+        force=force,
+        ours=is_report,
+    )
     return out
 
 
