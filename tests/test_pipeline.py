@@ -30,8 +30,9 @@ def test_runs_only_present_sections_in_pipeline_order():
         text, stage_funcs=funcs, progress=lambda *a: progress.append(a)
     )
     assert [c[0] for c in calls] == ["power", "risk"]
-    # each stage sees the results of the stages run before it, and only those
-    assert [c[3] for c in calls] == [[], ["power"]]
+    # each stage sees the results of the stages run before it, and only those,
+    # plus what the pipeline read at the edge for them ("inputs")
+    assert [c[3] for c in calls] == [["inputs"], ["inputs", "power"]]
     assert [r.stage for r in run.results] == ["power", "risk"]
     assert progress == [
         ("power", 0, 2, "start"),

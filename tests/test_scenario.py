@@ -1,3 +1,6 @@
+import json
+from pathlib import Path
+
 import pytest
 from pydantic import BaseModel, Field
 
@@ -65,3 +68,38 @@ def test_minimal_scenario_loads(tmp_path):
     path = tmp_path / "s.yaml"
     path.write_text("name: tiny\nseed: 7\n")
     assert load_scenario(path) == Scenario(name="tiny", seed=7)
+
+
+def test_relative_paths_resolve_against_the_scenario_folder(tmp_path, monkeypatch):
+    """`gigaplan run sub/s.yaml` with `profiles_csv: prof.csv` reads sub/prof.csv.
+
+    The old code read profiles_csv against the current folder and failed here.
+    """
+    from typer.testing import CliRunner
+
+    from gigaplan.cli import app
+    from gigaplan.scenario import read_scenario
+
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    rows = "\n".join(f"{h},0,0" for h in range(48))
+    (sub / "prof.csv").write_text("hour,solar_cf,grid_price_usd_per_mwh\n" + rows)
+    (sub / "s.yaml").write_text(
+        "name: rel\npower: {hours: 48, profiles_csv: prof.csv}\n"
+        "risk: {plan: cap.parquet, demand: {}, finance: {}}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError):  # risk section is incomplete; paths first
+        read_scenario(Path("sub/s.yaml"))
+    (sub / "s.yaml").write_text(
+        "name: rel\npower: {hours: 48, profiles_csv: prof.csv}\ncatalog: [extra.yaml]\n"
+    )
+    (sub / "extra.yaml").write_text("schema_version: 1\n")
+    scenario, _ = read_scenario(Path("sub/s.yaml"))
+    assert scenario.power.profiles_csv == str(sub.resolve() / "prof.csv")
+    assert scenario.catalog == [str(sub.resolve() / "extra.yaml")]
+    db = str(tmp_path / "runs.duckdb")
+    res = CliRunner().invoke(app, ["run", "sub/s.yaml", "--db", db, "--json"])
+    assert res.exit_code == 0, res.output
+    # the CSV's zero grid price is what the run used
+    assert json.loads(res.output)["summary"]["power"]["annual_cost_usd"] < 1.0

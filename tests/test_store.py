@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 import gigaplan
 from gigaplan import pipeline
+from gigaplan import scenario as scenario_module
 from gigaplan.cli import app
 from gigaplan.errors import GigaplanError, InputError
 from gigaplan.store import RunStore, diff_runs, is_run_id, scenario_diff
@@ -137,13 +138,10 @@ def test_failure_mid_write_leaves_nothing(store, monkeypatch):
 
 
 def test_failed_stage_is_recorded_without_tables(tmp_path):
-    from gigaplan.cli.run import run_and_store
-
-    scenario = tmp_path / "s.yaml"
-    scenario.write_text("name: doomed\nplan: {fail: true}\n")
+    text = "name: doomed\nplan: {fail: true}\n"
     db = tmp_path / "runs.duckdb"
     with pytest.raises(GigaplanError, match="demand exceeds"):
-        run_and_store(scenario, db, stage_funcs=FAKES["STAGES"])
+        pipeline.run_and_record(text, RunStore(db), stage_funcs=FAKES["STAGES"])
     (info,) = RunStore(db).list_runs()
     assert info.status == "failed"
     assert "demand exceeds" in (info.error or "")
@@ -240,10 +238,12 @@ def test_cli_run_and_runs_verbs(tmp_path, monkeypatch):
     monkeypatch.setattr(pipeline, "resolve_stage", lambda name: FAKES["STAGES"][name])
     parse = pipeline.parse_scenario
 
-    def fakes_own_sections(text, where="scenario.yaml", free_sections=()):
-        return parse(text, where, free_sections={*free_sections, *FAKES["STAGES"]})
+    def fakes_own_sections(text, where="scenario.yaml", free_sections=(), **kw):
+        own = {*free_sections, *FAKES["STAGES"]}
+        return parse(text, where, free_sections=own, **kw)
 
     monkeypatch.setattr(pipeline, "parse_scenario", fakes_own_sections)
+    monkeypatch.setattr(scenario_module, "parse_scenario", fakes_own_sections)
     db = str(tmp_path / "runs.duckdb")
     scenario = tmp_path / "fake.yaml"
     scenario.write_text(FAKES["SCENARIO"])

@@ -14,19 +14,16 @@ import hashlib
 import importlib
 import logging
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from gigaplan import _yaml
 from gigaplan.errors import GigaplanError, InputError
 from gigaplan.results import StageResult
-from gigaplan.scenario import Scenario, validation_to_input_error
+from gigaplan.scenario import Scenario, parse_scenario, read_text
 
 log = logging.getLogger(__name__)
 
@@ -101,35 +98,6 @@ def default_scenario_path() -> Path:
     return path
 
 
-def parse_scenario(
-    text: str, where: str = "scenario.yaml", free_sections: Collection[str] = ()
-) -> Scenario:
-    """Validate scenario text; errors name the file, line and field.
-
-    Sections named in ``free_sections`` are kept as plain mappings, unvalidated:
-    a stage function injected in place of a packaged one (``stage_funcs`` of
-    :func:`run_pipeline`) owns the schema of its section.
-    """
-    import yaml
-
-    try:
-        doc = _yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        raise InputError(f"{where}{line}", "<yaml>", f"not valid YAML: {err}") from None
-    if doc is None:
-        doc = {}
-    if not isinstance(doc, dict):
-        raise InputError(where, type(doc).__name__, "top level must be a mapping")
-    free = {name: doc.pop(name) for name in free_sections if name in doc}
-    try:
-        scenario = Scenario.model_validate(doc)
-    except ValidationError as err:
-        raise validation_to_input_error(err, where, text) from None
-    return scenario.model_copy(update=free) if free else scenario
-
-
 def stages_in(scenario: Scenario) -> list[str]:
     """Names of the stages whose sections the scenario has, in pipeline order."""
     return [name for name in STAGE_ORDER if getattr(scenario, name, None) is not None]
@@ -158,11 +126,13 @@ def resolve_stage(name: str) -> StageFunc:
 def run_pipeline(
     scenario_yaml: str,
     *,
+    scenario: Scenario | None = None,
     catalog: Any | None = None,
     stage_funcs: Mapping[str, StageFunc] | None = None,
     progress: ProgressFunc | None = None,
     where: str = "scenario.yaml",
     base_dir: Path | None = None,
+    db: Path | None = None,
     only: Sequence[str] | None = None,
 ) -> PipelineRun:
     """Validate a scenario and run every stage it has a section for.
@@ -170,10 +140,13 @@ def run_pipeline(
     Parameters
     ----------
     scenario_yaml : str
-        Scenario file text.
+        Scenario file text (stored with the run).
+    scenario : Scenario, optional
+        The same text already validated (:func:`gigaplan.scenario.read_scenario`),
+        so that it is not parsed twice; default: parsed here.
     catalog : Catalog, optional
         Catalog to use; default the shipped one plus the scenario's ``catalog``
-        files (resolved against ``base_dir``).
+        files.
     stage_funcs : mapping of str to callable, optional
         Stage name -> ``run_stage``; default imports each stage's module. The
         sections of injected stages are passed to them unvalidated.
@@ -182,7 +155,10 @@ def run_pipeline(
     where : str
         File name used in error messages.
     base_dir : Path, optional
-        Folder that relative ``catalog`` paths in the scenario are read from.
+        Folder that relative paths in the scenario are read against (the
+        scenario file's folder); default the current folder.
+    db : Path, optional
+        Run store in which a ``risk.plan`` run reference is looked up.
     only : sequence of str, optional
         Run only these stages (that the scenario has).
 
@@ -198,7 +174,15 @@ def run_pipeline(
     GigaplanError
         A stage failed (the run is then not stored as complete).
     """
-    scenario = parse_scenario(scenario_yaml, where, free_sections=stage_funcs or ())
+    from gigaplan import external
+
+    if scenario is None:
+        scenario = parse_scenario(
+            scenario_yaml,
+            where,
+            base_dir=base_dir or Path.cwd(),
+            free_sections=stage_funcs or (),
+        )
     names = stages_in(scenario)
     if only:
         unknown = sorted(set(only) - set(names))
@@ -212,9 +196,9 @@ def run_pipeline(
     if catalog is None:
         from gigaplan.catalog import load_catalog
 
-        base = base_dir or Path.cwd()
-        catalog = load_catalog([base / p for p in scenario.catalog])
+        catalog = load_catalog([Path(p) for p in scenario.catalog])
     funcs = {n: (stage_funcs or {}).get(n) or resolve_stage(n) for n in names}
+    inputs = external.gather(scenario, db)
     started = datetime.now(UTC)
     results: list[StageResult] = []
     for i, name in enumerate(names):
@@ -222,7 +206,7 @@ def run_pipeline(
             progress(name, i, len(names), "start")
         t0 = time.perf_counter()
         try:
-            upstream = {r.stage: r for r in results}
+            upstream = {external.INPUTS_STAGE: inputs, **{r.stage: r for r in results}}
             result = funcs[name](scenario, catalog, upstream)
         except BaseException:
             if progress:
@@ -245,3 +229,55 @@ def run_pipeline(
         results=tuple(results),
         sources=dict(getattr(catalog, "sources", {}) or {}),
     )
+
+
+def read_scenario_source(path: Path | None) -> tuple[Path, str]:
+    """(path, text) of a scenario file, or of the packaged default one."""
+    path = Path(path) if path else default_scenario_path()
+    return path, read_text(path, "scenario")
+
+
+def run_and_record(
+    text: str,
+    store: Any,
+    *,
+    scenario: Scenario | None = None,
+    where: str = "scenario.yaml",
+    base_dir: Path | None = None,
+    stage_funcs: Mapping[str, StageFunc] | None = None,
+    progress: ProgressFunc | None = None,
+    catalog: Any | None = None,
+) -> str:
+    """Parse a scenario once, run it and keep it in ``store``; returns the run id.
+
+    The one way the CLI and the web app run and record a scenario. Bad input
+    raises :class:`InputError` before anything runs or is stored; a stage that
+    fails raises after a ``failed`` record (scenario and error, no tables) is
+    stored; an interrupted run stores nothing. A ``risk.plan`` run reference
+    is looked up in ``store``. Give ``scenario`` when the text was already
+    validated, so that it is parsed once.
+    """
+    if scenario is None:
+        scenario = parse_scenario(
+            text,
+            where,
+            base_dir=base_dir or Path.cwd(),
+            free_sections=stage_funcs or (),
+        )
+    started = datetime.now(UTC)
+    try:
+        run = run_pipeline(
+            text,
+            scenario=scenario,
+            catalog=catalog,
+            stage_funcs=stage_funcs,
+            progress=progress,
+            where=where,
+            db=getattr(store, "path", None),
+        )
+    except InputError:
+        raise
+    except GigaplanError as err:
+        store.save_failed(text, scenario.name, str(err), started)
+        raise
+    return str(store.save(run))

@@ -9,6 +9,7 @@ Input should be greater than or equal to 1``.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -17,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from gigaplan import _yaml
 from gigaplan.errors import InputError
+from gigaplan.external import is_table_file
 from gigaplan.factory.schema import FactorySection
 from gigaplan.plan.schema import PlanSection
 from gigaplan.power.stage import PowerSection
@@ -80,23 +82,42 @@ def validation_to_input_error(
     return InputError(prefix + (_field_path(loc) or "scenario"), value, msg)
 
 
-def read_yaml_text(path: Path) -> tuple[str, dict[str, Any]]:
-    """Read a YAML file into (text, mapping); errors name the file and line."""
+def read_text(path: Path, field: str) -> str:
+    """A text file's content; every file problem is one :class:`InputError`."""
+    path = Path(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (FileNotFoundError, IsADirectoryError):
-        raise InputError("scenario", str(path), "file not found") from None
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(field, str(path), "file not found") from None
+    except IsADirectoryError:
+        raise InputError(field, str(path), "is a folder; give a file") from None
+    except OSError as err:
+        raise InputError(field, str(path), f"cannot read: {err.strerror}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(field, str(path), "not a UTF-8 text (YAML) file") from None
+
+
+def _parse_mapping(text: str, where: str) -> dict[str, Any]:
+    """YAML text -> top-level mapping; errors name the file and line."""
     try:
         doc = _yaml.safe_load(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
-        raise InputError(f"{path}{line}", "<yaml>", f"not valid YAML: {err}") from None
+        raise InputError(f"{where}{line}", "<yaml>", f"not valid YAML: {err}") from None
     if doc is None:
         doc = {}
     if not isinstance(doc, dict):
-        raise InputError(str(path), type(doc).__name__, "top level must be a mapping")
-    return text, doc
+        raise InputError(where, type(doc).__name__, "top level must be a mapping")
+    return doc
+
+
+def read_yaml_text(path: Path) -> tuple[str, dict[str, Any]]:
+    """Read a YAML file into (text, mapping); errors name the file and line."""
+    text = read_text(path, "scenario")
+    return text, _parse_mapping(text, str(path))
 
 
 def load_yaml_model(path: Path, model: type[M]) -> M:
@@ -128,6 +149,73 @@ class Scenario(BaseModel):
     factory: FactorySection | None = None
 
 
+def resolve_paths(scenario: Scenario, base_dir: Path) -> Scenario:
+    """The scenario with every relative file path in it made absolute.
+
+    Paths are read against the scenario file's folder, wherever gigaplan is
+    run from: ``catalog`` entries, ``power.profiles_csv`` and a ``risk.plan``
+    that names a ``.csv`` or ``.parquet`` table.
+    """
+    base = Path(base_dir)
+
+    def absolute(p: str) -> str:
+        return str(base / p) if not Path(p).is_absolute() else p
+
+    update: dict[str, Any] = {"catalog": [absolute(p) for p in scenario.catalog]}
+    power = scenario.power
+    if power is not None and power.profiles_csv is not None:
+        update["power"] = power.model_copy(
+            update={"profiles_csv": absolute(power.profiles_csv)}
+        )
+    risk = scenario.risk
+    if risk is not None and risk.plan is not None and is_table_file(risk.plan):
+        update["risk"] = risk.model_copy(update={"plan": absolute(risk.plan)})
+    return scenario.model_copy(update=update)
+
+
+def parse_scenario(
+    text: str,
+    where: str = "scenario.yaml",
+    *,
+    base_dir: Path | None = None,
+    free_sections: Collection[str] = (),
+) -> Scenario:
+    """Validate scenario text; errors name the file, line and field.
+
+    Parameters
+    ----------
+    text : str
+        The scenario file's text.
+    where : str
+        File name used in error messages.
+    base_dir : Path, optional
+        The scenario file's folder: relative paths in the scenario are resolved
+        against it (:func:`resolve_paths`). Without it they stay as written.
+    free_sections : collection of str
+        Sections kept as plain mappings, unvalidated: a stage function injected
+        in place of a packaged one owns the schema of its section.
+    """
+    doc = _parse_mapping(text, where)
+    free = {name: doc.pop(name) for name in free_sections if name in doc}
+    try:
+        scenario = Scenario.model_validate(doc)
+    except ValidationError as err:
+        raise validation_to_input_error(err, where, text) from None
+    if base_dir is not None:
+        scenario = resolve_paths(scenario, base_dir)
+    return scenario.model_copy(update=free) if free else scenario
+
+
+def read_scenario(path: Path) -> tuple[Scenario, str]:
+    """Read a scenario file once: the validated scenario and its exact text.
+
+    Relative paths in the file are resolved against the file's folder.
+    """
+    path = Path(path)
+    text = read_text(path, "scenario")
+    return parse_scenario(text, path.name, base_dir=path.resolve().parent), text
+
+
 def load_scenario(path: Path) -> Scenario:
-    """Read and validate a scenario file."""
-    return load_yaml_model(path, Scenario)
+    """Read and validate a scenario file (relative paths against its folder)."""
+    return read_scenario(path)[0]

@@ -7,13 +7,16 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from typer.testing import CliRunner
 
 from gigaplan import pipeline
+from gigaplan.cli import app
 from gigaplan.errors import InputError
+from gigaplan.external import load_capacity
 from gigaplan.plan.capacity import CAPACITY_COLUMNS
 from gigaplan.report.charts import charts_for
 from gigaplan.risk.schema import RiskSection
-from gigaplan.risk.stage import assess, load_capacity, run_stage
+from gigaplan.risk.stage import assess, run_stage
 from gigaplan.scenario import Scenario
 from gigaplan.store import RunStore
 from tests.plan.conftest import base_section
@@ -128,12 +131,23 @@ def test_capacity_from_a_stored_run(tmp_path: Path, plan_and_risk):
     np.testing.assert_allclose(
         cap.inference_capacity_tokens, expect["inference_capacity_tokens"]
     )
-    # and a scenario whose risk.plan names that run needs no plan: section
-    scen = Scenario.model_validate({"name": "r", "risk": risk_dict(plan=run_id)})
+    # and a scenario whose risk.plan names that run needs no plan: section;
+    # the run is looked up in the store the command was given (--db), not in
+    # the default one (the old stage opened RunStore(None) and failed)
+    text = yaml.safe_dump({"name": "r", "risk": risk_dict(plan="latest")})
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("GIGAPLAN_DB", str(tmp_path / "runs.duckdb"))
-        result = run_stage(scen, None)
-    assert result.summary["paths"] == 500
+        mp.setenv("GIGAPLAN_DB", str(tmp_path / "empty.duckdb"))
+        run = pipeline.run_pipeline(text, db=tmp_path / "runs.duckdb")
+        scenario_file = tmp_path / "r.yaml"
+        scenario_file.write_text(text)
+        db = str(tmp_path / "runs.duckdb")
+        res = CliRunner().invoke(app, ["run", str(scenario_file), "--db", db])
+    assert run.results[0].summary["paths"] == 500
+    assert res.exit_code == 0, res.output
+    # a stage reads no store: called alone, it says the pipeline must read it
+    scen = Scenario.model_validate({"name": "r", "risk": risk_dict(plan=run_id)})
+    with pytest.raises(InputError, match="was not read"):
+        run_stage(scen, None)
 
 
 def test_seed_repeats_and_reduction_is_reported():

@@ -80,8 +80,6 @@ def power(
 
         sc = load_scenario(scenario)
         section = sc.power or PowerSection()
-        if isinstance(section, dict):
-            section = PowerSection.model_validate(section)
     else:
         for name, val in (
             ("--it-load-mw", it_load_mw),
@@ -116,7 +114,13 @@ def power(
             hours=hours,
             profiles_csv=str(profiles_csv) if profiles_csv is not None else None,
         )
-    result = solve_section(section, catalog_from(catalog))
+    profiles = None
+    if section.profiles_csv is not None:
+        from gigaplan.external import read_profiles
+
+        frame = read_profiles(section.profiles_csv, section.hours)
+        profiles = {c: frame[c].to_numpy() for c in frame}
+    result = solve_section(section, catalog_from(catalog), profiles)
     if json_out:
         print_json(
             {

@@ -66,7 +66,8 @@ def risk_command(
     from rich.table import Table
 
     from gigaplan.errors import InputError
-    from gigaplan.risk.stage import assess, load_capacity
+    from gigaplan.external import load_capacity
+    from gigaplan.risk.stage import assess
     from gigaplan.scenario import load_scenario
 
     if scenarios_out is not None:

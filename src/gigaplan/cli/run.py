@@ -38,51 +38,9 @@ def _store(db: Path | None) -> Any:
 
 def read_scenario_file(scenario_path: Path | None) -> tuple[Path, str]:
     """(path, text) of a scenario file, or of the packaged default one."""
-    from gigaplan.errors import InputError
-    from gigaplan.pipeline import default_scenario_path
+    from gigaplan.pipeline import read_scenario_source
 
-    path = Path(scenario_path) if scenario_path else default_scenario_path()
-    try:
-        return path, path.read_text(encoding="utf-8")
-    except (FileNotFoundError, IsADirectoryError):
-        raise InputError("scenario", str(path), "file not found") from None
-
-
-def run_and_store(
-    scenario_path: Path | None,
-    db: Path | None,
-    *,
-    stage_funcs: Any = None,
-    progress: Any = None,
-) -> str:
-    """Run a scenario file (default: the packaged one) and store it; returns id.
-
-    A stage that fails raises after a 'failed' record (scenario and error, no
-    tables) is stored; an interrupted run stores nothing.
-    """
-    from datetime import UTC, datetime
-
-    from gigaplan.errors import GigaplanError, InputError
-    from gigaplan.pipeline import parse_scenario, run_pipeline
-
-    path, text = read_scenario_file(scenario_path)
-    store = _store(db)
-    started = datetime.now(UTC)
-    try:
-        run = run_pipeline(
-            text,
-            stage_funcs=stage_funcs,
-            progress=progress,
-            where=Path(path).name,
-            base_dir=Path(path).resolve().parent,
-        )
-    except InputError:
-        raise
-    except GigaplanError as err:
-        name = parse_scenario(text, Path(path).name, stage_funcs or ()).name
-        store.save_failed(text, name, str(err), started)
-        raise
-    return str(store.save(run))
+    return read_scenario_source(scenario_path)
 
 
 @app.command("run")
@@ -102,11 +60,12 @@ def run_command(
     """Run every stage the scenario asks for and store the run."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from gigaplan.pipeline import parse_scenario
-    from gigaplan.store import RunStore
+    from gigaplan.pipeline import run_and_record
+    from gigaplan.scenario import parse_scenario
 
     path, text = read_scenario_file(scenario)
-    parse_scenario(text, path.name)  # bad input: one line, before any progress
+    scen = parse_scenario(text, path.name, base_dir=path.resolve().parent)
+    store = _store(db)
     con = console()
     with Progress(
         TextColumn("[bold]{task.description}"),
@@ -129,12 +88,14 @@ def run_command(
                 bar.update(task, description=f"{stage} failed")
 
         try:
-            run_id = run_and_store(scenario, db, progress=progress)
+            run_id = run_and_record(
+                text, store, scenario=scen, where=path.name, progress=progress
+            )
         except KeyboardInterrupt:
             bar.stop()
             typer.echo("gigaplan: interrupted; nothing was stored", err=True)
             raise typer.Exit(130) from None
-    info = RunStore(db).get(run_id)
+    info = store.get(run_id)
     if json_out:
         print_json(info.as_dict())
         return

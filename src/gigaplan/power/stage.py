@@ -50,8 +50,24 @@ def _region_value(region_id: str, region: Any, field: str) -> float:
     return float(number.value)
 
 
-def solve_section(section: PowerSection, catalog: Any) -> Any:
-    """Build inputs from the catalog region (or a CSV) and solve.
+def solve_section(
+    section: PowerSection,
+    catalog: Any,
+    profiles_given: Mapping[str, Any] | None = None,
+) -> Any:
+    """Build inputs from the catalog region (or given profiles) and solve.
+
+    Parameters
+    ----------
+    section : PowerSection
+        The campus settings.
+    catalog : Catalog
+        Region coordinates, prices and grid intensity.
+    profiles_given : mapping of str to array, optional
+        Hourly ``demand_mw``, ``solar_cf``, ``wind_cf`` or
+        ``grid_price_usd_per_mwh`` that replace the synthetic ones: the
+        ``profiles_csv`` the section names, read by the caller
+        (:func:`gigaplan.external.read_profiles`).
 
     Returns
     -------
@@ -73,11 +89,16 @@ def solve_section(section: PowerSection, catalog: Any) -> Any:
     n = section.hours
     lat = _region_value(region_id, region, "latitude_deg")
     lon = _region_value(region_id, region, "longitude_deg")
-    given: dict[str, np.ndarray] = {}
-    if section.profiles_csv is not None:
-        from gigaplan.power.csvio import read_profiles_csv
-
-        given = read_profiles_csv(section.profiles_csv, n)
+    if section.profiles_csv is not None and profiles_given is None:
+        raise InputError(
+            "power.profiles_csv",
+            section.profiles_csv,
+            "was not read: run the scenario through gigaplan.pipeline.run_pipeline "
+            "(or the CLI), which reads the file it names",
+        )
+    given = {
+        k: np.asarray(v, dtype=float)[:n] for k, v in (profiles_given or {}).items()
+    }
     profiles = {
         "demand_mw": np.full(n, section.it_load_mw * section.pue),
         "solar_cf": solar_cf_profile(lat, lon, solar_annual_cf(region_id))[:n],
@@ -119,12 +140,13 @@ def run_stage(
     scenario: Any, catalog: Any, upstream: Mapping[str, StageResult] | None = None
 ) -> StageResult:
     """Run the ``power:`` section of a scenario."""
+    from gigaplan.external import POWER_PROFILES, table_from
     from gigaplan.power.model import memo, power_product
 
     section = scenario.power or PowerSection()
-    if isinstance(section, dict):
-        section = PowerSection.model_validate(section)
-    result = solve_section(section, catalog)
+    given = table_from(upstream, POWER_PROFILES)
+    profiles = None if given is None else {c: given[c].to_numpy() for c in given}
+    result = solve_section(section, catalog, profiles)
     cap = result.capacity.to_dataframe().reset_index()
     dispatch = (
         result.dispatch.to_dataframe()

@@ -1,17 +1,19 @@
-"""The risk stage: find the plan's capacity, draw demand, evaluate, summarise.
+"""The risk stage: take the plan's capacity, draw demand, evaluate, summarise.
 
 Where the capacity comes from (``risk.plan``, or ``--plan`` on the CLI):
 
 - omitted: the ``capacity`` table of the ``plan`` stage run before this one;
 - a path ending ``.csv`` or ``.parquet`` (or any existing file): that table;
 - anything else: a stored run (id, unique prefix or ``latest``) whose table
-  ``plan_capacity`` is read from the run store.
+  ``plan_capacity`` is read from the run store of the command (``--db``).
+
+The stage reads no file and no store: the pipeline reads the table named by
+``risk.plan`` (:mod:`gigaplan.external`) and hands it over in ``upstream``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -29,59 +31,6 @@ _NO_PLAN = (
     "to a stored run id ('latest') or a CSV/parquet capacity table "
     "(gigaplan risk --plan RUN|FILE)"
 )
-
-
-def load_capacity(
-    ref: str | None,
-    upstream: Mapping[str, StageResult] | None = None,
-    db: Path | None = None,
-) -> Capacity:
-    """The capacity table a risk run evaluates (see the module docstring).
-
-    Parameters
-    ----------
-    ref : str or None
-        A stored run reference or a CSV/parquet file; ``None`` uses ``upstream``.
-    upstream : mapping of str to StageResult, optional
-        Results of the stages run before risk in the same pipeline run.
-    db : Path, optional
-        Run store file (default ``$GIGAPLAN_DB`` or the user data directory).
-
-    Returns
-    -------
-    Capacity
-        Checked capacity per period.
-    """
-    if ref is None:
-        plan = (upstream or {}).get("plan")
-        if plan is None or "capacity" not in plan.tables:
-            raise InputError("risk.plan", None, _NO_PLAN)
-        return Capacity.from_table(plan.tables["capacity"], "plan.capacity")
-    path = Path(ref)
-    if path.suffix.lower() in (".csv", ".parquet") or path.is_file():
-        if not path.is_file():
-            raise InputError("risk.plan", ref, "file not found")
-        try:
-            frame = (
-                pd.read_parquet(path)
-                if path.suffix.lower() == ".parquet"
-                else pd.read_csv(path)
-            )
-        except (ValueError, OSError) as err:
-            raise InputError("risk.plan", ref, f"not a readable table: {err}") from None
-        return Capacity.from_table(frame, f"risk.plan {path.name}")
-    from gigaplan.store import RunStore
-
-    store = RunStore(db)
-    tables = store.tables(ref)
-    if "plan_capacity" not in tables:
-        raise InputError(
-            "risk.plan",
-            ref,
-            "that run has no plan_capacity table (was it run with a plan: "
-            "section by this version of gigaplan?)",
-        )
-    return Capacity.from_table(tables["plan_capacity"], f"run {ref} plan_capacity")
 
 
 def _percentile_columns(
@@ -349,18 +298,45 @@ def assess(
     return summarise(section, capacity, demand, ev, reduced, reduced_ev, workers)
 
 
+def capacity_for(
+    section: RiskSection, upstream: Mapping[str, StageResult] | None
+) -> Capacity:
+    """The plan a risk run evaluates, from what the pipeline gave the stage."""
+    from gigaplan.external import RISK_CAPACITY, table_from
+
+    if section.plan is not None:
+        frame = table_from(upstream, RISK_CAPACITY)
+        if frame is None:
+            raise InputError(
+                "risk.plan",
+                section.plan,
+                "was not read: run the scenario through gigaplan.pipeline."
+                "run_pipeline (or the CLI), which reads the plan it names",
+            )
+        return Capacity.from_table(frame, f"risk.plan {section.plan}")
+    return upstream_capacity(upstream)
+
+
+def upstream_capacity(upstream: Mapping[str, StageResult] | None) -> Capacity:
+    """The capacity table of the ``plan`` stage run before risk."""
+    plan = (upstream or {}).get("plan")
+    if plan is None or "capacity" not in plan.tables:
+        raise InputError("risk.plan", None, _NO_PLAN)
+    return Capacity.from_table(plan.tables["capacity"], "plan.capacity")
+
+
 def run_stage(
     scenario: Any, catalog: Any, upstream: Mapping[str, StageResult] | None = None
 ) -> StageResult:
     """Run the ``risk:`` section of ``scenario`` (pipeline entry point).
 
-    The plan comes from ``risk.plan`` or, without it, from the ``plan`` stage
-    in ``upstream``; the random generator is seeded with ``scenario.seed``.
+    The plan comes from the table ``risk.plan`` names (read by the pipeline)
+    or, without it, from the ``plan`` stage in ``upstream``; the random
+    generator is seeded with ``scenario.seed``.
     """
     section = scenario.risk
     if section is None:
         raise InputError("risk", None, "the scenario has no risk: section")
-    if not isinstance(section, RiskSection):
-        section = RiskSection.model_validate(section)
-    capacity = load_capacity(section.plan, upstream)
-    return assess(section, capacity, np.random.default_rng(scenario.seed))
+    return assess(
+        section, capacity_for(section, upstream), np.random.default_rng(scenario.seed)
+    )
