@@ -63,6 +63,8 @@ class Plan:
     bottlenecks: pd.DataFrame
     objective_usd: float
     solver: dict[str, Any] = field(default_factory=dict)
+    headline: pd.DataFrame | None = None
+    ceilings: pd.DataFrame | None = None
 
 
 def _sol(x: Any) -> xr.DataArray:
@@ -131,6 +133,13 @@ def extract(
         utilisation=sec.utilisation,
         reference_model=sec.reference_model,
         expected_cost_usd=float(exprs["expected_cost"].solution) * USD,
+        unmet_inference_usd_per_mtoken=sec.unmet_inference_usd_per_mtoken,
+        unmet_training_usd_per_eflop=sec.unmet_training_usd_per_eflop,
+        **(
+            {}
+            if sec.target_gw_per_week is None
+            else {"target_gw_per_week": sec.target_gw_per_week}
+        ),
     )
     if "cvar_cost" in exprs:
         risk = sec.risk_aversion
@@ -139,8 +148,15 @@ def extract(
             risk_weight=risk.weight if risk else 0.0,
             cvar_alpha=risk.alpha if risk else 0.0,
         )
+    from gigaplan.plan.headline import input_ceilings, scenario_headline
+
     return Plan(
-        ds, bottlenecks(model), float(model.objective.value) * USD, dict(solver or {})
+        ds,
+        bottlenecks(model),
+        float(model.objective.value) * USD,
+        dict(solver or {}),
+        headline=scenario_headline(ds, inp, sec.target_gw_per_week),
+        ceilings=input_ceilings(inp),
     )
 
 

@@ -129,6 +129,12 @@ class PlanSection(_Strict):
     unmet_inference_usd_per_mtoken: float = Field(default=2.0, ge=0)
     unmet_training_usd_per_eflop: float = Field(default=1.0, ge=0)
     build_rate_mw_per_week: float | None = Field(default=None, ge=0)
+    target_gw_per_week: float | None = Field(
+        default=None,
+        gt=0,
+        description="the build rate the scenario asks about (facility GW/week "
+        "online); the summary gives the first quarter each scenario reaches it",
+    )
     capex_budget_usd_per_quarter: float | None = Field(default=None, ge=0)
     capex_budget_usd_total: float | None = Field(default=None, ge=0)
     co2_cap_t_per_quarter: float | None = Field(default=None, ge=0)

@@ -9,9 +9,59 @@ from gigaplan.errors import InputError
 from gigaplan.results import StageResult
 
 
+def _usd(value: float) -> str:
+    """Money for a sentence: $1.23T, $456B, $7.8M."""
+    for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M")):
+        if abs(value) >= scale:
+            return f"${value / scale:,.3g}{suffix}"
+    return f"${value:,.0f}"
+
+
+def headline_text(
+    headline: Any, ceilings: Any, target: float | None, dollar_year: int
+) -> str:
+    """The answer in words: per scenario how fast, by when, and what caps it."""
+    lines = []
+    if target is not None:
+        lines.append(
+            f"Question: when is {target:g} GW/week of facility capacity "
+            "brought online, and what caps the rate?"
+        )
+    for row in headline.itertuples(index=False):
+        if row.scenario == "expected":
+            continue
+        when = (
+            f"reaches {target:g} GW/week in {row.first_period_at_target}"
+            if row.first_period_at_target
+            else (f"never reaches {target:g} GW/week" if target is not None else "")
+        )
+        lines.append(
+            f"- {row.scenario} (p={row.probability:.2f}): peak "
+            f"{row.peak_online_gw_per_week:.2f} GW/week online in "
+            f"{row.peak_online_period} ({row.peak_started_gw_per_week:.2f} GW/week "
+            f"started), {row.facility_gw_end:.1f} GW at the end"
+            + (f"; {when}" if when else "")
+            + f"; limits hit: {row.limits_hit}."
+        )
+    exp = headline[headline["scenario"] == "expected"].iloc[0]
+    lines.append(
+        f"The probability-weighted plan (an average of the scenarios' plans, not "
+        f"one that is built) peaks at {exp.peak_online_gw_per_week:.2f} GW/week."
+    )
+    lines.append(
+        "Ceilings set by the inputs before any solve: "
+        + "; ".join(
+            f"{r.ceiling} {r.value:,.3g} {r.unit}" for r in ceilings.itertuples()
+        )
+        + f". Money in {dollar_year} US$."
+    )
+    return "\n".join(lines)
+
+
 def summarise(result: Any) -> StageResult:
     """Summary numbers, tables and memo text of a solved :class:`Plan`."""
     from gigaplan.plan.capacity import capacity_table
+    from gigaplan.plan.headline import EXPECTED, objective_parts
     from gigaplan.plan.results import (
         chip_mix,
         online_by_vendor_site,
@@ -21,25 +71,36 @@ def summarise(result: Any) -> StageResult:
 
     ds = result.dataset
     table = period_table(ds)
-    mix = chip_mix(ds)
     costs = yearly_costs(ds)
     bottle = result.bottlenecks
-    peak_rate = float(table["gw_online_added_per_week"].max())
-    reach = table.loc[table["gw_online_added_per_week"] >= 1.0 - 1e-6, "period"]
+    head, ceilings = result.headline, result.ceilings
+    target = ds.attrs.get("target_gw_per_week")
     binding = (
         bottle[bottle["binding"]]
         .groupby("limit")["shadow_price_usd"]
         .sum()
         .sort_values(ascending=False)
     )
+    per_scenario = head[head["scenario"] != EXPECTED]
+    fastest = per_scenario.loc[per_scenario["peak_online_gw_per_week"].idxmax()]
+    reached = per_scenario["first_period_at_target"].dropna()
+    parts = objective_parts(ds)
     summary: dict[str, Any] = {
         "objective_usd": result.objective_usd,
+        **parts,
         "facility_gw_end": float(table["facility_gw"].iloc[-1]),
         "it_gw_end": float(table["it_gw"].iloc[-1]),
-        "peak_gw_online_added_per_week": peak_rate,
-        "first_period_1gw_per_week": str(reach.iloc[0]) if len(reach) else None,
-        "capex_usd_total": float(costs["capex_usd"].sum()),
-        "opex_usd_total": float(costs["opex_usd"].sum()),
+        "peak_gw_online_per_week_fastest_scenario": float(
+            fastest["peak_online_gw_per_week"]
+        ),
+        "fastest_scenario": str(fastest["scenario"]),
+        "peak_gw_online_per_week_expected": float(
+            head.loc[head["scenario"] == EXPECTED, "peak_online_gw_per_week"].iloc[0]
+        ),
+        "first_period_at_target": min(reached) if len(reached) else None,
+        "scenarios_reaching_target": len(reached),
+        "capex_usd_undiscounted": float(costs["capex_usd"].sum()),
+        "opex_usd_undiscounted": float(costs["opex_usd"].sum()),
         "inference_unmet_fraction": _share(
             ds.inference_unmet_tokens, ds.inference_demand_tokens, ds
         ),
@@ -50,26 +111,28 @@ def summarise(result: Any) -> StageResult:
         "dollar_year": ds.attrs["dollar_year"],
     }
     summary.update(_objective_parts(result))
+    rate = ds.attrs["discount_rate"]
     text = (
-        f"Facility power reaches {summary['facility_gw_end']:.1f} GW by "
-        f"{table['period'].iloc[-1]}; the fastest quarter adds "
-        f"{peak_rate:.2f} GW/week "
-        + (
-            f"(1 GW/week first reached {summary['first_period_1gw_per_week']})"
-            if len(reach)
-            else "(1 GW/week is never reached)"
-        )
-        + f". Expected capex ${summary['capex_usd_total'] / 1e9:,.0f} bn, opex "
-        f"${summary['opex_usd_total'] / 1e9:,.0f} bn ({summary['dollar_year']} $). "
-        f"Binding limits: {summary['binding_limits']}."
+        headline_text(head, ceilings, target, summary["dollar_year"])
+        + f"\nObjective {_usd(result.objective_usd)} (present value at "
+        f"{rate:.0%}/yr) = capex {_usd(parts['pv_capex_usd'])} + opex "
+        f"{_usd(parts['pv_opex_usd'])} + value of unmet inference "
+        f"{_usd(parts['pv_unmet_inference_usd'])} + unmet training "
+        f"{_usd(parts['pv_unmet_training_usd'])}; the last two are penalties at "
+        "the plan's unmet-demand prices, not cash. Undiscounted expected capex "
+        f"{_usd(summary['capex_usd_undiscounted'])}, opex "
+        f"{_usd(summary['opex_usd_undiscounted'])}. Binding limits (shadow "
+        f"price > 0): {summary['binding_limits']}."
     )
     return StageResult(
         stage="plan",
         summary=summary,
         tables={
+            "headline": head,
+            "ceilings": ceilings,
             "by_period": table,
             "online": online_by_vendor_site(ds),
-            "chip_mix": mix,
+            "chip_mix": chip_mix(ds),
             "costs_by_year": costs,
             "bottlenecks": bottle,
             "capacity": capacity_table(ds),
