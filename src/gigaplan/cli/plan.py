@@ -42,8 +42,7 @@ def plan_command(
     from rich.table import Table
 
     from gigaplan.errors import InputError
-    from gigaplan.plan import plan
-    from gigaplan.plan.stage import summarise
+    from gigaplan.plan.stage import solve_scenario_plan, summarise
     from gigaplan.scenario import load_scenario
 
     if out is not None:
@@ -51,7 +50,7 @@ def plan_command(
     scen = load_scenario(scenario)
     if scen.plan is None:
         raise InputError(str(scenario), "plan", "the scenario has no plan: section")
-    result = plan(scen.plan, catalog_from(catalog))
+    result = solve_scenario_plan(scen, catalog_from(catalog))
     stage = summarise(result)
     if out is not None:
         dataset = result.dataset.drop_vars(["power_option_name", "vendor"])

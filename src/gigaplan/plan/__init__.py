@@ -44,6 +44,15 @@ def plan(section: PlanSection | dict[str, Any], catalog: Any = None) -> Any:
             section = PlanSection.model_validate(section)
         except ValidationError as err:
             raise validation_to_input_error(err, "plan") from None
+    if not section.scenarios:
+        from gigaplan.errors import InputError
+
+        raise InputError(
+            "plan.from_demand",
+            "set",
+            "its scenarios are drawn from the scenario's risk.demand model: solve "
+            "it with gigaplan.plan.stage.solve_scenario_plan(scenario, catalog)",
+        )
     inputs = resolve(section, catalog)
     model, exprs = build_model(inputs)
     try:

@@ -95,6 +95,20 @@ class DemandScenario(_Strict):
     training_growth_per_year: float = 0.0
 
 
+class FromDemand(_Strict):
+    """Draw the plan's scenarios from the scenario's demand model (``risk.demand``).
+
+    ``paths`` demand paths are sampled over the plan's quarters and reduced to
+    ``scenarios`` weighted scenarios (:func:`gigaplan.demand.reduce_paths`),
+    with the same seed and streams as the risk stage, so the plan is made for
+    the model the risk stage then tests it against.
+    """
+
+    scenarios: int = Field(default=5, ge=1, le=200)
+    paths: int = Field(default=2000, ge=1, le=200_000)
+    iterations: int = Field(default=50, ge=1, le=1000)
+
+
 class RiskAversion(_Strict):
     """Weight on the conditional value-at-risk of cost in the objective.
 
@@ -167,7 +181,11 @@ class PlanSection(_Strict):
     )
     accelerators: list[AcceleratorOption] = Field(min_length=1)
     sites: list[Site] = Field(min_length=1)
-    scenarios: list[DemandScenario] = Field(min_length=1)
+    scenarios: list[DemandScenario] = Field(
+        default=[],
+        description="demand scenarios typed in the file; leave out with from_demand",
+    )
+    from_demand: FromDemand | None = None
 
     @field_validator("must_serve_fraction", mode="before")
     @classmethod
@@ -182,7 +200,14 @@ class PlanSection(_Strict):
         periods = quarter_labels(self.start, self.end)
         if not periods:
             raise ValueError(f"end {self.end} is before start {self.start}")
-        total = sum(s.probability for s in self.scenarios)
+        if self.from_demand is not None and self.scenarios:
+            raise ValueError("give scenarios or from_demand, not both")
+        if self.from_demand is None and not self.scenarios:
+            raise ValueError(
+                "give scenarios (a list), or from_demand: {scenarios: N} to draw "
+                "them from the risk.demand model"
+            )
+        total = sum(s.probability for s in self.scenarios) if self.scenarios else 1.0
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"scenario probabilities sum to {total:g}, not 1")
         for group in (self.accelerators, self.sites, self.scenarios):

@@ -149,15 +149,60 @@ def _share(unmet: Any, demand: Any, ds: Any) -> float:
     return float(expected(unmet, ds).sum()) / total if total > 0 else 0.0
 
 
+def scenarios_from_demand(scenario: Any, section: Any) -> list[dict[str, Any]]:
+    """The plan's demand scenarios drawn from the scenario's demand model.
+
+    Sampled and reduced exactly as the risk stage does (same seed, same two
+    generator streams), over the plan's quarters.
+
+    Raises
+    ------
+    InputError
+        ``plan.from_demand`` without a ``risk.demand`` model.
+    """
+    import numpy as np
+
+    from gigaplan.demand import reduce_paths, sample_paths
+
+    risk = scenario.risk
+    if risk is None:
+        raise InputError(
+            "plan.from_demand",
+            "set",
+            "needs a risk: section whose demand model the scenarios are drawn from",
+        )
+    spec = section.from_demand
+    path_rng, reduce_rng = np.random.default_rng(scenario.seed).spawn(2)
+    paths = sample_paths(risk.demand, section.periods, spec.paths, path_rng)
+    k = min(spec.scenarios, spec.paths)
+    reduced = reduce_paths(paths, k, reduce_rng, spec.iterations)
+    return reduced.to_plan_scenarios(prefix="demand")
+
+
+def solve_scenario_plan(scenario: Any, catalog: Any) -> Any:
+    """Solve the ``plan:`` section of ``scenario``; returns the :class:`Plan`.
+
+    With ``plan.from_demand`` the demand scenarios are drawn from the
+    scenario's ``risk.demand`` model first (:func:`scenarios_from_demand`).
+    """
+    from gigaplan.plan import plan
+    from gigaplan.plan.schema import PlanSection
+
+    section = scenario.plan
+    if section is None:
+        raise InputError("plan", None, "the scenario has no plan: section")
+    if section.from_demand is not None:
+        drawn = scenarios_from_demand(scenario, section)
+        data = section.model_dump(exclude={"from_demand"})
+        section = PlanSection.model_validate({**data, "scenarios": drawn})
+    return plan(section, catalog)
+
+
 def run_stage(
     scenario: Any, catalog: Any, upstream: Mapping[str, StageResult] | None = None
 ) -> StageResult:
     """Run the ``plan:`` section of ``scenario`` and return its tables."""
-    from gigaplan.plan import plan
-
-    if scenario.plan is None:
-        raise InputError("plan", None, "the scenario has no plan: section")
-    return summarise(plan(scenario.plan, catalog))
+    return summarise(solve_scenario_plan(scenario, catalog))
 
 
 def _objective_parts(result: Any) -> dict[str, Any]:
