@@ -58,3 +58,14 @@ def test_from_demand_needs_a_demand_model_and_no_typed_scenarios() -> None:
     sec["from_demand"] = {"scenarios": 2}
     with pytest.raises(ValueError, match="not both"):
         Scenario.model_validate({"plan": sec})
+
+
+def test_one_value_of_service_with_the_risk_stage() -> None:
+    scen = _scenario()
+    sec = scen.plan.model_copy(update={"unmet_value": "risk_finance"})
+    result = solve_scenario_plan(scen.model_copy(update={"plan": sec}), None)
+    attrs = result.dataset.attrs
+    # risk_dict: $1.0 per million tokens, $2.0 per accelerator-hour; the chips
+    # do 1e15 and 2e15 FLOP/s: mean 1.5e15 x 3600 s = 5.4 EFLOP per hour
+    assert attrs["unmet_inference_usd_per_mtoken"] == 1.0
+    assert attrs["unmet_training_usd_per_eflop"] == pytest.approx(2.0 / 5.4, rel=1e-12)

@@ -49,7 +49,7 @@ class PlanInputs:
     first_stage: xr.DataArray
 
 
-def _capability(section: PlanSection, catalog: Any) -> dict[str, dict[str, float]]:
+def chip_numbers(section: PlanSection, catalog: Any) -> dict[str, dict[str, float]]:
     """Per-accelerator numbers: from the scenario, else the catalog computation."""
     out: dict[str, dict[str, float]] = {}
     for i, a in enumerate(section.accelerators):
@@ -91,7 +91,7 @@ def resolve(section: PlanSection, catalog: Any = None) -> PlanInputs:
     q0 = quarter_index(section.start)
     n_t = len(periods)
     pidx = xr.DataArray(np.arange(n_t), coords={"period": periods}, dims="period")
-    caps = _capability(section, catalog)
+    caps = chip_numbers(section, catalog)
     accs = [a.name for a in section.accelerators]
 
     def launch_q(label: str | None) -> int:

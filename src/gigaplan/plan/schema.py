@@ -142,6 +142,13 @@ class PlanSection(_Strict):
     utilisation: float = Field(default=0.6, gt=0, le=1)
     unmet_inference_usd_per_mtoken: float = Field(default=2.0, ge=0)
     unmet_training_usd_per_eflop: float = Field(default=1.0, ge=0)
+    unmet_value: Literal["typed", "risk_finance"] = Field(
+        default="typed",
+        description="typed: the unmet_* prices above; risk_finance: one value of "
+        "service with the risk stage, price_usd_per_mtoken per million tokens and "
+        "price_usd_per_accelerator_hour over the mean training FLOP per "
+        "accelerator-hour of the plan's chips",
+    )
     build_rate_mw_per_week: float | None = Field(default=None, ge=0)
     target_gw_per_week: float | None = Field(
         default=None,

@@ -108,6 +108,8 @@ def summarise(result: Any) -> StageResult:
             ds.training_unmet_flop, ds.training_demand_flop, ds
         ),
         "binding_limits": ", ".join(binding.index) or "none",
+        "unmet_inference_usd_per_mtoken": ds.attrs["unmet_inference_usd_per_mtoken"],
+        "unmet_training_usd_per_eflop": ds.attrs["unmet_training_usd_per_eflop"],
         "dollar_year": ds.attrs["dollar_year"],
     }
     summary.update(_objective_parts(result))
@@ -191,11 +193,45 @@ def solve_scenario_plan(scenario: Any, catalog: Any) -> Any:
     section = scenario.plan
     if section is None:
         raise InputError("plan", None, "the scenario has no plan: section")
+    update: dict[str, Any] = {}
     if section.from_demand is not None:
-        drawn = scenarios_from_demand(scenario, section)
+        update["scenarios"] = scenarios_from_demand(scenario, section)
+    if section.unmet_value == "risk_finance":
+        update.update(value_from_finance(scenario, section, catalog))
+    if update:
         data = section.model_dump(exclude={"from_demand"})
-        section = PlanSection.model_validate({**data, "scenarios": drawn})
+        section = PlanSection.model_validate({**data, **update})
     return plan(section, catalog)
+
+
+def value_from_finance(scenario: Any, section: Any, catalog: Any) -> dict[str, float]:
+    """The plan's unmet-demand prices from the risk stage's finance section.
+
+    Returns
+    -------
+    dict
+        ``unmet_inference_usd_per_mtoken`` = ``price_usd_per_mtoken``;
+        ``unmet_training_usd_per_eflop`` = ``price_usd_per_accelerator_hour``
+        over the mean training FLOP per accelerator-hour of the plan's
+        accelerators (the value the risk stage credits an hour of research).
+    """
+    from gigaplan.plan.inputs import chip_numbers
+
+    risk = scenario.risk
+    if risk is None:
+        raise InputError(
+            "plan.unmet_value",
+            "risk_finance",
+            "needs a risk: section whose finance prices value unmet demand",
+        )
+    fin = risk.finance
+    flop_per_h = [v["flops"] * 3600.0 for v in chip_numbers(section, catalog).values()]
+    mean_eflop_per_h = sum(flop_per_h) / len(flop_per_h) / 1e18
+    return {
+        "unmet_inference_usd_per_mtoken": fin.price_usd_per_mtoken,
+        "unmet_training_usd_per_eflop": fin.price_usd_per_accelerator_hour
+        / mean_eflop_per_h,
+    }
 
 
 def run_stage(
