@@ -53,6 +53,9 @@ def plan(section: PlanSection | dict[str, Any], catalog: Any = None) -> Any:
             "its scenarios are drawn from the scenario's risk.demand model: solve "
             "it with gigaplan.plan.stage.solve_scenario_plan(scenario, catalog)",
         )
+    from gigaplan.plan.site_power import with_campus_power
+
+    section, _ = with_campus_power(section, catalog)
     inputs = resolve(section, catalog)
     model, exprs = build_model(inputs)
     try:

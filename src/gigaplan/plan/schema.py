@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from gigaplan.power.stage import PowerSection
+
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 
 
@@ -79,7 +81,31 @@ class Site(_Strict):
     facility_capex_usd_per_mw: float = Field(ge=0)
     facility_fixed_om_usd_per_mw_yr: float = Field(default=0.0, ge=0)
     facility_lead_time_quarters: int = Field(default=4, ge=0)
-    power_options: list[PowerOption] = Field(min_length=1)
+    power_options: list[PowerOption] = []
+    power: PowerSection | None = Field(
+        default=None,
+        description="the site's supply in the campus model's terms (region or "
+        "profiles, technologies, CO2/CFE limits); solved for the site's max_mw "
+        "at its PUE and added as power option 'campus'",
+    )
+
+    @model_validator(mode="after")
+    def _powered(self) -> Site:
+        if not self.power_options and self.power is None:
+            raise ValueError(f"site {self.name}: give power_options or power")
+        if self.power is not None:
+            given = {"it_load_mw", "pue"} & self.power.model_fields_set
+            if given:
+                raise ValueError(
+                    f"site {self.name}: power.{sorted(given)[0]} comes from the "
+                    "site (max_mw / pue and pue); leave it out"
+                )
+            if self.power.profiles_csv is not None:
+                raise ValueError(
+                    f"site {self.name}: power.profiles_csv is not read for plan "
+                    "sites; use the region's profiles"
+                )
+        return self
 
 
 class DemandScenario(_Strict):

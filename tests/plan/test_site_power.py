@@ -1,0 +1,73 @@
+"""A plan site with a ``power:`` block gets exactly the campus LP's product."""
+
+from __future__ import annotations
+
+import pytest
+
+from gigaplan.catalog import load_catalog
+from gigaplan.plan import plan
+from gigaplan.plan.schema import PlanSection
+from gigaplan.plan.site_power import (
+    CAMPUS_OPTION,
+    campus_section,
+    option_from_campus,
+    with_campus_power,
+)
+from gigaplan.power.stage import solve_section
+from tests.plan.conftest import base_section
+
+
+def _section() -> dict:
+    sec = base_section()
+    site = sec["sites"][0]
+    site["max_mw"] = 100.0
+    site.pop("power_options")
+    # one week of hours keeps the campus LP small (not a planning choice)
+    site["power"] = {"region": "ercot", "hours": 168, "grid_max_mw": 60.0}
+    return sec
+
+
+def test_site_gets_exactly_the_campus_product() -> None:
+    catalog = load_catalog()
+    section = PlanSection.model_validate(_section())
+    resolved, products = with_campus_power(section, catalog)
+    (option,) = resolved.sites[0].power_options
+    assert option.name == CAMPUS_OPTION
+    campus = campus_section(section.sites[0])
+    # the campus is sized for the site: 100 MW facility at PUE 1.25
+    assert campus.it_load_mw * campus.pue == pytest.approx(100.0, rel=1e-12)
+    again = option_from_campus(
+        solve_section(campus, catalog, None), campus.discount_rate, 100.0
+    )
+    assert option == again
+    result = products[section.sites[0].name]
+    s = result.summary
+    # variable cost x MWh served + the plants' annuity and fixed O&M = the
+    # campus LP's annual cost (the planner pays the plants through capex)
+    fixed = (
+        sum(
+            t.annual_cost_usd_per_mw(campus.discount_rate) * s[f"capacity_{n}_mw"]
+            for n, t in result.techs.items()
+            if s.get(f"capacity_{n}_mw", 0.0) > 1e-3
+        )
+        + result.techs["battery"].annual_cost_usd_per_mwh_storage(campus.discount_rate)
+        * s["capacity_battery_mwh"]
+    )
+    assert option.energy_usd_per_mwh * s["served_mwh"] + fixed == pytest.approx(
+        s["annual_cost_usd"], rel=1e-9
+    )
+    # grid capped at 60 MW of a 100 MW load: the campus builds plants
+    assert option.capex_usd_per_kw > 0
+    solved = plan(_section(), catalog)
+    names = solved.dataset.power_option_name.values.ravel().tolist()
+    assert CAMPUS_OPTION in names
+
+
+def test_site_power_rejects_size_fields() -> None:
+    sec = _section()
+    sec["sites"][0]["power"]["it_load_mw"] = 5.0
+    with pytest.raises(ValueError, match="comes from the site"):
+        PlanSection.model_validate(sec)
+    sec["sites"][0].pop("power")
+    with pytest.raises(ValueError, match="power_options or power"):
+        PlanSection.model_validate(sec)
