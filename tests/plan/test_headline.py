@@ -79,3 +79,28 @@ def test_headline_per_scenario_and_objective_split() -> None:
     assert parts == pytest.approx(s["objective_usd"], rel=1e-9)
     assert "never" in stage.text or "reaches" in stage.text
     assert "not cash" in stage.text and "Undiscounted" in stage.text
+
+
+def test_deal_total_binds_with_a_positive_shadow_price() -> None:
+    sec = base_section()
+    # demand far above what 100 fast chips serve; the cheaper-per-token fast
+    # chip is capped by its deal, the slow one fills the rest
+    sec["accelerators"][1]["max_units_total"] = 100.0
+    result = plan(sec)
+    bought = result.dataset.units_bought.sum(["site", "period", "scenario"])
+    assert float(bought.sel(accelerator="fast")) == pytest.approx(100.0, rel=1e-6)
+    rows = result.bottlenecks[result.bottlenecks["limit"] == "vendor_deal_max"]
+    (price,) = rows.loc[rows["item"] == "fast", "shadow_price_usd"]
+    # by hand: one more fast chip replaces two slow ones for all four quarters
+    # (no discounting, lead times 0): 2 x $30,000 - $50,000 of chips, 1 kW less
+    # of facility at PUE 1.25 and $10M/MW, and 1.25 kW x 8,766 h x $50/MWh of
+    # energy; per 1000 chips
+    by_hand = 1000 * (2 * 30000 - 50000 + 1.25 * 10_000 + 1.25 * 8766 * 0.05)
+    assert price == pytest.approx(by_hand, rel=1e-6)
+    assert (
+        "deal total (fast)"
+        in summarise(result).tables["headline"].iloc[0]["limits_hit"]
+    )
+    with pytest.raises(ValueError, match="below min_units_total"):
+        sec["accelerators"][1]["min_units_total"] = 200.0
+        PlanSection.model_validate(sec)

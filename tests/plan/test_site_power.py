@@ -71,3 +71,22 @@ def test_site_power_rejects_size_fields() -> None:
     sec["sites"][0].pop("power")
     with pytest.raises(ValueError, match="power_options or power"):
         PlanSection.model_validate(sec)
+
+
+def test_power_stage_solves_the_plan_sites_campus() -> None:
+    from gigaplan.power.stage import run_stage
+    from gigaplan.scenario import Scenario
+
+    scen = Scenario.model_validate(
+        {"plan": _section(), "power": {"site": "tx"}, "name": "one-campus"}
+    )
+    got = run_stage(scen, load_catalog(), None)
+    campus = campus_section(scen.plan.sites[0])
+    want = solve_section(campus, load_catalog(), None)
+    assert got.summary["annual_cost_usd"] == pytest.approx(
+        want.summary["annual_cost_usd"], rel=1e-9
+    )
+    with pytest.raises(ValueError, match="leave out region"):
+        Scenario.model_validate(
+            {"plan": _section(), "power": {"site": "tx", "region": "pjm"}}
+        )

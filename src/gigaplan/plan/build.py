@@ -442,6 +442,13 @@ def _build(linopy: Any, inp: PlanInputs, elastic: bool) -> tuple[Any, dict[str, 
             np.maximum(acc.min_units, 1.0) / UNITS,
             slack_scale,
         )
+    capped = np.isfinite(acc.max_units)
+    if bool(capped.any()):
+        m.add_constraints(
+            buy.sum("period") <= acc.max_units.where(capped, 0) / UNITS,
+            name="vendor_deal_max",
+            mask=capped & (dem.probability > 0),
+        )
     budgets = (
         ("budget", capex, sec.capex_budget_usd_per_quarter),
         ("budget_total", capex.sum("period"), sec.capex_budget_usd_total),

@@ -59,7 +59,7 @@ def capacity_table(ds: xr.Dataset) -> pd.DataFrame:
     """
     utilisation = float(ds.attrs.get("utilisation", 1.0))
     units = ds.units_in_service.sum(["site", "accelerator"])
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "period": [str(p) for p in ds.period.values],
             "inference_capacity_tokens": _expected(
@@ -75,3 +75,8 @@ def capacity_table(ds: xr.Dataset) -> pd.DataFrame:
             "facility_mw": _expected(ds.facility_mw, ds).values,
         }
     )
+    # every column sums non-negative LP variables times non-negative prices; a
+    # value below zero is solver dust (-2e-6 $ beside $7e10 seen), not a number
+    numeric = frame.columns[1:]
+    frame[numeric] = frame[numeric].clip(lower=0.0)
+    return frame

@@ -80,6 +80,17 @@ def input_ceilings(inp: PlanInputs) -> pd.DataFrame:
                 "all supply_per_quarter at once x power_w x largest PUE / 13.04 weeks",
             )
         )
+    capped = np.isfinite(acc.max_units)
+    if bool(capped.all()):
+        gw = float((acc.max_units * acc.power_w).sum()) * float(site.pue.max())
+        rows.append(
+            (
+                "deal totals",
+                gw / 1e9,
+                "GW",
+                "sum of max_units_total x power_w x largest PUE",
+            )
+        )
     if sec.build_rate_mw_per_week is not None:
         rows.append(
             (
@@ -135,6 +146,12 @@ def _hits(ds: xr.Dataset, inp: PlanInputs, scenario: str) -> list[str]:
     ]
     if names:
         hits.append(f"vendor supply ({', '.join(names)})")
+    deal = np.isfinite(acc.max_units) & (
+        bought.sum("period") >= acc.max_units * (1 - TIGHT)
+    )
+    names = [str(a) for a in acc.accelerator.values if bool(deal.sel(accelerator=a))]
+    if names:
+        hits.append(f"deal total ({', '.join(names)})")
     if sec.build_rate_mw_per_week is not None:
         cap = sec.build_rate_mw_per_week * WEEKS_PER_QUARTER
         if bool((one.facility_built_mw.sum("site") >= cap * (1 - TIGHT)).any()):

@@ -130,6 +130,13 @@ def resolve(section: PlanSection, catalog: Any = None) -> PlanInputs:
                 "accelerator",
                 [a.min_units_total for a in section.accelerators],
             ),
+            "max_units": (
+                "accelerator",
+                [
+                    np.inf if a.max_units_total is None else a.max_units_total
+                    for a in section.accelerators
+                ],
+            ),
             "unit_size": (
                 "accelerator",
                 [a.unit_size for a in section.accelerators],

@@ -50,6 +50,11 @@ class AcceleratorOption(_Strict):
     life_years: float = Field(default=5.0, gt=0)
     opex_fraction_per_year: float = Field(default=0.0, ge=0)
     min_units_total: float = Field(default=0.0, ge=0)
+    max_units_total: float | None = Field(
+        default=None,
+        ge=0,
+        description="most accelerators bought over the horizon (a deal's total)",
+    )
     unit_size: int = Field(
         default=1,
         ge=1,
@@ -94,7 +99,7 @@ class Site(_Strict):
         if not self.power_options and self.power is None:
             raise ValueError(f"site {self.name}: give power_options or power")
         if self.power is not None:
-            given = {"it_load_mw", "pue"} & self.power.model_fields_set
+            given = {"it_load_mw", "pue", "site"} & self.power.model_fields_set
             if given:
                 raise ValueError(
                     f"site {self.name}: power.{sorted(given)[0]} comes from the "
@@ -247,6 +252,13 @@ class PlanSection(_Strict):
             names = [g.name for g in group]
             if len(set(names)) != len(names):
                 raise ValueError(f"duplicate names in {names}")
+        for acc in self.accelerators:
+            top = acc.max_units_total
+            if top is not None and top < acc.min_units_total:
+                raise ValueError(
+                    f"accelerator {acc.name}: max_units_total {top:g} is below "
+                    f"min_units_total {acc.min_units_total:g}"
+                )
         for site in self.sites:
             names = [o.name for o in site.power_options]
             if len(set(names)) != len(names):

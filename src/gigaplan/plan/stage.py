@@ -188,19 +188,19 @@ def solve_scenario_plan(scenario: Any, catalog: Any) -> Any:
     scenario's ``risk.demand`` model first (:func:`scenarios_from_demand`).
     """
     from gigaplan.plan import plan
-    from gigaplan.plan.schema import PlanSection
+    from gigaplan.plan.schema import DemandScenario
 
     section = scenario.plan
     if section is None:
         raise InputError("plan", None, "the scenario has no plan: section")
     update: dict[str, Any] = {}
     if section.from_demand is not None:
-        update["scenarios"] = scenarios_from_demand(scenario, section)
+        drawn = scenarios_from_demand(scenario, section)
+        update["scenarios"] = [DemandScenario.model_validate(d) for d in drawn]
     if section.unmet_value == "risk_finance":
         update.update(value_from_finance(scenario, section, catalog))
     if update:
-        data = section.model_dump(exclude={"from_demand"})
-        section = PlanSection.model_validate({**data, **update})
+        section = section.model_copy(update=update)
     return plan(section, catalog)
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from gigaplan.errors import InputError
 from gigaplan.results import StageResult
@@ -34,6 +34,21 @@ class PowerSection(BaseModel):
     seed: int = 0
     profiles_csv: str | None = None
     technologies: dict[str, dict[str, float | None]] = {}
+    site: str | None = Field(
+        None,
+        description="solve the campus of this plan site (its sites[].power block, "
+        "its max_mw and PUE) instead of the settings here; nothing else may be set",
+    )
+
+    @model_validator(mode="after")
+    def _site_alone(self) -> PowerSection:
+        others = self.model_fields_set - {"site"}
+        if self.site is not None and others:
+            raise ValueError(
+                f"with site: {self.site} the campus is the plan site's power block; "
+                f"leave out {', '.join(sorted(others))}"
+            )
+        return self
 
 
 def _region_value(region_id: str, region: Any, field: str) -> float:
@@ -136,6 +151,22 @@ def solve_section(
     )
 
 
+def _plan_site_campus(scenario: Any, name: str) -> PowerSection:
+    """The campus settings of plan site ``name`` (one campus definition)."""
+    from gigaplan.plan.site_power import campus_section
+
+    sites = {s.name: s for s in (scenario.plan.sites if scenario.plan else [])}
+    site = sites.get(name)
+    if site is None or site.power is None:
+        with_power = [n for n, s in sites.items() if s.power is not None]
+        raise InputError(
+            "power.site",
+            name,
+            f"a plan site with a power: block ({', '.join(with_power) or 'none'})",
+        )
+    return campus_section(site)
+
+
 def run_stage(
     scenario: Any, catalog: Any, upstream: Mapping[str, StageResult] | None = None
 ) -> StageResult:
@@ -144,6 +175,8 @@ def run_stage(
     from gigaplan.power.model import memo, power_product
 
     section = scenario.power or PowerSection()
+    if section.site is not None:
+        section = _plan_site_campus(scenario, section.site)
     given = table_from(upstream, POWER_PROFILES)
     profiles = None if given is None else {c: given[c].to_numpy() for c in given}
     result = solve_section(section, catalog, profiles)
