@@ -110,14 +110,7 @@ def parse_scenario(
     a stage function injected in place of a packaged one (``stage_funcs`` of
     :func:`run_pipeline`) owns the schema of its section.
     """
-    import yaml
-
-    try:
-        doc = _yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        raise InputError(f"{where}{line}", "<yaml>", f"not valid YAML: {err}") from None
+    doc = _yaml.load(text, where)
     if doc is None:
         doc = {}
     if not isinstance(doc, dict):

@@ -82,16 +82,7 @@ def validation_to_input_error(
 
 def read_yaml_text(path: Path) -> tuple[str, dict[str, Any]]:
     """Read a YAML file into (text, mapping); errors name the file and line."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (FileNotFoundError, IsADirectoryError):
-        raise InputError("scenario", str(path), "file not found") from None
-    try:
-        doc = _yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        raise InputError(f"{path}{line}", "<yaml>", f"not valid YAML: {err}") from None
+    text, doc = _yaml.load_file(path, "scenario")
     if doc is None:
         doc = {}
     if not isinstance(doc, dict):
@@ -115,7 +106,7 @@ class Scenario(BaseModel):
     section models as they land.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     name: str = "scenario"
     description: str = ""

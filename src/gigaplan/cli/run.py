@@ -38,14 +38,11 @@ def _store(db: Path | None) -> Any:
 
 def read_scenario_file(scenario_path: Path | None) -> tuple[Path, str]:
     """(path, text) of a scenario file, or of the packaged default one."""
-    from gigaplan.errors import InputError
+    from gigaplan._yaml import read_text
     from gigaplan.pipeline import default_scenario_path
 
     path = Path(scenario_path) if scenario_path else default_scenario_path()
-    try:
-        return path, path.read_text(encoding="utf-8")
-    except (FileNotFoundError, IsADirectoryError):
-        raise InputError("scenario", str(path), "file not found") from None
+    return path, read_text(path, "scenario")
 
 
 def run_and_store(

@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from gigaplan._schema import StrictModel
 DistKind = Literal["fixed", "uniform", "triangular", "lognormal", "exponential"]
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Frozen(StrictModel):
+    """Frozen, no unknown keys, finite floats (:mod:`gigaplan._schema`)."""
 
 
 class DistSpec(_Frozen):

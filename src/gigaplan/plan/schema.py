@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from gigaplan._schema import StrictModel
 
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 
@@ -24,8 +26,8 @@ def quarter_labels(start: str, end: str) -> list[str]:
     return [f"{q // 4}Q{q % 4 + 1}" for q in range(first, last + 1)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Strict(StrictModel):
+    """Frozen, no unknown keys, finite floats (:mod:`gigaplan._schema`)."""
 
 
 class AcceleratorOption(_Strict):

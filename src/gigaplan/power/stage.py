@@ -6,16 +6,15 @@ from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from gigaplan._schema import StrictModel
 from gigaplan.errors import InputError
 from gigaplan.results import StageResult
 
 
-class PowerSection(BaseModel):
+class PowerSection(StrictModel):
     """Scenario settings for the campus power LP (all values are assumptions)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     region: str = "ercot"
     it_load_mw: float = Field(1000.0, gt=0)

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from gigaplan._schema import StrictModel
 from gigaplan.plan.schema import quarter_index
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Strict(StrictModel):
+    """Frozen, no unknown keys, finite floats (:mod:`gigaplan._schema`)."""
 
 
 class Adoption(_Strict):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from gigaplan._schema import StrictModel
 
 
-class InferenceCase(BaseModel):
+class InferenceCase(StrictModel):
     """One serving case of the ``estimate:`` section."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str
     model: str
@@ -23,14 +23,12 @@ class InferenceCase(BaseModel):
     tokens_per_day: float | None = Field(None, gt=0)
 
 
-class TrainingCase(BaseModel):
+class TrainingCase(StrictModel):
     """One pre-training run of the ``estimate:`` section.
 
     Give ``model`` (a catalog id) or ``params`` (and ``active_params`` for a
     mixture of experts); ``seq_len`` adds the attention term to 6·N·D.
     """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str
     tokens: float = Field(gt=0)
@@ -47,10 +45,8 @@ class TrainingCase(BaseModel):
     price_usd_per_accelerator_hour: float | None = Field(None, ge=0)
 
 
-class EstimateSection(BaseModel):
+class EstimateSection(StrictModel):
     """Scenario section ``estimate:``: lists of training and inference cases."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     training: list[TrainingCase] = []
     inference: list[InferenceCase] = []
