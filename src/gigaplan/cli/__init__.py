@@ -38,9 +38,12 @@ def _bad_parameter_line(err: click.ClickException, args: Sequence[str]) -> str:
         return err.format_message()
     opts = [o for o in param.opts if o.startswith("-")] or [param.name or "?"]
     value = _given(args, opts) if opts[0].startswith("-") else None
-    shown = "<missing>" if isinstance(err, click.MissingParameter) else value
     message = " ".join(err.message.split()) or "not allowed"
-    return f"{opts[0]}={_describe(shown)}: {message}"
+    if isinstance(err, click.MissingParameter):
+        return f"{opts[0]}=<missing>: required"
+    if value is None:  # an argument: the message shows the value
+        return f"{opts[0]}: {message}"
+    return f"{opts[0]}={_describe(value)}: {message}"
 
 
 class _ErrorTranslatingGroup(TyperGroup):
