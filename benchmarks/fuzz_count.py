@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from fuzzing import all_cases, run_case_forked, sample  # noqa: E402
+from fuzzing import all_cases, run_case_forked, sample
 
 
 def main() -> None:

@@ -229,7 +229,9 @@ def option_cases() -> list[Case]:
     inference = ("estimate", "inference", "--json")
     power = ("power", "--hours", "24", "--json")
 
-    def add(base: tuple[str, ...], opt: str, values: tuple[str, ...], **kw: Any) -> None:
+    def add(
+        base: tuple[str, ...], opt: str, values: tuple[str, ...], **kw: Any
+    ) -> None:
         for v in values:
             cases.append(Case(f"{' '.join(base[:2])} {opt}={v}", (*base, opt, v), opt))
 
@@ -261,7 +263,15 @@ def option_cases() -> list[Case]:
     cases.append(
         Case(
             "estimate training active > total",
-            (*training, "--tokens", "1e12", "--params", "7e9", "--active-params", "9e9"),
+            (
+                *training,
+                "--tokens",
+                "1e12",
+                "--params",
+                "7e9",
+                "--active-params",
+                "9e9",
+            ),
             "--active-params",
         )
     )
@@ -270,7 +280,12 @@ def option_cases() -> list[Case]:
     for opt in ("--tokens-per-day", "--pue", "--price-usd-per-accelerator-hour"):
         add(inference, opt, ("nan", "inf", "-1", "abc"))
     add(inference, "--pue", ("0.1",))
-    for opt in ("--it-load-mw", "--co2-cap-t", "--co2-intensity-cap", "--reserve-margin"):
+    for opt in (
+        "--it-load-mw",
+        "--co2-cap-t",
+        "--co2-intensity-cap",
+        "--reserve-margin",
+    ):
         add(power, opt, ("nan", "inf", "-1", "abc"))
     add(power, "--it-load-mw", ("0",))
     add(power, "--reserve-margin", ("5",))
@@ -321,17 +336,28 @@ def option_cases() -> list[Case]:
         "plan.sites[9].max_mw=1",
         "plan.discount_rate=" + ",".join(str(i / 1e6) for i in range(2000)),
     ):
-        cases.append(Case(f"sweep --grid {grid[:40]}", (*sweep, "--grid", grid), "grid"))
+        cases.append(
+            Case(f"sweep --grid {grid[:40]}", (*sweep, "--grid", grid), "grid")
+        )
     many = tuple(
         a
         for i in range(6)
-        for a in ("--grid", f"plan.sites[0].max_mw={','.join(str(j) for j in range(20))}")
+        for a in (
+            "--grid",
+            f"plan.sites[0].max_mw={','.join(str(j) for j in range(20))}",
+        )
     )
     cases.append(Case("sweep 20^6 grid", (*sweep, *many), "grid"))
     cases.append(
         Case(
             "sweep --cluster unreachable",
-            (*sweep, "--grid", "plan.discount_rate=0.05", "--cluster", "tcp://10.255.255.1:8786"),
+            (
+                *sweep,
+                "--grid",
+                "plan.discount_rate=0.05",
+                "--cluster",
+                "tcp://10.255.255.1:8786",
+            ),
             "--cluster",
         )
     )
@@ -354,7 +380,12 @@ def option_cases() -> list[Case]:
             )
         )
     cases.append(
-        Case("--catalog folder", (*cat_base, "--catalog", "{file}"), "catalog", make_dir=True)
+        Case(
+            "--catalog folder",
+            (*cat_base, "--catalog", "{file}"),
+            "catalog",
+            make_dir=True,
+        )
     )
     return cases
 
@@ -449,9 +480,7 @@ def run_case(case: Case, timeout_s: int = 30) -> Outcome:
     return Outcome("other", code, err[-300:], seconds)
 
 
-def run_case_forked(
-    case: Case, timeout_s: int = 30, memory_gb: float = 4.0
-) -> Outcome:
+def run_case_forked(case: Case, timeout_s: int = 30, memory_gb: float = 4.0) -> Outcome:
     """:func:`run_case` in a forked child, killed after ``timeout_s``.
 
     A hang inside C code (NumPy, pydantic-core) ignores the alarm of

@@ -48,7 +48,7 @@ class _Loader(yaml.SafeLoader):
         self._alias_nodes = 0
         self._sizes: dict[int, int] = {}
 
-    def fetch_flow_collection_start(self, TokenClass: Any) -> None:  # noqa: N803
+    def fetch_flow_collection_start(self, TokenClass: Any) -> None:
         """Refuse deep ``[[[...`` as the scanner meets it (it slows down with depth)."""
         if self.flow_level >= MAX_DEPTH:
             raise self._too_deep(self.get_mark(), self.flow_level + 1)

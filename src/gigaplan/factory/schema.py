@@ -11,14 +11,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
-from gigaplan._schema import StrictModel
+from gigaplan._schema import STRICT
+
 DistKind = Literal["fixed", "uniform", "triangular", "lognormal", "exponential"]
 
 
-class _Frozen(StrictModel):
-    """Frozen, no unknown keys, finite floats (:mod:`gigaplan._schema`)."""
+class _Frozen(BaseModel):
+    model_config = STRICT  # frozen, no unknown keys, finite floats
 
 
 class DistSpec(_Frozen):

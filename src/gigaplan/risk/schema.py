@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
-from gigaplan._schema import StrictModel
+from gigaplan._schema import STRICT
 from gigaplan.plan.schema import quarter_index
 
 
-class _Strict(StrictModel):
-    """Frozen, no unknown keys, finite floats (:mod:`gigaplan._schema`)."""
+class _Strict(BaseModel):
+    model_config = STRICT  # frozen, no unknown keys, finite floats
 
 
 class Adoption(_Strict):

@@ -309,7 +309,7 @@ def _run_dask(
 
     try:
         client = Client(address, timeout=connect_timeout_s, set_as_default=False)
-    except Exception as err:  # noqa: BLE001 - any failure to connect is one line
+    except Exception as err:
         raise InputError(
             "--cluster",
             address,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
-from gigaplan._schema import StrictModel
+from gigaplan._schema import STRICT
 
 #: Stated limits, far beyond any run (Llama 3.1 405B: 15.6e12 tokens, 4.05e11
 #: parameters, 16,384 GPUs), so that no product of inputs overflows a float.
@@ -20,8 +20,10 @@ MAX_PRICE = 1e6
 MAX_GRID_KGCO2_PER_MWH = 5_000.0
 
 
-class InferenceCase(StrictModel):
+class InferenceCase(BaseModel):
     """One serving case of the ``estimate:`` section."""
+
+    model_config = STRICT
 
     name: str
     model: str
@@ -36,12 +38,14 @@ class InferenceCase(StrictModel):
     price_usd_per_accelerator_hour: float | None = Field(None, ge=0, le=MAX_PRICE)
 
 
-class TrainingCase(StrictModel):
+class TrainingCase(BaseModel):
     """One pre-training run of the ``estimate:`` section.
 
     Give ``model`` (a catalog id) or ``params`` (and ``active_params`` for a
     mixture of experts); ``seq_len`` adds the attention term to 6·N·D.
     """
+
+    model_config = STRICT
 
     name: str
     tokens: float = Field(gt=0, le=MAX_TOKENS)
@@ -78,8 +82,10 @@ class TrainingCase(StrictModel):
         return self
 
 
-class EstimateSection(StrictModel):
+class EstimateSection(BaseModel):
     """Scenario section ``estimate:``: lists of training and inference cases."""
+
+    model_config = STRICT
 
     training: list[TrainingCase] = []
     inference: list[InferenceCase] = []
