@@ -18,6 +18,7 @@ runs it in this process under an alarm and sorts the answer into:
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import math
 import random
@@ -77,6 +78,15 @@ class Case:
     text: str | bytes | None = None
     huge: bool = False
     make_dir: bool = False
+    #: (example, section, path, value): the text is made when the case runs
+    mutation: tuple[str, str, tuple[Any, ...], Any] | None = None
+
+    def body(self) -> str | bytes | None:
+        """The file's content (a mutated example is dumped here, lazily)."""
+        if self.mutation is None:
+            return self.text
+        example, section, path, value = self.mutation
+        return _dump(_set(_only(_load(example), section), path, value))
 
 
 # -- scenario files --------------------------------------------------------------
@@ -101,6 +111,7 @@ EXAMPLE_SECTIONS: tuple[tuple[str, str], ...] = (
 )
 
 
+@functools.cache
 def _load(name: str) -> dict[str, Any]:
     return yaml.safe_load((EXAMPLES / name).read_text(encoding="utf-8"))
 
@@ -156,7 +167,7 @@ def value_cases(example: str, section: str) -> list[Case]:
                     label=f"{example}:{'.'.join(map(str, full))}={value!r}",
                     argv=VERBS[section],
                     field=_field_word(full),
-                    text=_dump(_set(doc, full, value)),
+                    mutation=(example, section, full, value),
                     huge=value in HUGE_NUMBERS,
                 )
             )
@@ -362,20 +373,24 @@ def option_cases() -> list[Case]:
         )
     )
     cat_base = ("estimate", "training", "--tokens", "1e12", "--params", "7e9", "--json")
-    for label, text in (
-        ("section list", "accelerators: [1, 2]\n"),
-        ("sources list", "sources: [a, b]\n"),
-        ("entry nan", "accelerators:\n  h100:\n    tdp_w: {value: .nan, source: x}\n"),
-        ("duplicate", "sources:\n  a: x\n  a: y\n"),
-        ("laughs", BILLION_LAUGHS),
-        ("binary", ""),
+    for label, text, word in (
+        ("section list", "accelerators: [1, 2]\n", "accelerators"),
+        ("sources list", "sources: [a, b]\n", "sources"),
+        (
+            "entry nan",
+            "accelerators:\n  h100:\n    tdp_w: {value: .nan, source: x}\n",
+            "tdp_w",
+        ),
+        ("duplicate", "sources:\n  a: x\n  a: y\n", "duplicate"),
+        ("laughs", BILLION_LAUGHS, "alias"),
+        ("binary", "", "catalog"),
     ):
         body: str | bytes = b"\xff\xfe\x00bin" if label == "binary" else text
         cases.append(
             Case(
                 f"--catalog {label}",
                 (*cat_base, "--catalog", "{file}"),
-                "catalog",
+                word,
                 text=body,
             )
         )
@@ -442,10 +457,10 @@ def run_case(case: Case, timeout_s: int = 30) -> Outcome:
         path = Path(tmp) / "input.yaml"
         if case.make_dir:
             path.mkdir()
-        elif isinstance(case.text, bytes):
-            path.write_bytes(case.text)
-        elif case.text is not None:
-            path.write_text(case.text, encoding="utf-8")
+        elif isinstance(body := case.body(), bytes):
+            path.write_bytes(body)
+        elif body is not None:
+            path.write_text(body, encoding="utf-8")
         argv = [a.replace("{file}", str(path)).replace("{tmp}", tmp) for a in case.argv]
         old = signal.signal(signal.SIGALRM, _alarm)
         signal.alarm(timeout_s)

@@ -63,7 +63,7 @@ class _Loader(yaml.SafeLoader):
             depth,
         )
 
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         """Compose one node, counting what aliases repeat and how deep it is."""
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
