@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from fuzzing import (  # noqa: E402
+from fuzzing import (
     BILLION_LAUGHS,
     VERBS,
     Case,
@@ -29,8 +29,8 @@ from fuzzing import (  # noqa: E402
     run_case,
 )
 
-from gigaplan import _yaml  # noqa: E402
-from gigaplan.errors import InputError  # noqa: E402
+from gigaplan import _yaml
+from gigaplan.errors import InputError
 
 CASES = all_cases()
 CHEAP = [c for c in CASES if c.argv[0] in ("estimate", "factory", "run")]
