@@ -309,12 +309,10 @@ def _run_dask(
 
     try:
         client = Client(address, timeout=connect_timeout_s, set_as_default=False)
-    except Exception as err:
-        raise InputError(
-            "--cluster",
-            address,
-            f"no Dask scheduler answered within {connect_timeout_s:g} s "
-            f"({type(err).__name__}); check the address and that it is running",
+    except Exception as err:  # any failure to connect is one line, exit 1
+        raise GigaplanError(
+            f"cannot reach the Dask scheduler at {address} "
+            f"within {connect_timeout_s:g} s ({type(err).__name__})"
         ) from None
     total = len(plan.texts)
     rows: list[dict[str, Any] | None] = [None] * total
