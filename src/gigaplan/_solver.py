@@ -33,5 +33,12 @@ def solve_quietly(model: Any, **options: Any) -> tuple[str, str]:
     """Solve a linopy ``model`` with HiGHS (direct API); returns (status, condition)."""
     options = {"output_flag": False, "log_to_console": False, **options}
     with quiet_stdout_fd():
-        status, condition = model.solve(solver_name="highs", io_api="direct", **options)
+        try:
+            status, condition = model.solve(
+                solver_name="highs", io_api="direct", **options
+            )
+        except IndexError:
+            # linopy indexes the solution by label; HiGHS gave none (numerical
+            # trouble with coefficients far apart): report it, never crash
+            return "warning", "no solution returned (numerical trouble)"
     return str(status), str(condition)

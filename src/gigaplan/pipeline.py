@@ -21,9 +21,10 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from gigaplan._yaml import read_text
 from gigaplan.errors import GigaplanError, InputError
 from gigaplan.results import StageResult
-from gigaplan.scenario import Scenario, parse_scenario, read_text
+from gigaplan.scenario import Scenario, parse_scenario
 
 log = logging.getLogger(__name__)
 

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from gigaplan import _yaml
+from gigaplan._yaml import read_text
 from gigaplan.errors import InputError
 from gigaplan.external import is_table_file
 from gigaplan.factory.schema import FactorySection
@@ -82,31 +83,9 @@ def validation_to_input_error(
     return InputError(prefix + (_field_path(loc) or "scenario"), value, msg)
 
 
-def read_text(path: Path, field: str) -> str:
-    """A text file's content; every file problem is one :class:`InputError`."""
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(field, str(path), "file not found") from None
-    except IsADirectoryError:
-        raise InputError(field, str(path), "is a folder; give a file") from None
-    except OSError as err:
-        raise InputError(field, str(path), f"cannot read: {err.strerror}") from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError(field, str(path), "not a UTF-8 text (YAML) file") from None
-
-
 def _parse_mapping(text: str, where: str) -> dict[str, Any]:
     """YAML text -> top-level mapping; errors name the file and line."""
-    try:
-        doc = _yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        raise InputError(f"{where}{line}", "<yaml>", f"not valid YAML: {err}") from None
+    doc = _yaml.load(text, where)
     if doc is None:
         doc = {}
     if not isinstance(doc, dict):
@@ -136,7 +115,7 @@ class Scenario(BaseModel):
     section models as they land.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     name: str = "scenario"
     description: str = ""

@@ -99,8 +99,8 @@ def test_unknown_tdp_is_an_input_error_not_zero_watts():
     [
         (["--count", "1", "--precision", "bf16"], "count", "GB"),
         (["--precision", "fp4"], "precision", "bf16"),
-        (["--batch", "0"], "batch", "> 0"),
-        (["--output-tokens", "-5"], "output_tokens", "> 0"),
+        (["--batch", "0"], "--batch", "greater than 0"),
+        (["--output-tokens", "-5"], "--output-tokens", "greater than 0"),
         (["--model", "lama-70"], "model", "did you mean"),
         (["--accelerator", "h1000"], "accelerator", ""),
     ],

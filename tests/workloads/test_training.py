@@ -115,7 +115,7 @@ def test_seq_len_without_model_is_rejected():
         ],
     )
     assert r.exit_code == 2
-    assert "seq_len=1" in r.output and "Traceback" not in r.output
+    assert "seq-len=1" in r.output and "Traceback" not in r.output
 
 
 def test_estimate_stage_runs_training_and_inference_cases():

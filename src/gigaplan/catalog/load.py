@@ -27,19 +27,18 @@ def data_dir() -> Path:
 
 def read_yaml(path: Path) -> dict[str, Any]:
     """Read one YAML mapping; a syntax error names the file and line."""
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("catalog", str(path), "file not found") from None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise CatalogError(f"{where}: not valid YAML ({err})") from None
+    return _read(path)[1]
+
+
+def _read(path: Path) -> tuple[str, dict[str, Any]]:
+    text, doc = yaml.load_file(path, "catalog")
     if doc is None:
-        return {}
+        return text, {}
     if not isinstance(doc, dict):
-        raise CatalogError(f"{path}: top level must be a mapping")
-    return doc
+        raise InputError(
+            f"catalog {path.name}", type(doc).__name__, "top level must be a mapping"
+        )
+    return text, doc
 
 
 def _expand_shorthand(entry: Mapping[str, Any]) -> dict[str, Any]:
@@ -63,6 +62,15 @@ def _merge(
     base: dict[str, Any], doc: Mapping[str, Any], origin: dict[tuple[str, str], str]
 ) -> None:
     name = doc.get("_file", "?")
+    for section in ("sources", *SECTIONS):
+        given = doc.get(section) or {}
+        if not isinstance(given, Mapping):
+            raise InputError(
+                f"catalog {name}: {section}",
+                given,
+                "must be a mapping of names to "
+                + ("citations" if section == "sources" else "entries"),
+            )
     base["sources"].update(doc.get("sources") or {})
     for section in SECTIONS:
         for key, entry in (doc.get(section) or {}).items():
@@ -114,8 +122,8 @@ def load_catalog(extra: Iterable[Path] = (), root: Path | None = None) -> Catalo
     origin: dict[tuple[str, str], str] = {}
     digest = hashlib.sha256()
     for path in paths:
-        doc = read_yaml(path)
-        digest.update(path.read_bytes())
+        text, doc = _read(path)
+        digest.update(text.encode("utf-8"))
         _merge(merged, {**doc, "_file": path.name}, origin)
     try:
         return Catalog.model_validate({"version": digest.hexdigest()[:12], **merged})

@@ -18,7 +18,7 @@ PRECISIONS: tuple[Precision, ...] = ("bf16", "fp8", "fp4")
 class Sourced(BaseModel):
     """A number with the document it comes from."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     value: float | None
     source: str | None = None
@@ -53,7 +53,7 @@ class SourcedMoney(Sourced):
 class Entry(BaseModel):
     """Common fields of every catalog entry."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     name: str
     aliases: tuple[str, ...] = ()
@@ -122,7 +122,7 @@ class Region(Entry):
 class Catalog(BaseModel):
     """The whole catalog, validated once and frozen."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     version: str
     sources: dict[str, str]

@@ -9,26 +9,70 @@ here: input and catalog errors exit with code 2, other gigaplan errors with 1.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import typer
+from pydantic import ValidationError
+from typer._click import exceptions as click  # typer vendors click
 from typer.core import TyperGroup
 
-from gigaplan.errors import CatalogError, GigaplanError, InputError
+from gigaplan.errors import CatalogError, GigaplanError, InputError, _describe
+
+
+def _given(args: Sequence[str], opts: Sequence[str]) -> str | None:
+    """The value given on the command line for an option, if it can be found."""
+    for i, arg in enumerate(args):
+        for opt in opts:
+            if arg == opt and i + 1 < len(args):
+                return args[i + 1]
+            if arg.startswith(opt + "="):
+                return arg[len(opt) + 1 :]
+    return None
+
+
+def _bad_parameter_line(err: click.ClickException, args: Sequence[str]) -> str:
+    """``FIELD=VALUE: what is allowed`` for a value typer could not convert."""
+    param = getattr(err, "param", None)
+    if param is None:
+        return err.format_message()
+    opts = [o for o in param.opts if o.startswith("-")] or [param.name or "?"]
+    value = _given(args, opts) if opts[0].startswith("-") else None
+    message = " ".join(err.message.split()) or "not allowed"
+    if isinstance(err, click.MissingParameter):
+        return f"{opts[0]}=<missing>: required"
+    if value is None:  # an argument: the message shows the value
+        return f"{opts[0]}: {message}"
+    return f"{opts[0]}={_describe(value)}: {message}"
 
 
 class _ErrorTranslatingGroup(TyperGroup):
-    """Top-level group that turns gigaplan errors into one line and an exit code."""
+    """Top-level group that turns gigaplan errors into one line and an exit code.
+
+    Values typer cannot convert (``--count abc``) and pydantic errors of a
+    model built from options read the same: ``gigaplan: error: FIELD=VALUE:
+    what is allowed``, exit code 2.
+    """
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
+        args = [*ctx._protected_args, *ctx.args]
         try:
             return super().invoke(ctx)
         except (InputError, CatalogError) as err:
-            typer.echo(f"gigaplan: error: {err}", err=True)
-            ctx.exit(2)
+            self._fail(ctx, str(err), 2)
+        except ValidationError as err:
+            from gigaplan.scenario import validation_to_input_error
+
+            self._fail(ctx, str(validation_to_input_error(err)), 2)
+        except (click.BadParameter, click.BadOptionUsage, click.NoSuchOption) as err:
+            self._fail(ctx, _bad_parameter_line(err, args), 2)
         except GigaplanError as err:
-            typer.echo(f"gigaplan: error: {err}", err=True)
-            ctx.exit(1)
+            self._fail(ctx, str(err), 1)
+
+    @staticmethod
+    def _fail(ctx: typer.Context, line: str, code: int) -> None:
+        typer.echo(f"gigaplan: error: {' '.join(line.splitlines())}", err=True)
+        ctx.exit(code)
 
 
 app = typer.Typer(

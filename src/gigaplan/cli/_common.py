@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import numpy as np
 import typer
+from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.table import Table
 
 from gigaplan.catalog import Catalog, load_catalog
+from gigaplan.errors import InputError
 
 CatalogOption = Annotated[
     list[Path] | None,
@@ -38,6 +40,38 @@ JsonOption = Annotated[
 def console() -> Console:
     """A console on stdout (the only place the library's results are printed)."""
     return Console(highlight=False, soft_wrap=True)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validated(
+    model: type[M], options: dict[str, Any], names: dict[str, str] | None = None
+) -> M:
+    """Check command-line options with a section's schema; errors name the option.
+
+    Parameters
+    ----------
+    model : pydantic model class
+        The schema whose fields (ranges, finite numbers) the options share.
+    options : dict
+        Field name -> value given; ``None`` values are left to the defaults.
+    names : dict, optional
+        Field name -> option name where the two differ (default
+        ``--field-name``).
+    """
+    given = {k: v for k, v in options.items() if v is not None}
+    try:
+        return model.model_validate(given)
+    except ValidationError as err:
+        first = err.errors()[0]
+        key = str(first["loc"][0]) if first["loc"] else ""
+        option = (names or {}).get(key) or "--" + key.replace("_", "-")
+        raise InputError(
+            option if key else "options",
+            first.get("input"),
+            first["msg"].removeprefix("Value error, "),
+        ) from None
 
 
 def catalog_from(extra: list[Path] | None) -> Catalog:

@@ -14,6 +14,7 @@ from gigaplan.cli._common import (
     catalog_from,
     console,
     print_json,
+    validated,
 )
 
 estimate_app = typer.Typer(
@@ -64,24 +65,38 @@ def training(
     json_out: JsonOption = False,
 ) -> None:
     """Estimate one pre-training run (6·N·D FLOPs at a sourced default MFU)."""
+    from gigaplan.errors import InputError
+    from gigaplan.workloads.schema import TrainingCase
     from gigaplan.workloads.stage import training_case
 
-    est = training_case(
-        catalog_from(catalog),
-        tokens=tokens,
-        accelerator=accelerator,
-        count=count,
-        model=model,
-        params=params,
-        active_params=active_params,
-        seq_len=seq_len,
-        mfu=mfu,
-        precision=precision,
-        pue=pue,
-        region=region,
-        grid_kgco2_per_mwh=grid_kgco2_per_mwh,
-        price_usd_per_accelerator_hour=price_usd_per_accelerator_hour,
+    if model is not None and params is not None:
+        raise InputError("--params", params, "give --model or --params, not both")
+    if seq_len is not None and model is None:
+        raise InputError("--seq-len", seq_len, "needs --model (layers, attention)")
+    if params is not None and active_params is not None and active_params > params:
+        raise InputError(
+            "--active-params", active_params, f"must be at most --params={params:g}"
+        )
+    case = validated(
+        TrainingCase,
+        {
+            "name": "cli",
+            "tokens": tokens,
+            "accelerator": accelerator,
+            "count": count,
+            "model": model,
+            "params": params,
+            "active_params": active_params,
+            "seq_len": seq_len,
+            "mfu": mfu,
+            "precision": precision,
+            "pue": pue,
+            "region": region,
+            "grid_kgco2_per_mwh": grid_kgco2_per_mwh,
+            "price_usd_per_accelerator_hour": price_usd_per_accelerator_hour,
+        },
     )
+    est = training_case(catalog_from(catalog), **case.model_dump(exclude={"name"}))
     out = dataclasses.asdict(est)
     if json_out:
         print_json(out)
@@ -105,21 +120,26 @@ def inference(
     json_out: JsonOption = False,
 ) -> None:
     """Estimate serving: prefill compute-bound, decode per-step roofline."""
+    from gigaplan.workloads.schema import InferenceCase
     from gigaplan.workloads.stage import inference_case
 
-    est = inference_case(
-        catalog_from(catalog),
-        model=model,
-        accelerator=accelerator,
-        count=count,
-        precision=precision,
-        batch=batch,
-        input_tokens=input_tokens,
-        output_tokens=output_tokens,
-        tokens_per_day=tokens_per_day,
-        pue=pue,
-        price_usd_per_accelerator_hour=price_usd_per_accelerator_hour,
+    case = validated(
+        InferenceCase,
+        {
+            "name": "cli",
+            "model": model,
+            "accelerator": accelerator,
+            "count": count,
+            "precision": precision,
+            "batch": batch,
+            "input_tokens": input_tokens,
+            "output_tokens": output_tokens,
+            "tokens_per_day": tokens_per_day,
+            "pue": pue,
+            "price_usd_per_accelerator_hour": price_usd_per_accelerator_hour,
+        },
     )
+    est = inference_case(catalog_from(catalog), **case.model_dump(exclude={"name"}))
     out = dataclasses.asdict(est)
     if tokens_per_day is None:
         out = {

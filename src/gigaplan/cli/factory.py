@@ -50,13 +50,20 @@ def factory(
 ) -> None:
     """Simulate the GW build pipeline: GW energised per week, stage queues,
     utilisation, the bottleneck in each period and what reaches a target rate."""
+    from gigaplan.factory.schema import FactorySection
     from gigaplan.factory.stage import run_factory
     from gigaplan.scenario import load_scenario
 
-    if replications is not None and replications < 1:
-        raise InputError("--replications", replications, "must be >= 1")
-    if target_gw_per_week is not None and target_gw_per_week <= 0:
-        raise InputError("--target-gw-per-week", target_gw_per_week, "must be > 0")
+    limit = FactorySection.model_fields["replications"].metadata
+    most = next(m.le for m in limit if getattr(m, "le", None) is not None)
+    if replications is not None and not 1 <= replications <= most:
+        raise InputError("--replications", replications, f"1..{most:,} (the limit)")
+    if target_gw_per_week is not None and not (
+        math.isfinite(target_gw_per_week) and target_gw_per_week > 0
+    ):
+        raise InputError(
+            "--target-gw-per-week", target_gw_per_week, "a finite number > 0"
+        )
     scen = load_scenario(scenario)
     if scen.factory is None:
         raise InputError(

@@ -14,11 +14,28 @@ from gigaplan.cli._common import (
     catalog_from,
     console,
     print_json,
+    validated,
 )
+
+#: Options that set a power: field; with --scenario the file sets them.
+_SECTION_OPTIONS = {
+    "region": "--region",
+    "it_load_mw": "--it-load-mw",
+    "co2_cap_t": "--co2-cap-t",
+    "co2_intensity_cap": "--co2-intensity-cap",
+    "cfe_share": "--cfe-share",
+    "hourly_cfe": "--hourly-cfe",
+    "reserve_margin": "--reserve-margin",
+    "flexible_share": "--flexible-share",
+    "rep_days": "--rep-days",
+    "hours": "--hours",
+    "profiles_csv": "--profiles-csv",
+}
 
 
 @app.command("power")
 def power(
+    ctx: typer.Context,
     region: Annotated[
         str, typer.Option(help="Catalog region id, e.g. ercot.")
     ] = "ercot",
@@ -76,43 +93,43 @@ def power(
             "--co2-intensity-cap", co2_intensity_cap, "not together with --co2-cap-t"
         )
     if scenario is not None:
+        from typer._click.core import ParameterSource
+
         from gigaplan.scenario import load_scenario
+
+        for name, option in _SECTION_OPTIONS.items():
+            if ctx.get_parameter_source(name) not in (None, ParameterSource.DEFAULT):
+                raise InputError(
+                    option,
+                    ctx.params.get(name),
+                    "not together with --scenario; set it in the file's power: section",
+                )
 
         sc = load_scenario(scenario)
         section = sc.power or PowerSection()
     else:
-        for name, val in (
-            ("--it-load-mw", it_load_mw),
-            ("--co2-cap-t", co2_cap_t),
-            ("--co2-intensity-cap", co2_intensity_cap),
-            ("--reserve-margin", reserve_margin),
-        ):
-            if val is not None and val < 0:
-                raise InputError(name, val, "a number >= 0")
-        for name, val in (
-            ("--cfe-share", cfe_share),
-            ("--flexible-share", flexible_share),
-        ):
-            if val is not None and not 0 <= val <= 1:
-                raise InputError(name, val, "a share in [0, 1]")
         if not 24 <= hours <= 8760:
             raise InputError("--hours", hours, "24..8760")
         if rep_days is not None and not 1 <= rep_days <= hours // 24:
             raise InputError(
                 "--rep-days", rep_days, f"1..{hours // 24} (days modelled)"
             )
-        section = PowerSection(
-            region=region,
-            it_load_mw=it_load_mw,
-            co2_cap_t=co2_cap_t,
-            co2_intensity_cap_t_per_mwh=co2_intensity_cap,
-            cfe_share=cfe_share,
-            hourly_cfe=hourly_cfe,
-            reserve_margin=reserve_margin,
-            flexible_share=flexible_share,
-            rep_days=rep_days,
-            hours=hours,
-            profiles_csv=str(profiles_csv) if profiles_csv is not None else None,
+        section = validated(
+            PowerSection,
+            {
+                "region": region,
+                "it_load_mw": it_load_mw,
+                "co2_cap_t": co2_cap_t,
+                "co2_intensity_cap_t_per_mwh": co2_intensity_cap,
+                "cfe_share": cfe_share,
+                "hourly_cfe": hourly_cfe,
+                "reserve_margin": reserve_margin,
+                "flexible_share": flexible_share,
+                "rep_days": rep_days,
+                "hours": hours,
+                "profiles_csv": str(profiles_csv) if profiles_csv else None,
+            },
+            names={"co2_intensity_cap_t_per_mwh": "--co2-intensity-cap"},
         )
     profiles = None
     if section.profiles_csv is not None:

@@ -11,13 +11,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
+
+from gigaplan._schema import STRICT
 
 DistKind = Literal["fixed", "uniform", "triangular", "lognormal", "exponential"]
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = STRICT  # frozen, no unknown keys, finite floats
 
 
 class DistSpec(_Frozen):

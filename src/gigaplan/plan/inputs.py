@@ -228,12 +228,33 @@ def resolve(section: PlanSection, catalog: Any = None) -> PlanInputs:
         },
         coords={"scenario": scen, "period": periods},
     )
+    _check_finite_demand(section, demand)
     _check_deals(acc, n_t)
     if section.serve_order == "product_first":
         _check_product_first(section, acc)
     discount = (1.0 + section.discount_rate) ** (-pidx / 4.0)
     first_stage = pidx < section.first_stage_periods
     return PlanInputs(section, acc, site, power, demand, discount, first_stage)
+
+
+def _check_finite_demand(section: PlanSection, demand: xr.Dataset) -> None:
+    """Refuse a start and growth whose demand overflows within the horizon.
+
+    Growth compounds quarter by quarter; ``1e30`` tokens growing 100x a year
+    over 80 quarters would put inf into the LP's demand rows.
+    """
+    for var, kind in (("inference_tokens", "inference"), ("training_flop", "training")):
+        bad = ~np.isfinite(demand[var].values)
+        if bad.any():
+            i, t = (int(k) for k in np.argwhere(bad)[0])
+            s = section.scenarios[i]
+            raise InputError(
+                f"plan.scenarios[{s.name}].{kind}_growth_per_year",
+                getattr(s, f"{kind}_growth_per_year"),
+                f"{var} would overflow a float by {demand.period.values[t]} "
+                f"(from {var}_start={getattr(s, f'{var}_start'):g}); use a "
+                "smaller start, growth or horizon",
+            )
 
 
 def _check_product_first(section: PlanSection, acc: xr.Dataset) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
+from gigaplan._schema import STRICT
 from gigaplan.power.stage import PowerSection
 
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
@@ -27,7 +28,7 @@ def quarter_labels(start: str, end: str) -> list[str]:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = STRICT  # frozen, no unknown keys, finite floats
 
 
 class AcceleratorOption(_Strict):
@@ -118,12 +119,12 @@ class DemandScenario(_Strict):
 
     name: str
     probability: float = Field(gt=0, le=1)
-    inference_tokens: list[float] | None = None
-    training_flop: list[float] | None = None
+    inference_tokens: list[Annotated[float, Field(ge=0)]] | None = None
+    training_flop: list[Annotated[float, Field(ge=0)]] | None = None
     inference_tokens_start: float = Field(default=0.0, ge=0)
-    inference_growth_per_year: float = 0.0
+    inference_growth_per_year: float = Field(default=0.0, gt=-1)
     training_flop_start: float = Field(default=0.0, ge=0)
-    training_growth_per_year: float = 0.0
+    training_growth_per_year: float = Field(default=0.0, gt=-1)
 
 
 class FromDemand(_Strict):

@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
+from gigaplan._schema import STRICT
 from gigaplan.errors import InputError
 from gigaplan.results import StageResult
 
@@ -15,10 +16,10 @@ from gigaplan.results import StageResult
 class PowerSection(BaseModel):
     """Scenario settings for the campus power LP (all values are assumptions)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = STRICT
 
     region: str = "ercot"
-    it_load_mw: float = Field(1000.0, gt=0)
+    it_load_mw: float = Field(1000.0, gt=0, le=1e6, description="up to 1 TW")
     pue: float = Field(1.2, ge=1.0, le=3.0)
     grid_max_mw: float | None = Field(None, ge=0)
     discount_rate: float = Field(0.07, ge=0, le=0.5)

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
+from gigaplan._schema import STRICT
 from gigaplan.plan.schema import quarter_index
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = STRICT  # frozen, no unknown keys, finite floats
 
 
 class Adoption(_Strict):
@@ -138,6 +139,12 @@ class RiskSection(_Strict):
             raise ValueError("policy fixed_shares needs inference_share (0..1)")
         if self.policy == "product_first" and self.inference_share is not None:
             raise ValueError("inference_share is used only with policy fixed_shares")
+        red = self.reduction
+        if red is not None and red.scenarios > min(red.paths, self.paths):
+            raise ValueError(
+                f"reduction.scenarios={red.scenarios} must be at most the paths "
+                f"clustered (reduction.paths={red.paths}, paths={self.paths})"
+            )
         names = [r.name for r in self.demand.regime_shifts]
         if len(set(names)) != len(names):
             raise ValueError(f"duplicate regime shift names in {names}")

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gigaplan._limits import check_memory
 from gigaplan.errors import InputError
 from gigaplan.results import StageResult
 from gigaplan.risk.evaluate import Capacity, Evaluation, Policy, cvar, evaluate
@@ -232,6 +233,12 @@ def _memo(s: dict[str, Any], periods: list[str]) -> str:
     )
 
 
+#: Float arrays of periods x paths alive at once in a risk run (demand, served,
+#: unmet, utilisation, cash flows and their sorted copies for percentiles), an
+#: upper bound used to estimate memory before drawing paths.
+ARRAYS_PER_PATH = 24
+
+
 def assess(
     section: RiskSection,
     capacity: Capacity,
@@ -265,8 +272,14 @@ def assess(
     """
     from gigaplan.demand import reduce_paths, sample_paths
 
-    path_rng, reduce_rng = rng.spawn(2)
     n = n_paths or section.paths
+    check_memory(
+        "--paths" if n_paths else "risk.paths",
+        n,
+        n * len(capacity.periods) * 8.0 * ARRAYS_PER_PATH,
+        f"{len(capacity.periods)} periods x {n:,} paths",
+    )
+    path_rng, reduce_rng = rng.spawn(2)
     demand = sample_paths(section.demand, capacity.periods, n, path_rng)
     policy = Policy(section.policy, section.inference_share or 1.0)
     ev = evaluate(

@@ -8,6 +8,7 @@ combination into a table whose rows and values do not depend on the executor.
 from __future__ import annotations
 
 import logging
+import math
 import multiprocessing
 import os
 import re
@@ -21,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from gigaplan import _yaml
+from gigaplan._limits import COMBINATIONS_ENV, check_memory, combinations_limit
 from gigaplan.errors import GigaplanError, InputError
 from gigaplan.sweep.grid import (
     GridAxis,
@@ -128,6 +130,36 @@ class SweepPlan:
     catalogs: tuple[Any, ...]
 
 
+#: Memory per combination besides its scenario text: a result row, the parsed
+#: scenario and the catalog reference (an upper bound, measured under 64 KB).
+BYTES_PER_COMBINATION = 64 * 2**10
+
+
+def check_grid_size(axes: Sequence[GridAxis], text_bytes: int) -> None:
+    """Refuse a grid over the combination or memory limit before expanding it.
+
+    The count is the product of the axis lengths, computed without building
+    any combination; memory is that count times the scenario text and
+    :data:`BYTES_PER_COMBINATION`.
+    """
+    count = math.prod(len(axis.values) for axis in axes)
+    shape = " x ".join(str(len(axis.values)) for axis in axes)
+    limit = combinations_limit()
+    if count > limit:
+        raise InputError(
+            "--grid",
+            f"{count:,} combinations ({shape})",
+            f"at most {limit:,} combinations in one sweep; use fewer values, "
+            f"or set {COMBINATIONS_ENV} to raise the limit",
+        )
+    check_memory(
+        "--grid",
+        f"{count:,} combinations",
+        count * (2.0 * text_bytes + BYTES_PER_COMBINATION),
+        f"{count:,} scenarios of {text_bytes:,} characters and their results",
+    )
+
+
 def prepare_sweep(
     scenario_yaml: str,
     grid: Sequence[str | GridAxis],
@@ -151,6 +183,7 @@ def prepare_sweep(
     )
     parse_scenario(scenario_yaml, where)
     doc = _yaml.safe_load(scenario_yaml) or {}
+    check_grid_size(axes, len(scenario_yaml))
     combos = tuple(expand_grid(axes))
     texts: list[str] = []
     catalogs: list[Any] = []
@@ -276,7 +309,7 @@ def _run_dask(
 
     try:
         client = Client(address, timeout=connect_timeout_s, set_as_default=False)
-    except (OSError, TimeoutError) as err:
+    except Exception as err:  # any failure to connect is one line, exit 1
         raise GigaplanError(
             f"cannot reach the Dask scheduler at {address} "
             f"within {connect_timeout_s:g} s ({type(err).__name__})"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import difflib
 import itertools
+import math
 import re
 import types
 import typing
@@ -195,6 +196,8 @@ def parse_grid_spec(spec: str) -> GridAxis:
             raise InputError(
                 "--grid", spec, f"value {raw!r} is not valid YAML"
             ) from None
+        if isinstance(value, float) and not math.isfinite(value):
+            raise InputError("--grid", spec, f"value {raw!r} is not a finite number")
         if scale and (isinstance(value, bool) or not isinstance(value, int | float)):
             raise InputError("--grid", spec, f"factor {raw!r} is not a number")
         values.append(value)

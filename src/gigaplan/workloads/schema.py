@@ -4,23 +4,38 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field, model_validator
+
+from gigaplan._schema import STRICT
+
+#: Stated limits, far beyond any run (Llama 3.1 405B: 15.6e12 tokens, 4.05e11
+#: parameters, 16,384 GPUs), so that no product of inputs overflows a float.
+MAX_TOKENS = 1e18
+MAX_PARAMS = 1e16
+MAX_COUNT = 100_000_000
+MAX_SEQUENCE = 100_000_000
+#: $/accelerator-hour; on-demand H100s list at about $2-3.
+MAX_PRICE = 1e6
+#: kgCO2/MWh; lignite plants emit about 1,100.
+MAX_GRID_KGCO2_PER_MWH = 5_000.0
 
 
 class InferenceCase(BaseModel):
     """One serving case of the ``estimate:`` section."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = STRICT
 
     name: str
     model: str
     accelerator: str = "h100"
-    count: int = Field(8, gt=0)
+    count: int = Field(8, gt=0, le=MAX_COUNT)
     precision: Literal["bf16", "fp8", "fp4"] = "fp8"
-    batch: int = Field(64, gt=0)
-    input_tokens: int = Field(1000, gt=0)
-    output_tokens: int = Field(500, gt=0)
-    tokens_per_day: float | None = Field(None, gt=0)
+    batch: int = Field(64, gt=0, le=MAX_SEQUENCE)
+    input_tokens: int = Field(1000, gt=0, le=MAX_SEQUENCE)
+    output_tokens: int = Field(500, gt=0, le=MAX_SEQUENCE)
+    tokens_per_day: float | None = Field(None, gt=0, le=MAX_TOKENS)
+    pue: float | None = Field(None, ge=1, le=3)
+    price_usd_per_accelerator_hour: float | None = Field(None, ge=0, le=MAX_PRICE)
 
 
 class TrainingCase(BaseModel):
@@ -30,27 +45,47 @@ class TrainingCase(BaseModel):
     mixture of experts); ``seq_len`` adds the attention term to 6·N·D.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = STRICT
 
     name: str
-    tokens: float = Field(gt=0)
+    tokens: float = Field(gt=0, le=MAX_TOKENS)
     accelerator: str = "h100"
-    count: int = Field(1024, gt=0)
+    count: int = Field(1024, gt=0, le=MAX_COUNT)
     model: str | None = None
-    params: float | None = Field(None, gt=0)
-    active_params: float | None = Field(None, gt=0)
-    seq_len: int | None = Field(None, gt=0)
+    params: float | None = Field(None, gt=0, le=MAX_PARAMS)
+    active_params: float | None = Field(None, gt=0, le=MAX_PARAMS)
+    seq_len: int | None = Field(None, gt=0, le=MAX_SEQUENCE)
     mfu: float | None = Field(None, gt=0, le=1)
     precision: Literal["bf16", "fp8", "fp4"] = "bf16"
-    pue: float | None = Field(None, ge=1)
+    pue: float | None = Field(None, ge=1, le=3)
     region: str | None = None
-    price_usd_per_accelerator_hour: float | None = Field(None, ge=0)
+    grid_kgco2_per_mwh: float | None = Field(None, ge=0, le=MAX_GRID_KGCO2_PER_MWH)
+    price_usd_per_accelerator_hour: float | None = Field(None, ge=0, le=MAX_PRICE)
+
+    @model_validator(mode="after")
+    def _check(self) -> TrainingCase:
+        if self.model is not None and self.params is not None:
+            raise ValueError("give model or params, not both")
+        if self.model is None and self.params is None:
+            raise ValueError("give model (a catalog id) or params")
+        if (
+            self.params is not None
+            and self.active_params is not None
+            and self.active_params > self.params
+        ):
+            raise ValueError(
+                f"active_params={self.active_params:g} must be at most "
+                f"params={self.params:g}"
+            )
+        if self.seq_len is not None and self.model is None:
+            raise ValueError("seq_len needs model (for layers and attention width)")
+        return self
 
 
 class EstimateSection(BaseModel):
     """Scenario section ``estimate:``: lists of training and inference cases."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = STRICT
 
     training: list[TrainingCase] = []
     inference: list[InferenceCase] = []

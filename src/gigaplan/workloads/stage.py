@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
 
@@ -30,6 +31,8 @@ from gigaplan.workloads.training import (
 if TYPE_CHECKING:
     from gigaplan.scenario import Scenario
 
+E = TypeVar("E", bound=Any)
+
 
 def _peak_tflops(acc: Accelerator, precision: str) -> float:
     """Dense peak at ``precision``; an error lists the precisions the chip has."""
@@ -42,6 +45,23 @@ def _peak_tflops(acc: Accelerator, precision: str) -> float:
             "precision", precision, f"{acc.name} supports {', '.join(have)}"
         )
     return peak
+
+
+def _finite_result(est: E, inputs: Mapping[str, object]) -> E:
+    """Refuse inputs whose estimate overflows: name them instead of printing null."""
+    bad = [
+        k
+        for k, v in dataclasses.asdict(est).items()
+        if isinstance(v, float) and not math.isfinite(v)
+    ]
+    if bad:
+        given = ", ".join(f"{k}={v:g}" for k, v in inputs.items() if v is not None)
+        raise InputError(
+            "inputs",
+            given,
+            f"too large together: {', '.join(bad)} would not be a finite number",
+        )
+    return est
 
 
 def training_case(
@@ -70,8 +90,14 @@ def training_case(
     tdp_w, overhead_w = accelerator_power_w(acc)
     mdl = find_model(catalog, model)[1] if model is not None else None
     if mdl is not None:
+        if params is not None:
+            raise InputError("params", params, "give a model name or params, not both")
         params = float(mdl.total_params.value or 0)
         active_params = active_params or float(mdl.active_params.value or params)
+    if params is not None and active_params is not None and active_params > params:
+        raise InputError(
+            "active_params", active_params, f"must be at most params={params:g}"
+        )
     if params is None:
         raise InputError("params", None, "give a model name or a parameter count")
     attention_flops_per_token = 0.0
@@ -88,7 +114,7 @@ def training_case(
         )
     if region is not None and grid_kgco2_per_mwh is None:
         grid_kgco2_per_mwh = find_region(catalog, region)[1].grid_kgco2_per_mwh.value
-    return estimate_training(
+    est = estimate_training(
         active_params=active_params or params,
         tokens=tokens,
         peak_tflops=_peak_tflops(acc, precision),
@@ -101,6 +127,15 @@ def training_case(
         grid_kgco2_per_mwh=grid_kgco2_per_mwh,
         price_usd_per_accelerator_hour=price_usd_per_accelerator_hour,
         attention_flops_per_token=attention_flops_per_token,
+    )
+    return _finite_result(
+        est,
+        {
+            "tokens": tokens,
+            "params": params,
+            "count": count,
+            "price_usd_per_accelerator_hour": price_usd_per_accelerator_hour,
+        },
     )
 
 
@@ -125,7 +160,7 @@ def inference_case(
     peak = _peak_tflops(acc, precision)
     bpp = BYTES_PER_PARAM[precision]
     total = float(mdl.total_params.value or 0)
-    return estimate_inference(
+    est = estimate_inference(
         total_params=total,
         active_params=float(mdl.active_params.value or total),
         kv_bytes_per_token=kv_bytes_per_token(mdl, max(bpp, 1.0)),
@@ -146,6 +181,15 @@ def inference_case(
         pue=pue if pue is not None else default("default_pue"),
         price_usd_per_accelerator_hour=price_usd_per_accelerator_hour,
         tokens_per_day=tokens_per_day,
+    )
+    return _finite_result(
+        est,
+        {
+            "batch": batch,
+            "input_tokens": input_tokens,
+            "output_tokens": output_tokens,
+            "tokens_per_day": tokens_per_day,
+        },
     )
 
 
