@@ -41,19 +41,22 @@ class AcceleratorOption(_Strict):
 
     name: str
     vendor: str = "unknown"
-    output_tokens_per_s: float | None = Field(default=None, gt=0)
-    training_flops_per_s: float | None = Field(default=None, gt=0)
-    power_w: float | None = Field(default=None, gt=0, description="all-in IT W")
-    price_usd: float | None = Field(default=None, ge=0)
+    # upper limits: far beyond any chip, so a typo (1e30) is an error, not an
+    # LP whose numbers overflow
+    output_tokens_per_s: float | None = Field(default=None, gt=0, le=1e9)
+    training_flops_per_s: float | None = Field(default=None, gt=0, le=1e19)
+    power_w: float | None = Field(default=None, gt=0, le=1e6, description="all-in IT W")
+    price_usd: float | None = Field(default=None, ge=0, le=1e9)
     launch: str | None = None
-    supply_per_quarter: float | None = Field(default=None, ge=0)
-    lead_time_quarters: int = Field(default=1, ge=0)
-    life_years: float = Field(default=5.0, gt=0)
-    opex_fraction_per_year: float = Field(default=0.0, ge=0)
-    min_units_total: float = Field(default=0.0, ge=0)
+    supply_per_quarter: float | None = Field(default=None, ge=0, le=1e9)
+    lead_time_quarters: int = Field(default=1, ge=0, le=40)
+    life_years: float = Field(default=5.0, gt=0, le=30)
+    opex_fraction_per_year: float = Field(default=0.0, ge=0, le=1)
+    min_units_total: float = Field(default=0.0, ge=0, le=1e10)
     max_units_total: float | None = Field(
         default=None,
         ge=0,
+        le=1e10,
         description="most accelerators bought over the horizon (a deal's total)",
     )
     unit_size: int = Field(
@@ -68,25 +71,25 @@ class PowerOption(_Strict):
     """A way to power a site: grid import or a product of the campus model."""
 
     name: str
-    energy_usd_per_mwh: float = Field(ge=0)
-    co2_t_per_mwh: float = Field(default=0.0, ge=0)
-    capex_usd_per_kw: float = Field(default=0.0, ge=0)
-    fixed_om_usd_per_kw_yr: float = Field(default=0.0, ge=0)
+    energy_usd_per_mwh: float = Field(ge=0, le=1e5)
+    co2_t_per_mwh: float = Field(default=0.0, ge=0, le=10)
+    capex_usd_per_kw: float = Field(default=0.0, ge=0, le=1e6)
+    fixed_om_usd_per_kw_yr: float = Field(default=0.0, ge=0, le=1e5)
     firm_fraction: float = Field(default=1.0, ge=0, le=1)
-    lead_time_quarters: int = Field(default=0, ge=0)
-    max_mw: float = Field(ge=0)
+    lead_time_quarters: int = Field(default=0, ge=0, le=40)
+    max_mw: float = Field(ge=0, le=1e6)
 
 
 class Site(_Strict):
     """A campus: how big it may grow, when it can energise, how it is powered."""
 
     name: str
-    max_mw: float = Field(gt=0, description="facility MW limit")
+    max_mw: float = Field(gt=0, le=1e6, description="facility MW limit")
     earliest: str | None = None
-    pue: float = Field(default=1.2, ge=1.0)
-    facility_capex_usd_per_mw: float = Field(ge=0)
-    facility_fixed_om_usd_per_mw_yr: float = Field(default=0.0, ge=0)
-    facility_lead_time_quarters: int = Field(default=4, ge=0)
+    pue: float = Field(default=1.2, ge=1.0, le=3.0)
+    facility_capex_usd_per_mw: float = Field(ge=0, le=1e10)
+    facility_fixed_om_usd_per_mw_yr: float = Field(default=0.0, ge=0, le=1e9)
+    facility_lead_time_quarters: int = Field(default=4, ge=0, le=40)
     power_options: list[PowerOption] = []
     power: PowerSection | None = Field(
         default=None,
@@ -119,12 +122,14 @@ class DemandScenario(_Strict):
 
     name: str
     probability: float = Field(gt=0, le=1)
-    inference_tokens: list[Annotated[float, Field(ge=0)]] | None = None
-    training_flop: list[Annotated[float, Field(ge=0)]] | None = None
-    inference_tokens_start: float = Field(default=0.0, ge=0)
-    inference_growth_per_year: float = Field(default=0.0, gt=-1)
-    training_flop_start: float = Field(default=0.0, ge=0)
-    training_growth_per_year: float = Field(default=0.0, gt=-1)
+    # upper limits far above any plausible demand (1e24 tokens per quarter is
+    # ~1e6 x 2025 industry output; 1e35 FLOP ~1e7 x the largest 2025 run)
+    inference_tokens: list[Annotated[float, Field(ge=0, le=1e24)]] | None = None
+    training_flop: list[Annotated[float, Field(ge=0, le=1e35)]] | None = None
+    inference_tokens_start: float = Field(default=0.0, ge=0, le=1e24)
+    inference_growth_per_year: float = Field(default=0.0, gt=-1, le=100)
+    training_flop_start: float = Field(default=0.0, ge=0, le=1e35)
+    training_growth_per_year: float = Field(default=0.0, gt=-1, le=100)
 
 
 class FromDemand(_Strict):
