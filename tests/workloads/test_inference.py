@@ -70,17 +70,68 @@ def test_fleet_sizing():
 def test_capability_on_shipped_catalog():
     c = accelerator_capability(load_catalog(), "h100", "llama-3.1-70b")
     assert c.output_tokens_per_s_per_accelerator > 0
-    assert c.training_flops_per_s_per_accelerator == pytest.approx(989.4e12 * 0.40)
-    assert c.power_w_per_accelerator > 700 * 0.5
+    assert 0.05 <= c.training_mfu <= 0.65
+    assert c.training_flops_per_s_per_accelerator == pytest.approx(
+        989.4e12 * c.training_mfu
+    )
+    # IT power = accelerator draw + the DGX H100 overhead share (575 W, catalog).
+    assert c.it_power_w == pytest.approx(c.accelerator_power_w + 575)
+    assert c.power_w_per_accelerator == c.it_power_w
+    assert set(c.sources) >= {
+        "output_tokens_per_s_per_accelerator",
+        "training_flops_per_s_per_accelerator",
+        "power_w_per_accelerator",
+        "rental_usd_per_hour",
+    }
 
 
 def test_null_overhead_is_a_share_of_tdp_not_zero():
     # GB200 has a sourced 1200 W TDP but no sourced system overhead: the
     # overhead is 0.82 x TDP (median of the DGX-derived catalog values).
     c = accelerator_capability(load_catalog(), "gb200", "llama-3.1-70b")
-    assert c.power_w_per_accelerator == pytest.approx(0.85 * 1200 + 0.82 * 1200)
-    h100 = accelerator_capability(load_catalog(), "h100", "llama-3.1-70b")
-    assert h100.power_w_per_accelerator == pytest.approx(0.85 * 700 + 575)
+    assert c.it_power_w == pytest.approx(c.accelerator_power_w + 0.82 * 1200)
+
+
+@pytest.mark.parametrize(
+    ("accelerator", "model", "precision"),
+    [
+        ("h100", "llama-3.1-70b", "fp8"),
+        ("a100", "llama-3.1-8b", "bf16"),
+        ("b200", "deepseek-v3", "fp8"),
+        ("mi300x", "mixtral-8x7b", "fp8"),
+    ],
+)
+def test_capability_is_the_estimator_exactly(accelerator, model, precision):
+    # The planner's per-chip numbers must be the validated estimator's, not a
+    # separate roofline: equality, no tolerance.
+    from gigaplan.workloads.capability import replica_count
+    from gigaplan.workloads.stage import inference_case, training_case
+
+    cat = load_catalog()
+    cap = accelerator_capability(cat, accelerator, model, precision, 32, 1000, 500)
+    count = replica_count(cat, accelerator, model, precision, 32, 1000, 500)
+    inf = inference_case(
+        cat,
+        model=model,
+        accelerator=accelerator,
+        count=count,
+        precision=precision,
+        batch=32,
+        input_tokens=1000,
+        output_tokens=500,
+    )
+    train = training_case(
+        cat, tokens=1e12, accelerator=accelerator, count=count, model=model
+    )
+    assert cap.output_tokens_per_s_per_accelerator == (
+        inf.output_tokens_per_s_per_accelerator
+    )
+    assert cap.power_w_per_accelerator == inf.it_power_w
+    assert cap.accelerator_power_w == inf.accelerator_power_w
+    assert cap.training_flops_per_s_per_accelerator == (
+        train.training_flops_per_s_per_accelerator
+    )
+    assert cap.training_mfu == train.mfu
 
 
 def test_unknown_tdp_is_an_input_error_not_zero_watts():
@@ -99,6 +150,7 @@ def test_unknown_tdp_is_an_input_error_not_zero_watts():
     [
         (["--count", "1", "--precision", "bf16"], "count", "GB"),
         (["--precision", "fp4"], "precision", "bf16"),
+        (["--accelerator", "cs-3", "--precision", "bf16"], "tdp_w", ""),
         (["--batch", "0"], "batch", "> 0"),
         (["--output-tokens", "-5"], "output_tokens", "> 0"),
         (["--model", "lama-70"], "model", "did you mean"),
