@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from typer.testing import CliRunner
 
@@ -163,3 +165,57 @@ def test_cli_bad_input(args, field, text):
     assert field in r.output and text in r.output
     assert "Traceback" not in r.output
     assert len(r.output.strip().splitlines()) == 1
+
+
+def test_power_at_three_boundaries_hand_worked():
+    # BASE decode is memory-bound: compute 2*1e10*1 / (0.5*1e15) = 0.04 ms of a
+    # 20 ms step, share 0.002. Draw: prefill 4 ms at 0.8 x 1000 W; decode 2 s at
+    # (0.5 + 0.3 x 0.002) x 1000 W = 500.6 W. Average (0.004*800 + 2*500.6)/2.004.
+    e = estimate_inference(
+        **{**BASE, "power_fraction_of_tdp": 0.8, "system_overhead_w": 100.0},
+        memory_bound_power_fraction_of_tdp=0.5,
+        pue=1.5,
+    )
+    acc_w = (0.004 * 800 + 2.0 * 500.6) / 2.004
+    assert e.decode_compute_share == pytest.approx(0.002)
+    assert e.accelerator_power_w == pytest.approx(acc_w)
+    assert e.it_power_w == pytest.approx(acc_w + 100)
+    assert e.facility_power_w == pytest.approx((acc_w + 100) * 1.5)
+    tps = e.output_tokens_per_s_per_accelerator
+    assert e.accelerator_energy_j_per_output_token == pytest.approx(acc_w / tps)
+    assert e.facility_energy_j_per_output_token == pytest.approx(
+        (acc_w + 100) * 1.5 / tps
+    )
+
+
+def test_decode_draw_rises_with_batch():
+    kw = {**BASE, "memory_gb": 1e6, "power_fraction_of_tdp": 0.85}
+    small = estimate_inference(**kw, memory_bound_power_fraction_of_tdp=0.6)
+    large = estimate_inference(
+        **{**kw, "batch": 4096}, memory_bound_power_fraction_of_tdp=0.6
+    )
+    # 1e-9 relative: floating-point rounding of the phase-time weighted mean.
+    assert small.accelerator_power_w < large.accelerator_power_w
+    assert large.accelerator_power_w <= 850.0 * (1 + 1e-9)
+
+
+def test_cost_is_never_blank_where_the_catalog_has_a_rental_price():
+    r = runner.invoke(app, ["estimate", "inference", "--json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert out["cost_usd_per_million_output_tokens"] > 0
+    assert out["price_usd_per_accelerator_hour"] == 2.95  # catalog h100, 2026-05
+    for key in (
+        "accelerator_energy_j_per_output_token",
+        "it_energy_j_per_output_token",
+        "facility_energy_j_per_output_token",
+        "accelerator_power_w",
+        "it_power_w",
+        "facility_power_w",
+    ):
+        assert out[key] > 0
+
+
+def test_price_flag_has_help_text():
+    r = runner.invoke(app, ["estimate", "inference", "--help"])
+    assert "rental_usd_per_hour" in r.output.replace("\n", "").replace(" ", "")

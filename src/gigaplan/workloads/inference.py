@@ -162,9 +162,7 @@ def estimate_inference(
     t_compute = 2.0 * active_params * batch / (decode_mfu * peak_flop_s)
     share = min(1.0, t_compute / t_step)
     f_decode = f_m + (f_c - f_m) * share
-    acc_w = (
-        tdp_w * (f_c * t_prefill + f_decode * output_tokens * t_step) / t_request
-    )
+    acc_w = tdp_w * (f_c * t_prefill + f_decode * output_tokens * t_step) / t_request
     it_w = acc_w + system_overhead_w
     fac_w = float(facility_power_mw(it_w, pue))
     j_per_token = it_w / tps_per_acc

@@ -51,7 +51,9 @@ def default_rental_usd_per_hour(acc: Accelerator) -> float | None:
     return None if rate is None or rate.value is None else float(rate.value)
 
 
-def default_training_mfu(acc: Accelerator, active_params: float, precision: str) -> float:
+def default_training_mfu(
+    acc: Accelerator, active_params: float, precision: str
+) -> float:
     """
     MFU against the peak at ``precision`` from the fitted model in ``defaults.yaml``.
 
@@ -132,9 +134,7 @@ def training_case(
         count=count,
         tdp_w=tdp_w,
         system_overhead_w=overhead_w,
-        mfu=mfu
-        if mfu is not None
-        else default_training_mfu(acc, n_active, precision),
+        mfu=mfu if mfu is not None else default_training_mfu(acc, n_active, precision),
         power_fraction_of_tdp=default("training_power_fraction_of_tdp"),
         pue=pue if pue is not None else default("default_pue"),
         grid_kgco2_per_mwh=grid_kgco2_per_mwh,
