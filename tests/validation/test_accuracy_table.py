@@ -6,29 +6,23 @@ import pytest
 from typer.testing import CliRunner
 
 from gigaplan.cli import app
+from gigaplan.workloads.defaults import default
 from gigaplan.workloads.validation import (
+    fit_training_mfu,
     inference_accuracy_table,
     training_accuracy_table,
 )
 
 # Tolerances on accelerator-hours (|error| in %), each with its reason:
-# - Llama 2 (A100, 2T tokens): the paper's hours are for the final runs; 6ND at
-#   40% MFU should be close. 15%.
-# - BLOOM: Megatron-DeepSpeed on A100 reported ~150 TFLOPS/GPU (~48% MFU) but the
-#   hours include restarts; 30%.
-# - Llama 3.1 405B: MFU default comes from this run (in sample); card hours include
-#   annealing/long-context stages. 25%.
-# - Llama 3.1 70B / 8B: card hours include post-training and lower MFU of small models
-#   on huge clusters; we under-estimate. 45% for 70B; 8B is a known miss (-65%) and is
-#   checked only for the sign of the bias.
-TOLERANCE_PCT = {
-    "llama-2-7b": 15,
-    "llama-2-13b": 15,
-    "llama-2-70b": 15,
-    "bloom-176b": 30,
-    "llama-3.1-405b": 25,
-    "llama-3.1-70b": 45,
-}
+# - test cases (held out of the MFU fit): 50 %, issue 12's "worst case within 1.5x".
+#   Published hours include restarts, ablations and (Llama 3.1) annealing and
+#   long-context stages that 6ND does not count, so a tighter bound would be luck.
+# - fit cases: 60 %. Three coefficients on six runs from four software eras (2020
+#   V100 GPT-3 to 2024 H100 Llama 3.1); GPT-3 sits low for its chip speed and
+#   Llama 3.1 8B low for its size, and a log-linear form cannot pass through both.
+#   The leave-one-out errors (reported by `gigaplan validate`) are larger still.
+TEST_TOLERANCE_PCT = 50
+FIT_TOLERANCE_PCT = 60
 
 
 @pytest.fixture(scope="module")
@@ -36,17 +30,43 @@ def table():
     return training_accuracy_table().set_index("case")
 
 
-def test_at_least_six_cases(table):
-    assert len(table) >= 6
+def test_at_least_ten_cases_a_third_held_out(table):
+    assert len(table) >= 10
+    assert (table["role"] == "test").sum() >= len(table) / 3
 
 
-@pytest.mark.parametrize("case", sorted(TOLERANCE_PCT))
-def test_case_within_tolerance(table, case):
-    assert abs(table.loc[case, "error_pct"]) <= TOLERANCE_PCT[case]
+@pytest.mark.parametrize(
+    "case", sorted(training_accuracy_table().query("role == 'test'")["case"])
+)
+def test_held_out_case_within_tolerance(table, case):
+    assert abs(table.loc[case, "error_pct"]) <= TEST_TOLERANCE_PCT
 
 
-def test_small_model_bias_is_underestimate(table):
-    assert table.loc["llama-3.1-8b", "error_pct"] < 0
+@pytest.mark.parametrize(
+    "case", sorted(training_accuracy_table().query("role == 'fit'")["case"])
+)
+def test_fit_case_within_tolerance(table, case):
+    assert abs(table.loc[case, "error_pct"]) <= FIT_TOLERANCE_PCT
+
+
+def test_deepseek_v3_fp8_within_15_pct(table):
+    # Issue 12: DeepSeek-V3 at FP8 on H800 within 15 % of its published 2.664M
+    # pre-training GPU-hours. Held out of the fit; FP8 enters only through the
+    # measured 1.30x speed-up.
+    assert abs(table.loc["deepseek-v3", "error_pct"]) <= 15
+
+
+def test_shipped_mfu_coefficients_are_the_fit():
+    # defaults.yaml stores the fit rounded to 3-4 significant figures.
+    coef, loo = fit_training_mfu()
+    assert coef.intercept == pytest.approx(default("training_mfu_intercept"), abs=1e-3)
+    assert coef.size_slope == pytest.approx(
+        default("training_mfu_size_slope"), abs=1e-4
+    )
+    assert coef.peak_slope == pytest.approx(
+        default("training_mfu_peak_slope"), abs=1e-4
+    )
+    assert len(loo) == 6
 
 
 def test_validate_cli_prints_table():
@@ -68,7 +88,14 @@ def test_validate_cli_json_has_both_tables():
     r = CliRunner().invoke(app, ["validate", "--json"])
     assert r.exit_code == 0, r.output
     out = json.loads(r.output)
-    assert {"training", "inference"} <= set(out)
+    assert {"training", "inference", "summary"} <= set(out)
+    groups = {(r["group"], r["role"]) for r in out["summary"]}
+    assert groups == {
+        ("training", "fit"),
+        ("training", "test"),
+        ("inference", "fit"),
+        ("inference", "test"),
+    }
     assert len(out["training"]) >= 7 and len(out["inference"]) >= 6
     row = out["inference"][0]
     for key in ("case", "source", "role", "error_pct"):

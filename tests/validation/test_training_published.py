@@ -4,7 +4,6 @@ import pytest
 
 from gigaplan.catalog import load_catalog
 from gigaplan.catalog.load import find_accelerator
-from gigaplan.workloads.defaults import default
 from gigaplan.workloads.training import estimate_training
 
 
@@ -17,7 +16,7 @@ def _hours(active_params, tokens):
         count=16000,
         tdp_w=acc.tdp_w.value,
         system_overhead_w=acc.system_overhead_w.value,
-        mfu=default("training_mfu"),
+        mfu=0.40,
         power_fraction_of_tdp=0.85,
         pue=1.1,
     ).accelerator_hours
@@ -25,7 +24,7 @@ def _hours(active_params, tokens):
 
 def test_llama31_405b_gpu_hours():
     # Llama 3.1 model card (Meta, 2024): 30.84M H100-80GB hours for 405B, ~15.6T tokens
-    # (arXiv:2407.21783 sec 3). MFU default was taken from the same paper's Table 4,
+    # (arXiv:2407.21783 sec 3). MFU 0.40 is the same paper's Table 4 (38-43 %),
     # so this is an in-sample check; tolerance 25% because the card's hours include
     # restarts, ablations and annealing that 6ND ignores.
     assert _hours(405e9, 15.6e12) == pytest.approx(30.84e6, rel=0.25)

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from typer.testing import CliRunner
 
@@ -70,17 +72,68 @@ def test_fleet_sizing():
 def test_capability_on_shipped_catalog():
     c = accelerator_capability(load_catalog(), "h100", "llama-3.1-70b")
     assert c.output_tokens_per_s_per_accelerator > 0
-    assert c.training_flops_per_s_per_accelerator == pytest.approx(989.4e12 * 0.40)
-    assert c.power_w_per_accelerator > 700 * 0.5
+    assert 0.05 <= c.training_mfu <= 0.65
+    assert c.training_flops_per_s_per_accelerator == pytest.approx(
+        989.4e12 * c.training_mfu
+    )
+    # IT power = accelerator draw + the DGX H100 overhead share (575 W, catalog).
+    assert c.it_power_w == pytest.approx(c.accelerator_power_w + 575)
+    assert c.power_w_per_accelerator == c.it_power_w
+    assert set(c.sources) >= {
+        "output_tokens_per_s_per_accelerator",
+        "training_flops_per_s_per_accelerator",
+        "power_w_per_accelerator",
+        "rental_usd_per_hour",
+    }
 
 
 def test_null_overhead_is_a_share_of_tdp_not_zero():
     # GB200 has a sourced 1200 W TDP but no sourced system overhead: the
     # overhead is 0.82 x TDP (median of the DGX-derived catalog values).
     c = accelerator_capability(load_catalog(), "gb200", "llama-3.1-70b")
-    assert c.power_w_per_accelerator == pytest.approx(0.85 * 1200 + 0.82 * 1200)
-    h100 = accelerator_capability(load_catalog(), "h100", "llama-3.1-70b")
-    assert h100.power_w_per_accelerator == pytest.approx(0.85 * 700 + 575)
+    assert c.it_power_w == pytest.approx(c.accelerator_power_w + 0.82 * 1200)
+
+
+@pytest.mark.parametrize(
+    ("accelerator", "model", "precision"),
+    [
+        ("h100", "llama-3.1-70b", "fp8"),
+        ("a100", "llama-3.1-8b", "bf16"),
+        ("b200", "deepseek-v3", "fp8"),
+        ("mi300x", "mixtral-8x7b", "fp8"),
+    ],
+)
+def test_capability_is_the_estimator_exactly(accelerator, model, precision):
+    # The planner's per-chip numbers must be the validated estimator's, not a
+    # separate roofline: equality, no tolerance.
+    from gigaplan.workloads.capability import replica_count
+    from gigaplan.workloads.stage import inference_case, training_case
+
+    cat = load_catalog()
+    cap = accelerator_capability(cat, accelerator, model, precision, 32, 1000, 500)
+    count = replica_count(cat, accelerator, model, precision, 32, 1000, 500)
+    inf = inference_case(
+        cat,
+        model=model,
+        accelerator=accelerator,
+        count=count,
+        precision=precision,
+        batch=32,
+        input_tokens=1000,
+        output_tokens=500,
+    )
+    train = training_case(
+        cat, tokens=1e12, accelerator=accelerator, count=count, model=model
+    )
+    assert cap.output_tokens_per_s_per_accelerator == (
+        inf.output_tokens_per_s_per_accelerator
+    )
+    assert cap.power_w_per_accelerator == inf.it_power_w
+    assert cap.accelerator_power_w == inf.accelerator_power_w
+    assert cap.training_flops_per_s_per_accelerator == (
+        train.training_flops_per_s_per_accelerator
+    )
+    assert cap.training_mfu == train.mfu
 
 
 def test_unknown_tdp_is_an_input_error_not_zero_watts():
@@ -101,6 +154,7 @@ def test_unknown_tdp_is_an_input_error_not_zero_watts():
         (["--precision", "fp4"], "precision", "bf16"),
         (["--batch", "0"], "--batch", "greater than 0"),
         (["--output-tokens", "-5"], "--output-tokens", "greater than 0"),
+        (["--accelerator", "cs-3", "--precision", "bf16"], "tdp_w", ""),
         (["--model", "lama-70"], "model", "did you mean"),
         (["--accelerator", "h1000"], "accelerator", ""),
     ],
@@ -111,3 +165,57 @@ def test_cli_bad_input(args, field, text):
     assert field in r.output and text in r.output
     assert "Traceback" not in r.output
     assert len(r.output.strip().splitlines()) == 1
+
+
+def test_power_at_three_boundaries_hand_worked():
+    # BASE decode is memory-bound: compute 2*1e10*1 / (0.5*1e15) = 0.04 ms of a
+    # 20 ms step, share 0.002. Draw: prefill 4 ms at 0.8 x 1000 W; decode 2 s at
+    # (0.5 + 0.3 x 0.002) x 1000 W = 500.6 W. Average (0.004*800 + 2*500.6)/2.004.
+    e = estimate_inference(
+        **{**BASE, "power_fraction_of_tdp": 0.8, "system_overhead_w": 100.0},
+        memory_bound_power_fraction_of_tdp=0.5,
+        pue=1.5,
+    )
+    acc_w = (0.004 * 800 + 2.0 * 500.6) / 2.004
+    assert e.decode_compute_share == pytest.approx(0.002)
+    assert e.accelerator_power_w == pytest.approx(acc_w)
+    assert e.it_power_w == pytest.approx(acc_w + 100)
+    assert e.facility_power_w == pytest.approx((acc_w + 100) * 1.5)
+    tps = e.output_tokens_per_s_per_accelerator
+    assert e.accelerator_energy_j_per_output_token == pytest.approx(acc_w / tps)
+    assert e.facility_energy_j_per_output_token == pytest.approx(
+        (acc_w + 100) * 1.5 / tps
+    )
+
+
+def test_decode_draw_rises_with_batch():
+    kw = {**BASE, "memory_gb": 1e6, "power_fraction_of_tdp": 0.85}
+    small = estimate_inference(**kw, memory_bound_power_fraction_of_tdp=0.6)
+    large = estimate_inference(
+        **{**kw, "batch": 4096}, memory_bound_power_fraction_of_tdp=0.6
+    )
+    # 1e-9 relative: floating-point rounding of the phase-time weighted mean.
+    assert small.accelerator_power_w < large.accelerator_power_w
+    assert large.accelerator_power_w <= 850.0 * (1 + 1e-9)
+
+
+def test_cost_is_never_blank_where_the_catalog_has_a_rental_price():
+    r = runner.invoke(app, ["estimate", "inference", "--json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert out["cost_usd_per_million_output_tokens"] > 0
+    assert out["price_usd_per_accelerator_hour"] == 2.95  # catalog h100, 2026-05
+    for key in (
+        "accelerator_energy_j_per_output_token",
+        "it_energy_j_per_output_token",
+        "facility_energy_j_per_output_token",
+        "accelerator_power_w",
+        "it_power_w",
+        "facility_power_w",
+    ):
+        assert out[key] > 0
+
+
+def test_price_flag_has_help_text():
+    r = runner.invoke(app, ["estimate", "inference", "--help"])
+    assert "rental_usd_per_hour" in r.output.replace("\n", "").replace(" ", "")

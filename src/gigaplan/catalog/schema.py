@@ -50,6 +50,18 @@ class SourcedMoney(Sourced):
         return self
 
 
+class SourcedRate(SourcedMoney):
+    """A price per hour, with the date it was read (prices move month to month)."""
+
+    as_of: str | None = Field(default=None, description="YYYY-MM the price was read")
+
+    @model_validator(mode="after")
+    def _has_date(self) -> SourcedRate:
+        if self.value is not None and not self.as_of:
+            raise ValueError("a rental price needs as_of (YYYY-MM)")
+        return self
+
+
 class Entry(BaseModel):
     """Common fields of every catalog entry."""
 
@@ -67,8 +79,8 @@ class Accelerator(Entry):
     bf16_dense_tflops: Sourced
     fp8_dense_tflops: Sourced
     fp4_dense_tflops: Sourced
-    memory_gb: Sourced = Field(description="HBM (or on-chip SRAM for wafer) [GB]")
-    memory_tb_per_s: Sourced
+    memory_gb: Sourced = Field(description="off-chip HBM per accelerator [GB]")
+    memory_tb_per_s: Sourced = Field(description="off-chip HBM bandwidth [TB/s]")
     tdp_w: Sourced
     system_overhead_w: Sourced = Field(
         description="host CPUs, NICs, switches, fans per accelerator [W]"
@@ -77,6 +89,18 @@ class Accelerator(Entry):
     price_usd: SourcedMoney
     scale_up_gb_per_s: Sourced | None = Field(
         default=None, description="scale-up link bandwidth per accelerator [GB/s]"
+    )
+    int8_dense_tops: Sourced | None = Field(
+        default=None, description="dense INT8 peak where the chip has no FP8 [TOPS]"
+    )
+    sram_gb: Sourced | None = Field(
+        default=None, description="on-chip SRAM (wafer-scale parts) [GB]"
+    )
+    sram_tb_per_s: Sourced | None = Field(
+        default=None, description="on-chip SRAM bandwidth [TB/s]"
+    )
+    rental_usd_per_hour: SourcedRate | None = Field(
+        default=None, description="default rental price [USD/accelerator-hour]"
     )
 
     def peak_tflops(self, precision: Precision) -> float | None:

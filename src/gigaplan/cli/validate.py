@@ -12,15 +12,20 @@ def validate(json_out: JsonOption = False) -> None:
     from rich.table import Column, Table
 
     from gigaplan.workloads.validation import (
+        error_summary,
         inference_accuracy_table,
         training_accuracy_table,
     )
 
     training = training_accuracy_table()
     inference = inference_accuracy_table()
+    summary = error_summary(training, "training") + error_summary(
+        inference[~inference["known_bias"]], "inference"
+    )
     if json_out:
         print_json(
             {
+                "summary": summary,
                 "training": training.to_dict(orient="records"),
                 "inference": inference.to_dict(orient="records"),
             }
@@ -31,15 +36,22 @@ def validate(json_out: JsonOption = False) -> None:
         "published GPU-h",
         "estimated GPU-h",
         "error %",
+        "role",
         "source",
         title="Training: accelerator-hours",
     )
     for r in training.itertuples():
+        loo = (
+            ""
+            if r.loo_error_pct is None or r.loo_error_pct != r.loo_error_pct
+            else (f" (LOO {r.loo_error_pct:+.0f})")
+        )
         table.add_row(
             r.case,
             f"{r.published_accelerator_hours:,.0f}",
             f"{r.estimated_accelerator_hours:,.0f}",
-            f"{r.error_pct:+.1f}",
+            f"{r.error_pct:+.1f}{loo}",
+            r.role,
             r.source,
         )
     console().print(table)
@@ -61,5 +73,33 @@ def validate(json_out: JsonOption = False) -> None:
             f"{r.estimated_output_tokens_per_s_per_accelerator:,.0f}",
             f"{r.error_pct:+.1f}",
             r.role + ("*" if r.known_bias else ""),
+        )
+    console().print(table)
+    table = Table(
+        "group",
+        "role",
+        "cases",
+        "median |error| %",
+        "worst |error| %",
+        "worst ratio",
+        "LOO median / worst %",
+        title="Summary (fit = in sample, test = out of sample; known-bias rows "
+        "left out)",
+    )
+    for row in summary:
+        loo = (
+            f"{row['loo_median_abs_error_pct']:.0f} / "
+            f"{row['loo_worst_abs_error_pct']:.0f}"
+            if "loo_median_abs_error_pct" in row
+            else ""
+        )
+        table.add_row(
+            row["group"],
+            row["role"],
+            str(row["cases"]),
+            f"{row['median_abs_error_pct']:.1f}",
+            f"{row['worst_abs_error_pct']:.1f}",
+            f"{row['worst_ratio']:.2f}x",
+            loo,
         )
     console().print(table)

@@ -1,28 +1,50 @@
-"""What one accelerator type delivers for a model: the planner's per-chip figures."""
+"""What one accelerator type delivers for a model: the planner's per-chip figures.
+
+:func:`accelerator_capability` runs the same estimators as ``gigaplan estimate
+inference`` and ``gigaplan estimate training`` (:func:`~gigaplan.workloads.stage.
+inference_case`, :func:`~gigaplan.workloads.stage.training_case`), so a plan
+accelerator named by catalog id gets exactly the validated numbers.
+"""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gigaplan.catalog import Catalog
 from gigaplan.catalog.load import find_accelerator, find_model
-from gigaplan.catalog.schema import PRECISIONS
 from gigaplan.errors import InputError
 from gigaplan.workloads.defaults import default
 
 BYTES_PER_PARAM = {"bf16": 2.0, "fp8": 1.0, "fp4": 0.5}
 
+#: Tokens per training run used to evaluate training FLOP/s per accelerator; the
+#: rate does not depend on it (hours scale with tokens, FLOP/s does not). [count]
+_RATE_TOKENS = 1e12
+
 
 @dataclass(frozen=True)
 class Capability:
-    """Per-accelerator throughput, power and price for one model."""
+    """Per-accelerator throughput, power and price for one model.
+
+    ``power_w_per_accelerator`` is the all-in IT power per accelerator while
+    serving (equal to ``it_power_w``); ``sources`` says where each number came
+    from.
+    """
 
     output_tokens_per_s_per_accelerator: float
     training_flops_per_s_per_accelerator: float
     power_w_per_accelerator: float
     price_usd: float | None
+    accelerator_power_w: float = 0.0
+    it_power_w: float = 0.0
+    training_accelerator_power_w: float = 0.0
+    training_it_power_w: float = 0.0
+    training_mfu: float = 0.0
+    rental_usd_per_hour: float | None = None
+    accelerators_per_replica: int = 1
+    sources: dict[str, str] = field(default_factory=dict)
 
 
 def accelerator_power_w(acc: Any) -> tuple[float, float]:
@@ -51,34 +73,39 @@ def accelerator_power_w(acc: Any) -> tuple[float, float]:
     return float(tdp_w), float(overhead_w)
 
 
-def decode_tokens_per_s_per_accelerator(
-    *,
-    active_params: float,
-    total_params: float,
-    bytes_per_param: float,
-    memory_tb_per_s: float,
-    peak_tflops: float,
+def replica_count(
+    catalog: Catalog,
+    accelerator: str,
+    model: str,
+    precision: str,
     batch: int,
-    count: int,
-    bandwidth_fraction: float,
-) -> float:
-    r"""
-    Decode throughput per accelerator from a per-step roofline (weights only).
-
-    Notes
-    -----
-    Step time :math:`= \max(W / (n\,\eta B),\; 2 N_a b / (n P))` with weights
-    :math:`W = N_{tot} \cdot` bytes; KV-cache reads are left out here (an
-    optimistic bound at long contexts), and the compute term runs at full peak
-    rather than the fitted ``decode_mfu``, so this is an upper bound.
-    ``bandwidth_fraction`` is fitted in ``workloads/defaults.yaml``; the model
-    validated against published measurements (``gigaplan validate``) is
-    :func:`gigaplan.workloads.inference.estimate_inference`.
+    input_tokens: int,
+    output_tokens: int,
+) -> int:
     """
-    weights_bytes = total_params * bytes_per_param
-    t_mem = weights_bytes / (count * bandwidth_fraction * memory_tb_per_s * 1e12)
-    t_compute = 2.0 * active_params * batch / (count * peak_tflops * 1e12)
-    return batch / max(t_mem, t_compute) / count
+    Smallest power-of-two count of accelerators whose HBM holds one replica.
+
+    Weights plus the batch's full KV cache must fit (the same check
+    :func:`~gigaplan.workloads.inference.estimate_inference` makes); tensor
+    parallelism is taken in powers of two, as serving engines shard.
+    """
+    _, acc = find_accelerator(catalog, accelerator)
+    _, mdl = find_model(catalog, model)
+    mem_gb = acc.memory_gb.value
+    if not mem_gb:
+        raise InputError(
+            f"accelerator {acc.name}: memory_gb",
+            None,
+            "no off-chip HBM figure in the catalog; the HBM roofline does not apply",
+        )
+    bpp = BYTES_PER_PARAM[precision]
+    need_gb = (
+        float(mdl.total_params.value or 0) * bpp
+        + batch
+        * kv_bytes_per_token(mdl, max(bpp, 1.0))
+        * (input_tokens + output_tokens)
+    ) / 1e9
+    return int(2 ** max(0, math.ceil(math.log2(need_gb / float(mem_gb)))))
 
 
 def accelerator_capability(
@@ -93,50 +120,83 @@ def accelerator_capability(
     """
     Per-accelerator figures the buildout planner needs for one chip type.
 
-    Training FLOP/s is BF16 peak x the sourced default MFU; power is the
-    average training draw (fraction of TDP) plus the system overhead share
-    (:func:`accelerator_power_w`).
+    Throughput and serving power are
+    :func:`~gigaplan.workloads.stage.inference_case` on the smallest
+    power-of-two replica that holds the model (:func:`replica_count`); training
+    FLOP/s is :func:`~gigaplan.workloads.stage.training_case` at BF16 for the
+    same model (fitted MFU by size and chip). Price is the catalog's purchase
+    price; ``rental_usd_per_hour`` its dated rental price.
     """
+    from gigaplan.workloads.stage import inference_case, training_case
+
     _, acc = find_accelerator(catalog, accelerator)
-    _, mdl = find_model(catalog, model)
     if precision not in BYTES_PER_PARAM:
         raise InputError("precision", precision, "one of bf16, fp8, fp4")
-    peak = acc.peak_tflops(precision)  # type: ignore[arg-type]
-    if peak is None:
-        have = [p for p in PRECISIONS if acc.peak_tflops(p)]
-        raise InputError(
-            "precision", precision, f"{acc.name} supports {', '.join(have)}"
-        )
-    for f, v in (
+    for name, value in (
         ("batch", batch),
         ("input_tokens", input_tokens),
         ("output_tokens", output_tokens),
     ):
-        if v <= 0:
-            raise InputError(f, v, "must be > 0")
-    total = float(mdl.total_params.value or 0)
-    active = float(mdl.active_params.value or total)
-    mem_gb = float(acc.memory_gb.value or 0)
-    weights_gb = total * BYTES_PER_PARAM[precision] / 1e9
-    count = max(1, math.ceil(weights_gb / (0.8 * mem_gb)))
-    tps = decode_tokens_per_s_per_accelerator(
-        active_params=active,
-        total_params=total,
-        bytes_per_param=BYTES_PER_PARAM[precision],
-        memory_tb_per_s=float(acc.memory_tb_per_s.value or 0),
-        peak_tflops=peak,
-        batch=batch,
-        count=count,
-        bandwidth_fraction=default("decode_bandwidth_fraction"),
+        if value <= 0:
+            raise InputError(name, value, "must be > 0")
+    accelerator_power_w(acc)  # a missing TDP is named before anything else
+    count = replica_count(
+        catalog, accelerator, model, precision, batch, input_tokens, output_tokens
     )
-    bf16 = acc.peak_tflops("bf16") or peak
-    tdp_w, overhead_w = accelerator_power_w(acc)
-    power_w = default("training_power_fraction_of_tdp") * tdp_w + overhead_w
+    inf = inference_case(
+        catalog,
+        model=model,
+        accelerator=accelerator,
+        count=count,
+        precision=precision,
+        batch=batch,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+    )
+    train = training_case(
+        catalog,
+        tokens=_RATE_TOKENS,
+        accelerator=accelerator,
+        count=count,
+        model=model,
+        precision="bf16",
+    )
+    rate = acc.rental_usd_per_hour
+    sources = {
+        "output_tokens_per_s_per_accelerator": (
+            f"estimate inference (roofline, efficiencies fitted in "
+            f"workloads/defaults.yaml) on {count} x {accelerator}, {precision}, "
+            f"batch {batch}, {input_tokens}/{output_tokens} tokens"
+        ),
+        "training_flops_per_s_per_accelerator": (
+            "estimate training: BF16 peak x MFU fitted by model size and chip "
+            "peak (workloads/defaults.yaml training_mfu_*)"
+        ),
+        "power_w_per_accelerator": (
+            "estimate inference IT power: accelerator draw by phase "
+            "(defaults.yaml *_power_fraction_of_tdp) + system_overhead_w"
+        ),
+        "price_usd": f"catalog accelerators.{accelerator}.price_usd",
+        "rental_usd_per_hour": (
+            f"catalog accelerators.{accelerator}.rental_usd_per_hour "
+            f"({rate.source}, {rate.as_of})"
+            if rate is not None and rate.value is not None
+            else "none sourced"
+        ),
+    }
     return Capability(
-        output_tokens_per_s_per_accelerator=tps,
-        training_flops_per_s_per_accelerator=bf16 * 1e12 * default("training_mfu"),
-        power_w_per_accelerator=power_w,
+        output_tokens_per_s_per_accelerator=inf.output_tokens_per_s_per_accelerator,
+        training_flops_per_s_per_accelerator=train.training_flops_per_s_per_accelerator,
+        power_w_per_accelerator=inf.it_power_w,
         price_usd=acc.price_usd.value,
+        accelerator_power_w=inf.accelerator_power_w,
+        it_power_w=inf.it_power_w,
+        training_accelerator_power_w=train.accelerator_power_w,
+        training_it_power_w=train.it_power_w,
+        training_mfu=train.mfu,
+        rental_usd_per_hour=None if rate is None else rate.value,
+        accelerators_per_replica=count,
+        sources=sources,
     )
 
 

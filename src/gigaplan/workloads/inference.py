@@ -21,6 +21,14 @@ class InferenceEstimate:
     accelerators_needed: float | None = None
     it_mw: float | None = None
     facility_mw: float | None = None
+    accelerator_power_w: float = 0.0
+    it_power_w: float = 0.0
+    facility_power_w: float = 0.0
+    accelerator_energy_j_per_output_token: float = 0.0
+    it_energy_j_per_output_token: float = 0.0
+    facility_energy_j_per_output_token: float = 0.0
+    decode_compute_share: float = 0.0
+    price_usd_per_accelerator_hour: float | None = None
 
 
 def estimate_inference(
@@ -45,6 +53,7 @@ def estimate_inference(
     pue: float = 1.0,
     price_usd_per_accelerator_hour: float | None = None,
     tokens_per_day: float | None = None,
+    memory_bound_power_fraction_of_tdp: float | None = None,
 ) -> InferenceEstimate:
     r"""
     Estimate serving one model replica on ``count`` accelerators (tensor parallel).
@@ -61,16 +70,21 @@ def estimate_inference(
         Per-accelerator peak, HBM bandwidth, HBM size, TDP, host share.
     count, batch, input_tokens, output_tokens : int
         Accelerators per replica, concurrent sequences, prompt and output length.
-    prefill_mfu, decode_mfu, bandwidth_fraction, power_fraction_of_tdp : float
+    prefill_mfu, decode_mfu, bandwidth_fraction : float
         Achieved fractions of peak compute in prefill and in the decode-step
-        matrix multiplies, of peak HBM bandwidth, and of TDP (average draw).
-        [dimensionless]
+        matrix multiplies, and of peak HBM bandwidth. [dimensionless]
+    power_fraction_of_tdp : float
+        Accelerator draw / TDP while compute-bound (prefill, compute-bound
+        decode). [dimensionless]
     pue : float
         Facility PUE for ``facility_mw``. [dimensionless]
     price_usd_per_accelerator_hour : float, optional
         [USD/accelerator-hour]
     tokens_per_day : float, optional
         Output tokens per day to size a fleet. [tokens/day]
+    memory_bound_power_fraction_of_tdp : float, optional
+        Accelerator draw / TDP while a decode step is waiting on memory; None
+        takes ``power_fraction_of_tdp`` (one draw for every phase). [dimensionless]
 
     Returns
     -------
@@ -88,6 +102,16 @@ def estimate_inference(
     modelled; the calibrated efficiencies in ``workloads/defaults.yaml`` (fitted
     on TP 2-4 measurements) absorb it, which is optimistic for count > 8.
     Throughput is output tokens over prefill plus decode time (static batch).
+
+    Power at three boundaries. The accelerator draws
+    :math:`f_c \cdot TDP` in prefill and, in decode, a mix weighted by the
+    share :math:`s` of the step the tensor units are busy,
+    :math:`s = t_{compute} / t_{step}` with :math:`t_{compute} = 2 N_a b /
+    (n \eta_d P)`: :math:`(f_m + (f_c - f_m) s) \cdot TDP`. Its average over
+    the request is weighted by phase time. IT power adds the host, network and
+    fan share ``system_overhead_w``; facility power is IT x PUE. Energy per
+    output token at each boundary is that power over tokens/s per accelerator;
+    ``energy_j_per_output_token`` is the IT figure (kept for older callers).
 
     References
     ----------
@@ -129,7 +153,18 @@ def estimate_inference(
     t_step = t_matmul + kv_read / bw_b_s
     t_request = t_prefill + output_tokens * t_step
     tps_per_acc = batch * output_tokens / t_request / count
-    it_w = power_fraction_of_tdp * tdp_w + system_overhead_w
+    f_c = power_fraction_of_tdp
+    f_m = (
+        f_c
+        if memory_bound_power_fraction_of_tdp is None
+        else memory_bound_power_fraction_of_tdp
+    )
+    t_compute = 2.0 * active_params * batch / (decode_mfu * peak_flop_s)
+    share = min(1.0, t_compute / t_step)
+    f_decode = f_m + (f_c - f_m) * share
+    acc_w = tdp_w * (f_c * t_prefill + f_decode * output_tokens * t_step) / t_request
+    it_w = acc_w + system_overhead_w
+    fac_w = float(facility_power_mw(it_w, pue))
     j_per_token = it_w / tps_per_acc
     cost = (
         None
@@ -151,4 +186,12 @@ def estimate_inference(
         accelerators_needed=needed,
         it_mw=it_mw,
         facility_mw=fac_mw,
+        accelerator_power_w=acc_w,
+        it_power_w=it_w,
+        facility_power_w=fac_w,
+        accelerator_energy_j_per_output_token=acc_w / tps_per_acc,
+        it_energy_j_per_output_token=j_per_token,
+        facility_energy_j_per_output_token=fac_w / tps_per_acc,
+        decode_compute_share=share,
+        price_usd_per_accelerator_hour=price_usd_per_accelerator_hour,
     )

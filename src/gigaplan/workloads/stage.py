@@ -21,6 +21,7 @@ from gigaplan.workloads.capability import (
 )
 from gigaplan.workloads.defaults import default
 from gigaplan.workloads.inference import InferenceEstimate, estimate_inference
+from gigaplan.workloads.mfu import MfuCoefficients, training_mfu
 from gigaplan.workloads.schema import EstimateSection
 from gigaplan.workloads.training import (
     TrainingEstimate,
@@ -62,6 +63,41 @@ def _finite_result(est: E, inputs: Mapping[str, object]) -> E:
             f"too large together: {', '.join(bad)} would not be a finite number",
         )
     return est
+
+
+def default_rental_usd_per_hour(acc: Accelerator) -> float | None:
+    """The catalog's dated rental price for ``acc``, or None where none is sourced."""
+    rate = acc.rental_usd_per_hour
+    return None if rate is None or rate.value is None else float(rate.value)
+
+
+def default_training_mfu(
+    acc: Accelerator, active_params: float, precision: str
+) -> float:
+    """
+    MFU against the peak at ``precision`` from the fitted model in ``defaults.yaml``.
+
+    BF16 MFU comes from :func:`gigaplan.workloads.mfu.training_mfu`; FP8 (and
+    FP4) training runs at the measured ``fp8_training_speedup`` over BF16
+    FLOP/s, expressed as a fraction of the precision's own peak.
+    """
+    bf16 = acc.peak_tflops("bf16")
+    if bf16 is None:
+        raise InputError(
+            f"accelerator {acc.name}: bf16_dense_tflops",
+            None,
+            "not in the catalog; give --mfu",
+        )
+    coef = MfuCoefficients(
+        intercept=default("training_mfu_intercept"),
+        size_slope=default("training_mfu_size_slope"),
+        peak_slope=default("training_mfu_peak_slope"),
+    )
+    mfu_bf16 = training_mfu(active_params, bf16, coef)
+    if precision == "bf16":
+        return mfu_bf16
+    peak = _peak_tflops(acc, precision)
+    return min(1.0, mfu_bf16 * bf16 * default("fp8_training_speedup") / peak)
 
 
 def training_case(
@@ -114,14 +150,17 @@ def training_case(
         )
     if region is not None and grid_kgco2_per_mwh is None:
         grid_kgco2_per_mwh = find_region(catalog, region)[1].grid_kgco2_per_mwh.value
+    n_active = active_params or params
+    if price_usd_per_accelerator_hour is None:
+        price_usd_per_accelerator_hour = default_rental_usd_per_hour(acc)
     est = estimate_training(
-        active_params=active_params or params,
+        active_params=n_active,
         tokens=tokens,
         peak_tflops=_peak_tflops(acc, precision),
         count=count,
         tdp_w=tdp_w,
         system_overhead_w=overhead_w,
-        mfu=mfu if mfu is not None else default("training_mfu"),
+        mfu=mfu if mfu is not None else default_training_mfu(acc, n_active, precision),
         power_fraction_of_tdp=default("training_power_fraction_of_tdp"),
         pue=pue if pue is not None else default("default_pue"),
         grid_kgco2_per_mwh=grid_kgco2_per_mwh,
@@ -160,6 +199,15 @@ def inference_case(
     peak = _peak_tflops(acc, precision)
     bpp = BYTES_PER_PARAM[precision]
     total = float(mdl.total_params.value or 0)
+    if price_usd_per_accelerator_hour is None:
+        price_usd_per_accelerator_hour = default_rental_usd_per_hour(acc)
+    if acc.memory_gb.value is None or acc.memory_tb_per_s.value is None:
+        raise InputError(
+            f"accelerator {acc.name}: memory_gb",
+            None,
+            "no off-chip HBM figure in the catalog (wafer-scale parts hold weights in "
+            "on-chip SRAM, sram_gb); the HBM roofline does not apply",
+        )
     est = estimate_inference(
         total_params=total,
         active_params=float(mdl.active_params.value or total),
@@ -178,6 +226,9 @@ def inference_case(
         decode_mfu=default("decode_mfu"),
         bandwidth_fraction=default("decode_bandwidth_fraction"),
         power_fraction_of_tdp=default("inference_power_fraction_of_tdp"),
+        memory_bound_power_fraction_of_tdp=default(
+            "decode_memory_bound_power_fraction_of_tdp"
+        ),
         pue=pue if pue is not None else default("default_pue"),
         price_usd_per_accelerator_hour=price_usd_per_accelerator_hour,
         tokens_per_day=tokens_per_day,

@@ -19,6 +19,13 @@ class TrainingEstimate:
     facility_energy_mwh: float
     co2e_t: float | None
     cost_usd: float | None
+    accelerator_energy_mwh: float = 0.0
+    accelerator_power_w: float = 0.0
+    it_power_w: float = 0.0
+    facility_power_w: float = 0.0
+    mfu: float = 0.0
+    training_flops_per_s_per_accelerator: float = 0.0
+    price_usd_per_accelerator_hour: float | None = None
 
 
 def training_flops(
@@ -112,7 +119,9 @@ def estimate_training(
 
     Notes
     -----
-    Hours :math:`= F / (\mathrm{MFU} \cdot P_{peak}) / 3600`. IT power per accelerator
+    Hours :math:`= F / (\mathrm{MFU} \cdot P_{peak}) / 3600`. Energy is given at
+    three boundaries: accelerator (:math:`f \cdot TDP`), IT (plus
+    ``system_overhead_w``) and facility (IT x PUE). IT power per accelerator
     is :math:`f \cdot TDP + P_{sys}`, not TDP: measured averages are below board power
     for the chip and host overhead is on top (Patterson et al. 2021, Table 4;
     Luccioni et al. 2022). Facility energy is IT energy x PUE; CO2e is facility
@@ -142,7 +151,8 @@ def estimate_training(
     flops = 6.0 * active_params * tokens + attention_flops_per_token * tokens
     accelerator_hours = flops / (mfu * peak_tflops * 1e12) / 3600.0
     wall_clock_days = accelerator_hours / count / 24.0
-    it_w = power_fraction_of_tdp * tdp_w + system_overhead_w
+    acc_w = power_fraction_of_tdp * tdp_w
+    it_w = acc_w + system_overhead_w
     it_energy_mwh = accelerator_hours * it_w / 1e6
     facility_energy_mwh = float(facility_power_mw(it_energy_mwh, pue))
     co2e_t = (
@@ -163,4 +173,11 @@ def estimate_training(
         facility_energy_mwh=facility_energy_mwh,
         co2e_t=co2e_t,
         cost_usd=cost_usd,
+        accelerator_energy_mwh=accelerator_hours * acc_w / 1e6,
+        accelerator_power_w=acc_w,
+        it_power_w=it_w,
+        facility_power_w=float(facility_power_mw(it_w, pue)),
+        mfu=mfu,
+        training_flops_per_s_per_accelerator=mfu * peak_tflops * 1e12,
+        price_usd_per_accelerator_hour=price_usd_per_accelerator_hour,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -15,20 +15,71 @@ from gigaplan.errors import CatalogError
 from gigaplan.workloads.capability import BYTES_PER_PARAM
 from gigaplan.workloads.defaults import default
 from gigaplan.workloads.inference import estimate_inference
+from gigaplan.workloads.mfu import (
+    MfuCoefficients,
+    fit_mfu_coefficients,
+    leave_one_out_errors,
+    published_mfu,
+    training_mfu,
+)
+
+
+def _mfu_coefficients() -> MfuCoefficients:
+    return MfuCoefficients(
+        intercept=default("training_mfu_intercept"),
+        size_slope=default("training_mfu_size_slope"),
+        peak_slope=default("training_mfu_peak_slope"),
+    )
+
+
+def _training_cases() -> list[dict[str, Any]]:
+    cases: list[dict[str, Any]] = read_yaml(
+        data_dir() / "workloads" / "validation.yaml"
+    )["cases"]
+    return cases
+
+
+def fit_training_mfu() -> tuple[MfuCoefficients, dict[str, float]]:
+    """
+    Refit the MFU coefficients on the ``fit`` training cases; leave-one-out errors.
+
+    Returns the coefficients and, per fit case, the relative error of its
+    accelerator-hours predicted by a fit on the other fit cases.
+    """
+    fit = [c for c in _training_cases() if c["role"] == "fit"]
+    n = [float(c["active_params"]) for c in fit]
+    p = [float(c["peak_tflops"]) for c in fit]
+    m = [
+        published_mfu(
+            float(c["active_params"]),
+            float(c["tokens"]),
+            float(c["peak_tflops"]),
+            float(c["accelerator_hours"]),
+        )
+        for c in fit
+    ]
+    loo = leave_one_out_errors(n, p, m)
+    return fit_mfu_coefficients(n, p, m), {
+        c["name"]: e for c, e in zip(fit, loo, strict=True)
+    }
 
 
 def training_accuracy_table() -> pd.DataFrame:
     """
     Published vs estimated accelerator-hours for each case in ``validation.yaml``.
 
-    Estimates use 6·N·D at the sourced default MFU (Llama 3 paper, Table 4); no
-    parameter is fitted on these cases, so every row is out of sample except the
-    Llama 3.1 rows, which share a source with the MFU default.
+    Estimates use 6·N·D at the MFU of :func:`gigaplan.workloads.mfu.training_mfu`
+    with the shipped coefficients (and the measured FP8 speed-up for FP8 runs).
+    ``role`` says whether a case was used to fit the coefficients; for ``fit``
+    cases ``loo_error_pct`` is the error when that case is left out of the fit.
     """
-    raw = read_yaml(data_dir() / "workloads" / "validation.yaml")
-    mfu = default("training_mfu")
+    coef = _mfu_coefficients()
+    _, loo = fit_training_mfu()
     rows = []
-    for case in raw["cases"]:
+    for case in _training_cases():
+        mfu = training_mfu(case["active_params"], case["peak_tflops"], coef)
+        if case.get("precision", "bf16") != "bf16":
+            mfu *= default("fp8_training_speedup")
         flops = 6.0 * case["active_params"] * case["tokens"]
         est_h = flops / (mfu * case["peak_tflops"] * 1e12) / 3600.0
         pub_h = float(case["accelerator_hours"])
@@ -36,12 +87,44 @@ def training_accuracy_table() -> pd.DataFrame:
             {
                 "case": case["name"],
                 "source": case["source"],
+                "role": case["role"],
+                "precision": case.get("precision", "bf16"),
+                "mfu": mfu,
                 "published_accelerator_hours": pub_h,
                 "estimated_accelerator_hours": est_h,
                 "error_pct": 100.0 * (est_h - pub_h) / pub_h,
+                "loo_error_pct": (
+                    100.0 * loo[case["name"]] if case["name"] in loo else None
+                ),
             }
         )
     return pd.DataFrame(rows)
+
+
+def error_summary(table: pd.DataFrame, group: str) -> list[dict[str, Any]]:
+    """
+    Median and worst absolute error per role (in sample ``fit``, out ``test``).
+
+    Worst is also given as a ratio, max(estimate/published, published/estimate).
+    For the training ``fit`` group the leave-one-out errors are summarised too.
+    """
+    out = []
+    for role, part in table.groupby("role"):
+        ratio = 1.0 + part["error_pct"] / 100.0
+        row: dict[str, Any] = {
+            "group": group,
+            "role": role,
+            "cases": len(part),
+            "median_abs_error_pct": float(part["error_pct"].abs().median()),
+            "worst_abs_error_pct": float(part["error_pct"].abs().max()),
+            "worst_ratio": float(np.maximum(ratio, 1.0 / ratio).max()),
+        }
+        if "loo_error_pct" in part and part["loo_error_pct"].notna().any():
+            loo = part["loo_error_pct"].dropna().astype(float).abs()
+            row["loo_median_abs_error_pct"] = float(loo.median())
+            row["loo_worst_abs_error_pct"] = float(loo.max())
+        out.append(row)
+    return out
 
 
 class _Frozen(BaseModel):
