@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from gigaplan.errors import InfeasibleError, InputError
@@ -47,42 +48,24 @@ class PlanInputs:
     demand: xr.Dataset
     discount: xr.DataArray
     first_stage: xr.DataArray
+    chips: pd.DataFrame | None = None
 
 
 def chip_numbers(section: PlanSection, catalog: Any) -> dict[str, dict[str, float]]:
-    """Per-accelerator numbers: from the scenario, else the catalog computation."""
-    out: dict[str, dict[str, float]] = {}
-    for i, a in enumerate(section.accelerators):
-        given = {
-            "tokens": a.output_tokens_per_s,
-            "flops": a.training_flops_per_s,
-            "power_w": a.power_w,
-            "price": a.price_usd,
-        }
-        if any(v is None for v in given.values()):
-            try:
-                from gigaplan.workloads.capability import accelerator_capability
-            except ImportError:
-                raise InputError(
-                    f"plan.accelerators[{i}]",
-                    a.name,
-                    "give output_tokens_per_s, training_flops_per_s, power_w and "
-                    "price_usd (catalog capability is not available)",
-                ) from None
-            cap = accelerator_capability(catalog, a.name, section.reference_model)
-            fallback = {
-                "tokens": cap.output_tokens_per_s_per_accelerator,
-                "flops": cap.training_flops_per_s_per_accelerator,
-                "power_w": cap.power_w_per_accelerator,
-                "price": cap.price_usd,
-            }
-            given = {k: (v if v is not None else fallback[k]) for k, v in given.items()}
-            if given["price"] is None:
-                raise InputError(
-                    f"plan.accelerators[{i}].price_usd", None, "unknown; give it"
-                )
-        out[a.name] = {k: float(v) for k, v in given.items()}  # type: ignore[arg-type]
-    return out
+    """Per-accelerator numbers (:func:`gigaplan.plan.chips.resolve_chips`)."""
+    from gigaplan.plan.chips import resolve_chips
+
+    return resolve_chips(section, catalog)[0]
+
+
+def _max_units(a: Any, power_w: float) -> float:
+    """A deal's most accelerators: ``max_units_total``, ``max_gw_total`` / W."""
+    caps = [np.inf]
+    if a.max_units_total is not None:
+        caps.append(a.max_units_total)
+    if a.max_gw_total is not None:
+        caps.append(a.max_gw_total * 1e9 / power_w)
+    return float(min(caps))
 
 
 def resolve(section: PlanSection, catalog: Any = None) -> PlanInputs:
@@ -91,7 +74,9 @@ def resolve(section: PlanSection, catalog: Any = None) -> PlanInputs:
     q0 = quarter_index(section.start)
     n_t = len(periods)
     pidx = xr.DataArray(np.arange(n_t), coords={"period": periods}, dims="period")
-    caps = chip_numbers(section, catalog)
+    from gigaplan.plan.chips import resolve_chips
+
+    caps, chip_table = resolve_chips(section, catalog)
     accs = [a.name for a in section.accelerators]
 
     def launch_q(label: str | None) -> int:
@@ -132,10 +117,7 @@ def resolve(section: PlanSection, catalog: Any = None) -> PlanInputs:
             ),
             "max_units": (
                 "accelerator",
-                [
-                    np.inf if a.max_units_total is None else a.max_units_total
-                    for a in section.accelerators
-                ],
+                [_max_units(a, caps[a.name]["power_w"]) for a in section.accelerators],
             ),
             "unit_size": (
                 "accelerator",
@@ -234,7 +216,9 @@ def resolve(section: PlanSection, catalog: Any = None) -> PlanInputs:
         _check_product_first(section, acc)
     discount = (1.0 + section.discount_rate) ** (-pidx / 4.0)
     first_stage = pidx < section.first_stage_periods
-    return PlanInputs(section, acc, site, power, demand, discount, first_stage)
+    return PlanInputs(
+        section, acc, site, power, demand, discount, first_stage, chip_table
+    )
 
 
 def _check_finite_demand(section: PlanSection, demand: xr.Dataset) -> None:

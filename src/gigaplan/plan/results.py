@@ -66,6 +66,7 @@ class Plan:
     solver: dict[str, Any] = field(default_factory=dict)
     headline: pd.DataFrame | None = None
     ceilings: pd.DataFrame | None = None
+    chips: pd.DataFrame | None = None
 
 
 def _sol(x: Any) -> xr.DataArray:
@@ -158,6 +159,7 @@ def extract(
         dict(solver or {}),
         headline=scenario_headline(ds, inp, sec.target_gw_per_week),
         ceilings=input_ceilings(inp),
+        chips=inp.chips,
     )
 
 

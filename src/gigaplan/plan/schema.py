@@ -31,6 +31,34 @@ class _Strict(BaseModel):
     model_config = STRICT  # frozen, no unknown keys, finite floats
 
 
+class ChipMultipliers(_Strict):
+    """Factors on the ``like`` chip's numbers (sourced or ASSUMPTION in the file)."""
+
+    output_tokens_per_s: float = Field(default=1.0, gt=0, le=1000)
+    training_flops_per_s: float = Field(default=1.0, gt=0, le=1000)
+    power_w: float = Field(default=1.0, gt=0, le=1000)
+    price_usd: float = Field(default=1.0, gt=0, le=1000)
+
+    def as_dict(self) -> dict[str, float]:
+        """Multipliers keyed as the planner's quantities (tokens, flops, ...)."""
+        return {
+            "tokens": self.output_tokens_per_s,
+            "flops": self.training_flops_per_s,
+            "power_w": self.power_w,
+            "price": self.price_usd,
+        }
+
+
+class ReferenceWorkload(_Strict):
+    """The serving workload each chip's tokens/s is estimated on (with
+    ``reference_model``)."""
+
+    precision: Literal["bf16", "fp8", "fp4"] = "fp8"
+    batch: int = Field(default=64, ge=1, le=4096)
+    input_tokens: int = Field(default=1000, ge=1, le=1_000_000)
+    output_tokens: int = Field(default=500, ge=1, le=1_000_000)
+
+
 class AcceleratorOption(_Strict):
     """One accelerator type the planner may buy.
 
@@ -41,6 +69,16 @@ class AcceleratorOption(_Strict):
 
     name: str
     vendor: str = "unknown"
+    catalog_id: str | None = Field(
+        default=None,
+        description="catalog chip whose estimator numbers this option takes",
+    )
+    like: str | None = Field(
+        default=None,
+        description="catalog chip whose estimator numbers, times multipliers, "
+        "stand for a chip the catalog does not have",
+    )
+    multipliers: ChipMultipliers | None = None
     # upper limits: far beyond any chip, so a typo (1e30) is an error, not an
     # LP whose numbers overflow
     output_tokens_per_s: float | None = Field(default=None, gt=0, le=1e9)
@@ -58,6 +96,13 @@ class AcceleratorOption(_Strict):
         ge=0,
         le=1e10,
         description="most accelerators bought over the horizon (a deal's total)",
+    )
+    max_gw_total: float | None = Field(
+        default=None,
+        gt=0,
+        le=1e4,
+        description="a deal's total in GW of accelerator IT power: at most "
+        "max_gw_total / power_w accelerators over the horizon",
     )
     unit_size: int = Field(
         default=1,
@@ -175,6 +220,7 @@ class PlanSection(_Strict):
     dollar_year: int = 2025
     discount_rate: float = Field(default=0.08, ge=0, lt=1)
     reference_model: str = "llama-3.1-70b"
+    reference_workload: ReferenceWorkload = Field(default_factory=ReferenceWorkload)
     first_stage_periods: int = Field(default=4, ge=0)
     utilisation: float = Field(default=0.6, gt=0, le=1)
     unmet_inference_usd_per_mtoken: float = Field(default=2.0, ge=0)
@@ -259,6 +305,12 @@ class PlanSection(_Strict):
             if len(set(names)) != len(names):
                 raise ValueError(f"duplicate names in {names}")
         for acc in self.accelerators:
+            if acc.catalog_id is not None and acc.like is not None:
+                raise ValueError(
+                    f"accelerator {acc.name}: catalog_id or like, not both"
+                )
+            if acc.multipliers is not None and acc.like is None:
+                raise ValueError(f"accelerator {acc.name}: multipliers need like")
             top = acc.max_units_total
             if top is not None and top < acc.min_units_total:
                 raise ValueError(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import pandas as pd
+
 from gigaplan.errors import InputError
 from gigaplan.results import StageResult
 
@@ -114,8 +116,14 @@ def summarise(result: Any) -> StageResult:
     }
     summary.update(_objective_parts(result))
     rate = ds.attrs["discount_rate"]
+    from gigaplan.plan.chips import flagged_text
+
+    chips = result.chips
+    warnings = flagged_text(chips) if chips is not None and len(chips) else []
+    summary["chip_numbers_flagged"] = len(warnings)
     text = (
-        headline_text(head, ceilings, target, summary["dollar_year"])
+        "".join(w + "\n" for w in warnings)
+        + headline_text(head, ceilings, target, summary["dollar_year"])
         + f"\nObjective {_usd(result.objective_usd)} (present value at "
         f"{rate:.0%}/yr) = capex {_usd(parts['pv_capex_usd'])} + opex "
         f"{_usd(parts['pv_opex_usd'])} + value of unmet inference "
@@ -132,6 +140,7 @@ def summarise(result: Any) -> StageResult:
         tables={
             "headline": head,
             "ceilings": ceilings,
+            "chip_inputs": chips if chips is not None else pd.DataFrame(),
             "by_period": table,
             "online": online_by_vendor_site(ds),
             "chip_mix": chip_mix(ds),

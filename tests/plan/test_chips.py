@@ -1,0 +1,70 @@
+"""Plan accelerators from the catalog and the workload estimator."""
+
+from __future__ import annotations
+
+import pytest
+
+from gigaplan.catalog import load_catalog
+from gigaplan.plan.chips import flagged_text, resolve_chips
+from gigaplan.plan.schema import PlanSection
+from gigaplan.workloads.capability import accelerator_capability
+from tests.plan.conftest import base_section
+
+
+def _section(*accelerators: dict) -> PlanSection:
+    sec = base_section()
+    sec["accelerators"] = list(accelerators)
+    sec["reference_workload"] = {"batch": 128, "input_tokens": 2000}
+    return PlanSection.model_validate(sec)
+
+
+def test_catalog_id_gets_exactly_the_estimators_numbers() -> None:
+    catalog = load_catalog()
+    section = _section({"name": "hopper", "catalog_id": "h100"})
+    numbers, table = resolve_chips(section, catalog)
+    cap = accelerator_capability(
+        catalog, "h100", "llama-3.1-70b", "fp8", 128, 2000, 500
+    )
+    assert numbers["hopper"] == {
+        "tokens": cap.output_tokens_per_s_per_accelerator,
+        "flops": cap.training_flops_per_s_per_accelerator,
+        "power_w": max(cap.it_power_w, cap.training_it_power_w),
+        "price": cap.price_usd,
+    }
+    assert set(table["source"]) == {"catalog h100 (estimator)"}
+    assert (table["ratio_to_estimator"] == 1.0).all()
+
+
+def test_like_with_multipliers_and_a_typed_number_far_from_the_estimator() -> None:
+    catalog = load_catalog()
+    section = _section(
+        {
+            "name": "next",
+            "like": "gb300",
+            "multipliers": {"training_flops_per_s": 1.5},
+            "output_tokens_per_s": 7140.0,  # typed: about 3x the estimator's
+            "price_usd": 47000.0,  # the catalog has no GB300 price
+        }
+    )
+    numbers, table = resolve_chips(section, catalog)
+    cap = accelerator_capability(
+        catalog, "gb300", "llama-3.1-70b", "fp8", 128, 2000, 500
+    )
+    assert numbers["next"]["flops"] == pytest.approx(
+        1.5 * cap.training_flops_per_s_per_accelerator, rel=1e-15
+    )
+    assert numbers["next"]["tokens"] == 7140.0
+    row = table.set_index("quantity").loc["output_tokens_per_s"]
+    assert row["ratio_to_estimator"] == pytest.approx(
+        7140.0 / cap.output_tokens_per_s_per_accelerator, rel=1e-12
+    )
+    assert bool(row["flag"]) and row["ratio_to_estimator"] > 1.5
+    (line,) = flagged_text(table)
+    assert "next output_tokens_per_s" in line and "gb300" in line
+
+
+def test_a_catalog_chip_without_a_price_asks_for_it() -> None:
+    from gigaplan.errors import InputError
+
+    with pytest.raises(InputError, match=r"accelerators\[0\]\.price_usd"):
+        resolve_chips(_section({"name": "b", "catalog_id": "gb300"}), load_catalog())
