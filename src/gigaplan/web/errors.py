@@ -7,6 +7,7 @@ raised                     status  body
 request not as declared    422     field (``body.scenario_yaml``), error
 ``HTTPException``          its     its ``detail`` (field, error)
 ``JobLimitError``          429     field ``jobs``, error
+``JobStateError``          409     field ``job``, error
 other ``GigaplanError``    500     error (a failure gigaplan names)
 anything else              500     "internal error" (a bug; logged)
 =========================  ======  =====================================
@@ -24,18 +25,18 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from gigaplan.errors import GigaplanError, InputError
-from gigaplan.web.jobs import JobLimitError
+from gigaplan.web.jobs import JobLimitError, JobStateError
 
 log = logging.getLogger(__name__)
 
-_FIELD_ERROR = re.compile(r"^scenario\.yaml(?::(?P<line>\d+))?: (?P<path>.*)$")
+_FIELD_ERROR = re.compile(r"^scenario\.yaml(?::(?P<line>\d+))?(?:: (?P<path>.*))?$")
 
 
 def error_payload(err: InputError) -> dict[str, Any]:
     """``{"field", "line", "error", "value"}`` of a scenario input error."""
     match = _FIELD_ERROR.match(err.field)
     line = int(match.group("line")) if match and match.group("line") else None
-    path = match.group("path") if match else err.field
+    path = (match.group("path") or "scenario.yaml") if match else err.field
     return {"field": path, "line": line, "error": err.allowed, "value": str(err.value)}
 
 
@@ -65,8 +66,10 @@ def _response(err: Exception) -> tuple[int, dict[str, Any], dict[str, str] | Non
         detail = err.detail
         body = detail if isinstance(detail, dict) else {"field": None, "error": detail}
         return err.status_code, body, getattr(err, "headers", None)
-    if isinstance(err, JobLimitError):
+    if isinstance(err, JobLimitError | JobStateError):
         field, _, error = str(err).partition(": ")
+        if isinstance(err, JobStateError):
+            return 409, {"field": field, "error": error}, None
         return 429, {"field": field, "error": error}, {"Retry-After": "10"}
     if isinstance(err, GigaplanError):
         return 500, {"field": None, "error": str(err)}, None

@@ -57,6 +57,10 @@ class JobLimitError(GigaplanError):
     """Too many jobs queued: for this client or for the server."""
 
 
+class JobStateError(GigaplanError):
+    """The job is past the state the request needs (cancel a running job)."""
+
+
 class Jobs:
     """The job table and the one worker thread that runs them in turn.
 
@@ -123,7 +127,7 @@ class Jobs:
 
         Raises
         ------
-        JobLimitError
+        JobStateError
             The job already started (a running stage cannot be stopped).
         """
         with self._lock:
@@ -132,7 +136,7 @@ class Jobs:
                 return None
             future = self._futures.get(job_id)
             if job.status != "queued" or future is None or not future.cancel():
-                raise JobLimitError(f"job: {job.status}; only a queued job can cancel")
+                raise JobStateError(f"job: {job.status}; only a queued job can cancel")
             job.status = "cancelled"
             return job.as_dict()
 

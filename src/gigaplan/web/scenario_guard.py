@@ -110,6 +110,7 @@ def check_yaml_shape(
     ...
     gigaplan.errors.InputError: scenario.yaml:1: nesting=101: at most 100 levels...
     """
+    _check_flow_depth(text, max_depth)
     sizes: dict[str, int] = {}
     stack: list[tuple[str | None, int]] = []  # (anchor, nodes so far)
     total = aliases = 0
@@ -152,6 +153,46 @@ def check_yaml_shape(
                 f">{max_nodes:,} nodes",
                 f"at most {max_nodes:,} values once aliases are expanded",
             )
+
+
+def _check_flow_depth(text: str, max_depth: int) -> None:
+    """Refuse deep ``[``/``{`` nesting before PyYAML sees it.
+
+    PyYAML's scanner looks ahead to the end of every open flow collection
+    (each could be a key), so 5,000 nested ``[`` take it seconds; this pass
+    counts brackets outside quotes and comments in one go.
+    """
+    depth, quote, line, escaped = 0, "", 1, False
+    previous = "\n"
+    for char in text:
+        if char == "\n":
+            line += 1
+            if quote == "#":
+                quote = ""
+        elif quote == "#":
+            pass
+        elif quote:
+            if escaped:
+                escaped = False
+            elif char == "\\" and quote == '"':
+                escaped = True
+            elif char == quote:
+                quote = ""
+        elif char in "'\"" and previous in " \t\n[{,:-":
+            quote = char  # a quoted scalar starts here
+        elif char == "#" and previous in " \t\n":
+            quote = "#"
+        elif char in "[{":
+            depth += 1
+            if depth > max_depth:
+                raise InputError(
+                    f"{WHERE}:{line}: nesting",
+                    depth,
+                    f"at most {max_depth} levels of lists and mappings from the web",
+                )
+        elif char in "]}":
+            depth = max(0, depth - 1)
+        previous = char
 
 
 def _events(text: str) -> Iterator[yaml.Event]:
