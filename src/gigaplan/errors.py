@@ -15,7 +15,8 @@ import numpy as np
 
 def _describe(value: object) -> str:
     """Show a value briefly: arrays by shape and range, long text cut."""
-    if isinstance(value, np.ndarray | list | tuple) and np.size(value) > 6:
+    size = len(value) if isinstance(value, list | tuple) else np.size(value)
+    if isinstance(value, np.ndarray | list | tuple) and size > 6:
         try:
             arr = np.asarray(value, dtype=float)
         except (TypeError, ValueError):  # names, mixed items: show the first few

@@ -382,6 +382,9 @@ BILLION_LAUGHS = "\n".join(
         ("name: x\nplan: {}\nseed: " + "[" * 5_000 + "]" * 5_000 + "\n", "nesting"),
         ("plan: {}\nx: &x 1\ny: [" + ", ".join(["*x"] * 500) + "]\n", "aliases"),
         ("name: [unclosed\n", "scenario.yaml"),
+        ("plan: {}\nx: &a [1, *a]\n", "aliases"),  # a list inside itself
+        ("plan: {}\nx: *nowhere\n", "aliases"),
+        ("plan: {}\nx: !!python/object:os.system ls\n", "scenario.yaml"),
     ],
 )
 def test_yaml_bombs_fail_fast(tmp_path, text, field):

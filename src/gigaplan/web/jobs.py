@@ -23,8 +23,8 @@ from gigaplan.web.scenario_guard import (
     WHERE,
     WebLimits,
     check_sizes,
-    check_yaml_shape,
     confine_files,
+    load_checked,
 )
 
 log = logging.getLogger(__name__)
@@ -146,11 +146,9 @@ class Jobs:
 
     def _check(self, text: str) -> tuple[str, str]:
         """(text to run, scenario name) of a scenario the web may run."""
-        from gigaplan import _yaml
         from gigaplan.pipeline import STAGE_ORDER, parse_scenario, stages_in
 
-        check_yaml_shape(text)
-        doc = _yaml.safe_load(text)
+        doc = load_checked(text)
         check_sizes(doc, self.limits)
         to_run = confine_files(text, doc, self.data_dir)
         scenario = parse_scenario(to_run, WHERE, free_sections=self.stage_funcs or ())

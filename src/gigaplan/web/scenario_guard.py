@@ -131,6 +131,17 @@ def check_yaml_shape(
         elif isinstance(event, yaml.ScalarEvent):
             anchor, size = event.anchor, 1
         elif isinstance(event, yaml.AliasEvent):
+            if event.anchor in (open_anchor for open_anchor, _ in stack):
+                raise InputError(
+                    f"{here}: aliases",
+                    f"*{event.anchor}",
+                    "an alias inside its own anchor (a structure that contains "
+                    "itself) is not a scenario",
+                )
+            if event.anchor not in sizes:
+                raise InputError(
+                    f"{here}: aliases", f"*{event.anchor}", "no such anchor"
+                )
             aliases += 1
             if aliases > max_aliases:
                 raise InputError(
@@ -138,7 +149,7 @@ def check_yaml_shape(
                     aliases,
                     f"at most {max_aliases} aliases (*name) from the web",
                 )
-            anchor, size = None, sizes.get(str(event.anchor), 1)
+            anchor, size = None, sizes[str(event.anchor)]
         else:
             continue
         if anchor is not None:
@@ -153,6 +164,26 @@ def check_yaml_shape(
                 f">{max_nodes:,} nodes",
                 f"at most {max_nodes:,} values once aliases are expanded",
             )
+
+
+def load_checked(text: str) -> Any:
+    """Parse YAML from a request after :func:`check_yaml_shape`; errors as InputError.
+
+    Examples
+    --------
+    >>> load_checked("plan: {years: 2}")
+    {'plan': {'years': 2}}
+    """
+    from gigaplan import _yaml
+
+    check_yaml_shape(text)
+    try:
+        return _yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"{WHERE}:{mark.line + 1}" if mark else WHERE
+        problem = getattr(err, "problem", None) or "cannot be read"
+        raise InputError(where, "<yaml>", f"not valid YAML: {problem}") from None
 
 
 def _check_flow_depth(text: str, max_depth: int) -> None:
