@@ -246,3 +246,31 @@ def test_cli_serve_off_loopback_without_token_exits_2(tmp_path, monkeypatch):
     )
     assert result.exit_code == 2
     assert "needs --token or GIGAPLAN_TOKEN" in result.output
+
+
+def test_cli_serve_passes_data_dir_and_allowed_hosts(tmp_path, monkeypatch):
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from gigaplan.cli import app
+
+    served = {}
+    monkeypatch.setattr(
+        uvicorn, "run", lambda web_app, **kw: served.update(app=web_app)
+    )
+    result = CliRunner().invoke(
+        app,
+        [
+            "serve",
+            "--db",
+            str(tmp_path / "r.duckdb"),
+            "--data-dir",
+            str(tmp_path),
+            "--allow-host",
+            "gp.internal",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    client = TestClient(served["app"], base_url="http://gp.internal")
+    assert client.get("/api/runs").status_code == 200
+    assert served["app"].state.web.jobs.data_dir == tmp_path
