@@ -132,6 +132,7 @@ def _power_with(profiles_csv):
         (_power_with("'/tmp/a b.csv'"), "power.profiles_csv"),
         ("name: x\nrisk: {plan: Makefile}\n", "risk.plan"),
         ("name: x\nrisk: {plan: ./plan}\n", "risk.plan"),
+        ("name: x\nrisk: {plan: beef}\n", "risk.plan"),  # hex, but not a run id
         ("name: x\ncatalog: [extra.yaml]\nplan: {}\n", "catalog[0]"),
         ("name: x\ncatalog: [extra]\nplan: {}\n", "catalog[0]"),
     ],
@@ -149,9 +150,10 @@ def test_web_scenario_names_no_file(tmp_path, monkeypatch, text, field):
     assert client.get("/api/runs").json() == []
 
 
-def test_risk_plan_may_name_a_stored_run(tmp_path):
+@pytest.mark.parametrize("ref", ["latest", "20260101", "20260101-120000-ab12"])
+def test_risk_plan_may_name_a_stored_run(tmp_path, ref):
     client = _client(tmp_path)
-    resp = _post(client, "name: x\nplan: {years: 2}\nrisk: {plan: latest}\n")
+    resp = _post(client, f"name: x\nplan: {{years: 2}}\nrisk: {{plan: '{ref}'}}\n")
     assert resp.status_code == 202, resp.text
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import AsyncIterator, Callable, Collection, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,7 @@ def create_app(
         version=_version(),
         docs_url=None,  # /docs is rendered here: FastAPI's loads from a CDN
         redoc_url=None,
+        lifespan=_lifespan,
     )
     app.state.web = web
     app.include_router(api.router)
@@ -108,8 +110,13 @@ def create_app(
     access = Access(token, frozenset(named | {h.lower() for h in allowed_hosts}))
     app.add_middleware(BodyLimit, limit=max_body_bytes)
     app.add_middleware(Guard, access=access)  # outermost: runs first
-    app.router.on_shutdown.append(web.jobs.shutdown)
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    app.state.web.jobs.shutdown()  # queued jobs dropped, the running one ends
 
 
 def _is_wildcard(host: str) -> bool:

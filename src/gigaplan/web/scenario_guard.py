@@ -38,7 +38,11 @@ MAX_NODES = 100_000
 
 #: Fields that gigaplan reads as files, as (section, key); ``catalog`` is a list.
 FILE_FIELDS = (("power", "profiles_csv"), ("risk", "plan"))
-_RUN_REF = re.compile(r"^(latest|last|[0-9a-f-]{4,22})$", re.IGNORECASE)
+#: ``latest`` or a run id's prefix, YYYYMMDD-HHMMSS-xxxxxx, from its date on
+#: (narrower than the store's rule, so that no ordinary file name passes).
+_RUN_REF = re.compile(
+    r"^(latest|last|\d{8}(-\d{1,6}(-[0-9a-f]{1,6})?)?)$", re.IGNORECASE
+)
 _PATH_KEYS = re.compile(r"(^|_)(path|file|dir|directory|folder|db|out|csv)(_|$)")
 _PATH_VALUE = re.compile(
     r"([/\\]|^~|^\.\.?$|\.(ya?ml|csv|json|parquet|duckdb|txt|xlsx?|db|env)$)",
