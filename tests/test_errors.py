@@ -39,3 +39,12 @@ def test_long_lists_of_names_are_shown_briefly():
     assert (
         str(err) == "sites=['site-0', 'site-1', 'site-2', ... 9 items]: at most 8 sites"
     )
+
+
+def test_ragged_lists_are_shown_not_raised():
+    # found by tests/web/test_fuzz.py: `name: [null, []]` raised ValueError here
+    assert (
+        str(InputError("name", [None, []], "a string")) == "name=[None, []]: a string"
+    )
+    ragged = [[1], [1, 2], 3, 4, 5, 6, 7]
+    assert "7 items" in str(InputError("x", ragged, "numbers"))

@@ -15,7 +15,13 @@ import numpy as np
 
 def _describe(value: object) -> str:
     """Show a value briefly: arrays by shape and range, long text cut."""
-    if isinstance(value, np.ndarray | list | tuple) and np.size(value) > 6:
+    if (
+        isinstance(value, np.ndarray | list | tuple)
+        and (
+            value.size if isinstance(value, np.ndarray) else len(value)  # ragged lists
+        )
+        > 6
+    ):
         try:
             arr = np.asarray(value, dtype=float)
         except (TypeError, ValueError):  # names, mixed items: show the first few

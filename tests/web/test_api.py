@@ -19,7 +19,7 @@ def _client(tmp_path, **kwargs):
         default_scenario=FAKES["SCENARIO"],
         **kwargs,
     )
-    return TestClient(app)
+    return TestClient(app, base_url="http://127.0.0.1")
 
 
 def _wait(client, status_url, timeout_s=30.0):
@@ -87,7 +87,7 @@ def test_compare(tmp_path):
         ("name: x\nseed: abc\nplan: {}\n", "seed", 2),
         ("name: x\nplan: {}\nrisks: {}\n", "risks", 3),
         ("name: x\n", "scenario.yaml", None),
-        ("name: x\ncatalog: [/etc/passwd]\nplan: {}\n", "catalog", None),
+        ("name: x\ncatalog: [/etc/passwd]\nplan: {}\n", "catalog[0]", None),
     ],
 )
 def test_invalid_scenario_names_field_and_line(tmp_path, text, field, line):
@@ -187,11 +187,10 @@ def test_token_guards_every_mutating_endpoint(tmp_path):
     )
     files = {"file": ("s.yaml", FAKES["SCENARIO"].encode())}
     assert client.post("/api/runs/upload", files=files).status_code == 401
-    job = _start(client, headers={"Authorization": "Bearer s3cret"})
-    run_id = job["run_id"]
+    client.headers["Authorization"] = "Bearer s3cret"
+    run_id = _start(client)["run_id"]
+    del client.headers["Authorization"]
     assert client.delete(f"/api/runs/{run_id}").status_code == 401
-    # reading needs no token
-    assert client.get(f"/api/runs/{run_id}").status_code == 200
     assert (
         client.delete(
             f"/api/runs/{run_id}", headers={TOKEN_HEADER: "s3cret"}
@@ -247,3 +246,31 @@ def test_cli_serve_off_loopback_without_token_exits_2(tmp_path, monkeypatch):
     )
     assert result.exit_code == 2
     assert "needs --token or GIGAPLAN_TOKEN" in result.output
+
+
+def test_cli_serve_passes_data_dir_and_allowed_hosts(tmp_path, monkeypatch):
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from gigaplan.cli import app
+
+    served = {}
+    monkeypatch.setattr(
+        uvicorn, "run", lambda web_app, **kw: served.update(app=web_app)
+    )
+    result = CliRunner().invoke(
+        app,
+        [
+            "serve",
+            "--db",
+            str(tmp_path / "r.duckdb"),
+            "--data-dir",
+            str(tmp_path),
+            "--allow-host",
+            "gp.internal",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    client = TestClient(served["app"], base_url="http://gp.internal")
+    assert client.get("/api/runs").status_code == 200
+    assert served["app"].state.web.jobs.data_dir == tmp_path

@@ -315,8 +315,25 @@ def serve_command(
         str | None,
         typer.Option(
             "--token",
-            help="Token for mutating requests; required when not on loopback "
-            "(or set GIGAPLAN_TOKEN).",
+            help="Token every request must carry; required when not on loopback "
+            "(or set GIGAPLAN_TOKEN). Open the UI once with ?token=... to log in.",
+        ),
+    ] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            help="Folder whose files web scenarios may name (catalog, "
+            "profiles_csv, risk.plan); without it they may name none.",
+            file_okay=False,
+        ),
+    ] = None,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-host",
+            help="Host name the UI is reached by, besides IP addresses and "
+            "localhost (repeatable); other names are refused (DNS rebinding).",
         ),
     ] = None,
 ) -> None:
@@ -326,7 +343,11 @@ def serve_command(
     from gigaplan.web import create_app
 
     web_app = create_app(
-        db_path=db, host=host, token=token or os.environ.get("GIGAPLAN_TOKEN")
+        db_path=db,
+        host=host,
+        token=token or os.environ.get("GIGAPLAN_TOKEN"),
+        data_dir=data_dir,
+        allowed_hosts=allow_host or (),
     )
     typer.echo(f"gigaplan web UI on http://{host}:{port}/  (API docs at /docs)")
     uvicorn.run(web_app, host=host, port=port, log_level="warning")
