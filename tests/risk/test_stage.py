@@ -168,3 +168,32 @@ def test_section_checks():
         RiskSection.model_validate(risk_dict(policy="fixed_shares"))
     with pytest.raises(ValueError, match="price_usd_per_mtoken"):
         RiskSection.model_validate(risk_dict(finance={"discount_rate": 0.1}))
+
+
+def test_web_risk_plan_latest_reads_the_servers_store(tmp_path: Path, plan_and_risk):
+    """The web app ran `risk.plan: latest` against the default store, not its own.
+
+    Regression test: on the old code this job failed with "no runs" although
+    the server's store held the plan.
+    """
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from gigaplan.web import create_app
+
+    db = tmp_path / "server.duckdb"
+    RunStore(db).save(plan_and_risk)
+    text = yaml.safe_dump({"name": "web-r", "risk": risk_dict(plan="latest")})
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GIGAPLAN_DB", str(tmp_path / "empty.duckdb"))
+        client = TestClient(create_app(db), base_url="http://127.0.0.1")
+        resp = client.post("/api/runs", json={"scenario_yaml": text})
+        assert resp.status_code == 202, resp.text
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            job = client.get(resp.json()["status_url"]).json()
+            if job["status"] in ("complete", "failed"):
+                break
+            time.sleep(0.1)
+    assert job["status"] == "complete", job

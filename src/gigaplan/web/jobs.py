@@ -94,7 +94,7 @@ class Jobs:
 
     def submit(self, text: str, client: str) -> Job:
         """Check a scenario and queue it; raises InputError or JobLimitError."""
-        to_run, name = self._check(text)
+        to_run, scenario = self._check(text)
         job = Job(job_id=uuid.uuid4().hex, client=client)
         with self._lock:
             active = [j for j in self._jobs.values() if j.status in ACTIVE]
@@ -112,7 +112,7 @@ class Jobs:
             self._jobs[job.job_id] = job
             self._forget_old()
             self._futures[job.job_id] = self._executor.submit(
-                self._run, job, text, to_run, name
+                self._run, job, text, to_run, scenario
             )
         return job
 
@@ -144,21 +144,29 @@ class Jobs:
         """Drop queued jobs and let the running one finish."""
         self._executor.shutdown(wait=False, cancel_futures=True)
 
-    def _check(self, text: str) -> tuple[str, str]:
-        """(text to run, scenario name) of a scenario the web may run."""
+    def _check(self, text: str) -> tuple[str, Any]:
+        """(text to run, validated scenario) of a scenario the web may run.
+
+        The scenario is parsed here once; the job runs that parsed scenario.
+        """
         from gigaplan.pipeline import STAGE_ORDER, parse_scenario, stages_in
 
         doc = load_checked(text)
         check_sizes(doc, self.limits)
         to_run = confine_files(text, doc, self.data_dir)
-        scenario = parse_scenario(to_run, WHERE, free_sections=self.stage_funcs or ())
+        scenario = parse_scenario(
+            to_run,
+            WHERE,
+            base_dir=self.data_dir or Path.cwd(),
+            free_sections=self.stage_funcs or (),
+        )
         if not stages_in(scenario):
             raise InputError(
                 WHERE,
                 "<no stage>",
                 f"add at least one section: {', '.join(STAGE_ORDER)}",
             )
-        return to_run, scenario.name
+        return to_run, scenario
 
     def _update(self, job: Job, **changes: Any) -> None:
         with self._lock:
@@ -171,7 +179,7 @@ class Jobs:
             del self._jobs[job.job_id]
             self._futures.pop(job.job_id, None)
 
-    def _run(self, job: Job, text: str, to_run: str, name: str) -> None:
+    def _run(self, job: Job, text: str, to_run: str, scenario: Any) -> None:
         from gigaplan.pipeline import run_pipeline
 
         started = datetime.now(UTC)
@@ -186,9 +194,10 @@ class Jobs:
             self._update(job, status="running")
             run = run_pipeline(
                 to_run,
+                scenario=scenario,
                 stage_funcs=self.stage_funcs,
                 progress=progress,
-                base_dir=self.data_dir,
+                db=self.store.path,  # risk.plan 'latest' is this server's store
             )
             self._update(job, stage="saving")
             run_id = self.store.save(run)
@@ -196,7 +205,7 @@ class Jobs:
         except GigaplanError as err:
             message = self._public(err, names_files=to_run != text)
             try:
-                run_id = self.store.save_failed(text, name, message, started)
+                run_id = self.store.save_failed(text, scenario.name, message, started)
             except GigaplanError:
                 run_id = None
             self._update(job, status="failed", error=message, run_id=run_id)
