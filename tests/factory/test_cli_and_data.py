@@ -145,12 +145,15 @@ def test_bad_input_one_line_exit_2(tmp_path: Path, mutate: Any, needle: str) -> 
     assert "Traceback" not in out.output
 
 
-def test_unreachable_target_names_the_field(tmp_path: Path) -> None:
-    # arrivals: 2 phases/week x 200 MW mean = 0.4 GW/week at most
-    out = _bad(tmp_path, lambda f: None, "--target-gw-per-week", "5")
-    assert out.exit_code == 1, out.output
-    assert "target_gw_per_week=5" in out.output
-    assert "Traceback" not in out.output
+def test_unreachable_target_is_an_answer(tmp_path: Path) -> None:
+    # arrivals: 2 phases/week x 200 MW mean = 0.4 GW/week at most; the factory
+    # answers with the reachable rate and what caps it (exit 0), not an error
+    out = _bad(tmp_path, lambda f: None, "--target-gw-per-week", "5", "--json")
+    assert out.exit_code == 0, out.output
+    summary = json.loads(out.output)["summary"]
+    assert summary["target_reachable"] is False
+    assert 0 < summary["upper_gw_per_week_unlimited_resources"] <= 0.4 * 1.2
+    assert "project pipeline" in summary["target_capped_by"]
 
 
 def test_bad_cli_options(tmp_path: Path) -> None:

@@ -195,6 +195,8 @@ class Design:
     vendor_shares: tuple[float, ...]
     resources: tuple[Resource, ...]
     stages: tuple[Stage, ...]
+    schedule_week: tuple[float, ...] | None = None
+    schedule_mw: tuple[float, ...] | None = None
 
     @property
     def resource_names(self) -> tuple[str, ...]:
@@ -206,8 +208,15 @@ class Design:
         return np.ones(len(self.resources))
 
 
-def compile_design(section: FactorySection) -> Design:
-    """Resolve catalog defaults and index names; the result pickles cheaply."""
+def compile_design(
+    section: FactorySection,
+    schedule: tuple[tuple[float, ...], tuple[float, ...]] | None = None,
+) -> Design:
+    """Resolve catalog defaults and index names; the result pickles cheaply.
+
+    ``schedule`` is (arrival week, size MW) per project, when the projects come
+    from a plan (``projects.from_plan``) rather than count and arrival rate.
+    """
     res_names = list(section.resources)
     resources = tuple(
         Resource(
@@ -271,8 +280,8 @@ def compile_design(section: FactorySection) -> Design:
     v_shares = np.array(list(section.projects.vendors.values()), dtype=float)
     return Design(
         horizon_weeks=section.horizon_weeks,
-        n_projects=section.projects.count,
-        arrivals_per_week=section.projects.arrivals_per_week,
+        n_projects=len(schedule[0]) if schedule else section.projects.count or 0,
+        arrivals_per_week=section.projects.arrivals_per_week or 1.0,
         poisson=section.projects.arrival_process == "poisson",
         size_mw=resolve_dist(section.projects.size_mw, "factory.projects.size_mw"),
         size_ref_mw=section.projects.size_ref_mw,
@@ -283,6 +292,8 @@ def compile_design(section: FactorySection) -> Design:
         vendor_shares=tuple(v_shares / v_shares.sum()),
         resources=resources,
         stages=tuple(stages),
+        schedule_week=schedule[0] if schedule else None,
+        schedule_mw=schedule[1] if schedule else None,
     )
 
 
@@ -310,12 +321,17 @@ def draw_replication(design: Design, seed: int, rep: int) -> Draws:
         np.random.default_rng(s)
         for s in np.random.SeedSequence([seed, rep]).spawn(5 + n_st)
     ]
-    if design.poisson:
+    if design.schedule_week is not None:
+        arrival = np.asarray(design.schedule_week, dtype=float)
+    elif design.poisson:
         gaps = streams[0].exponential(1.0 / design.arrivals_per_week, n)
         arrival = np.cumsum(gaps) - gaps[0]
     else:
         arrival = np.arange(n) / design.arrivals_per_week
-    size = np.maximum(draw(design.size_mw, streams[1], n), 1e-6)
+    if design.schedule_mw is not None:
+        size = np.asarray(design.schedule_mw, dtype=float)
+    else:
+        size = np.maximum(draw(design.size_mw, streams[1], n), 1e-6)
     route = np.where(streams[2].random(n) < design.onsite_share, 2, 1)
     region = np.searchsorted(
         np.cumsum(design.region_shares)[:-1], streams[3].random(n), side="right"

@@ -153,8 +153,14 @@ class StageSpec(_Frozen):
 class ProjectsSpec(_Frozen):
     """The pipeline of campus phases that enter the factory."""
 
-    count: int = Field(ge=1, le=100_000)
-    arrivals_per_week: float = Field(gt=0)
+    count: int | None = Field(default=None, ge=1, le=100_000)
+    arrivals_per_week: float | None = Field(default=None, gt=0, le=1000)
+    from_plan: bool = Field(
+        default=False,
+        description="projects enter as the plan's facility MW is started "
+        "(expected plan, split into phases of size_ref_mw) instead of count and "
+        "arrivals_per_week; the factory then checks the plan can be delivered",
+    )
     arrival_process: Literal["poisson", "deterministic"] = "poisson"
     size_mw: DistSpec
     size_ref_mw: float = Field(default=100.0, gt=0)
@@ -167,6 +173,13 @@ class ProjectsSpec(_Frozen):
 
     @model_validator(mode="after")
     def _shares(self) -> ProjectsSpec:
+        given = [f for f in ("count", "arrivals_per_week") if getattr(self, f)]
+        if self.from_plan and given:
+            raise ValueError(
+                f"with from_plan the plan sets the projects; leave out {given[0]}"
+            )
+        if not self.from_plan and len(given) < 2:
+            raise ValueError("give count and arrivals_per_week, or from_plan: true")
         for name, shares in (("regions", self.regions), ("vendors", self.vendors)):
             if not shares or any(v < 0 for v in shares.values()):
                 raise ValueError(f"{name} must map names to shares >= 0")

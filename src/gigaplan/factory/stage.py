@@ -12,11 +12,16 @@ import pandas as pd
 from gigaplan.errors import InputError
 from gigaplan.factory import analysis
 from gigaplan.factory.model import compile_design, run_replications
+from gigaplan.factory.plan_check import (
+    delivery_summary,
+    delivery_table,
+    schedule_from_plan,
+)
 from gigaplan.factory.schema import FactorySection
 from gigaplan.factory.whatif import (
+    UNLIMITED,
     RateProbe,
     cheapest_combination,
-    check_reachable,
     smallest_single_increase,
 )
 from gigaplan.results import StageResult
@@ -29,6 +34,7 @@ def run_factory(
     replications: int | None = None,
     target_gw_per_week: float | None = None,
     whatif: bool = True,
+    plan_by_period: pd.DataFrame | None = None,
 ) -> StageResult:
     """Simulate the pipeline, attribute bottlenecks, search what-ifs.
 
@@ -44,6 +50,10 @@ def run_factory(
         Overrides ``section.target_gw_per_week``. [GW/week]
     whatif : bool
         Run the what-if search when a target is set.
+    plan_by_period : pandas.DataFrame, optional
+        The plan's ``by_period`` table; needed with ``projects.from_plan``,
+        whose projects are the plan's facility MW started
+        (:mod:`gigaplan.factory.plan_check`).
 
     Returns
     -------
@@ -63,7 +73,18 @@ def run_factory(
     )
     if target is not None and target <= 0:
         raise InputError("target_gw_per_week", target, "must be > 0 GW/week")
-    design = compile_design(section)
+    schedule = None
+    if section.projects.from_plan:
+        if plan_by_period is None:
+            raise InputError(
+                "factory.projects.from_plan",
+                True,
+                "needs a plan: section in the same scenario (run before factory)",
+            )
+        schedule = schedule_from_plan(
+            plan_by_period, section.start_date, section.projects.size_ref_mw
+        )
+    design = compile_design(section, schedule)
     H, P = section.horizon_weeks, section.period_weeks
     ones = design.ones()
     base = run_replications(
@@ -117,20 +138,36 @@ def run_factory(
         "bottleneck": bottleneck,
         "bottleneck_gains": analysis.gains_long(bottleneck),
     }
+    if plan_by_period is not None and schedule is not None:
+        delivery = delivery_table(
+            plan_by_period, weekly, bottleneck, section.start_date
+        )
+        tables["plan_delivery"] = delivery
+        summary.update(delivery_summary(delivery))
     if target is not None:
         summary["target_gw_per_week"] = target
         probe = RateProbe(
             design, seed, n_rel, week, section.target_window_weeks, workers=1
         )
         if whatif:
-            summary["upper_gw_per_week_unlimited_resources"] = check_reachable(
-                probe, target
-            )
-            tables["whatif_single"] = smallest_single_increase(probe, target, tol=0.05)
-            tables["whatif_combination"] = cheapest_combination(probe, target)
-            summary["whatif_combination_cost_usd"] = float(
-                np.nansum(tables["whatif_combination"]["cost_usd"])
-            )
+            upper = probe(np.full(len(design.resources), UNLIMITED))
+            summary["upper_gw_per_week_unlimited_resources"] = upper
+            summary["target_reachable"] = upper >= target * (1 - 1e-9)
+            if summary["target_reachable"]:
+                tables["whatif_single"] = smallest_single_increase(
+                    probe, target, tol=0.05
+                )
+                tables["whatif_combination"] = cheapest_combination(probe, target)
+                summary["whatif_combination_cost_usd"] = float(
+                    np.nansum(tables["whatif_combination"]["cost_usd"])
+                )
+            else:
+                # an answer, not an error: the most any resources can give, and
+                # what caps it (the project pipeline and the fixed delays)
+                summary["target_capped_by"] = (
+                    "the project pipeline and fixed stage durations: more "
+                    "resources cannot reach the target"
+                )
     return StageResult(
         stage="factory", summary=summary, tables=tables, text=_memo(summary)
     )
@@ -152,6 +189,30 @@ def _memo(summary: dict[str, Any]) -> str:
     ]
     if "target_gw_per_week" in summary:
         lines.append(f"Target {summary['target_gw_per_week']:g} GW/week.")
+    if summary.get("target_reachable") is False:
+        lines.append(
+            f"Not reachable with any resources: at most "
+            f"{summary['upper_gw_per_week_unlimited_resources']:.3f} GW/week, "
+            f"capped by {summary['target_capped_by']}."
+        )
+    if summary.get("plan_delivered") is not None:
+        if summary["plan_delivered"]:
+            lines.append("The pipeline delivers the plan's GW online every quarter.")
+        else:
+            lag = summary["plan_worst_lag_weeks"]
+            lines.append(
+                f"The pipeline cannot deliver the plan: "
+                f"{summary['plan_quarters_delivered']} of "
+                f"{summary['plan_quarters_checked']} quarters on time; worst "
+                f"shortfall {summary['plan_worst_shortfall_gw']:.2f} GW in "
+                f"{summary['plan_worst_shortfall_period']}"
+                + (
+                    "; never catches up within the horizon"
+                    if summary["plan_never_caught_up"]
+                    else f"; up to {lag:.0f} weeks late"
+                )
+                + f" (binding: {summary['plan_binding_resource']})."
+            )
     return "\n".join(lines)
 
 
@@ -176,4 +237,6 @@ def run_stage(
             section = FactorySection.model_validate(section)
         except ValidationError as err:
             raise validation_to_input_error(err, "factory") from None
-    return run_factory(section, scenario.seed)
+    plan = (upstream or {}).get("plan")
+    by_period = plan.tables.get("by_period") if plan is not None else None
+    return run_factory(section, scenario.seed, plan_by_period=by_period)
