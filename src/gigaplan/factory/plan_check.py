@@ -136,5 +136,15 @@ def delivery_summary(table: pd.DataFrame) -> dict[str, object]:
         "plan_worst_shortfall_period": str(worst["period"]),
         "plan_worst_lag_weeks": float(lags.max()) if lags.notna().any() else None,
         "plan_never_caught_up": bool(lags.isna().any()),
-        "plan_binding_resource": str(worst["binding_resource"]),
+        "plan_binding_resource": _binding_words(str(worst["binding_resource"])),
     }
+
+
+def _binding_words(resource: str) -> str:
+    """The binding resource, or what binds when no resource does."""
+    if resource != "none":
+        return resource
+    return (
+        "stage durations, not resources: the plan's facility lead times are "
+        "shorter than the pipeline's stages"
+    )
