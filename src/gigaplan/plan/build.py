@@ -118,6 +118,45 @@ def _first_stage_shared(
     return var, expr
 
 
+def _existing(values: xr.DataArray | None) -> Any:
+    """The existing fleet's constant (0 when there is none)."""
+    return 0.0 if values is None else values
+
+
+def _leases(
+    m: Any, inp: PlanInputs, ix: dict[str, pd.Index], pidx: xr.DataArray
+) -> tuple[Any, Any]:
+    """Leased accelerators in service per plan accelerator, and their cost.
+
+    Signing ``u`` in quarter ``t`` puts ``u`` in service for ``term_q``
+    quarters (:func:`_stock` with no lead); each quarter in service is paid
+    for every hour. Returns (in service per accelerator, M$ per period), or
+    (None, 0) without leases.
+    """
+    ls = inp.leases
+    if ls is None:
+        return None, 0.0
+    scen = inp.demand.scenario
+    lease_ix = pd.Index(ls.lease.values, name="lease")
+    mask = (pidx >= ls.earliest_q).expand_dims(scenario=scen)
+    mask = mask.transpose("lease", "period", "scenario")
+    _, sign = _first_stage_shared(
+        m, [lease_ix, ix["period"], ix["scenario"]], mask, "lease_sign", inp
+    )
+    no_lead = xr.zeros_like(ls.term_q)
+    in_service = _stock(m, sign, no_lead, ls.term_q, "lease_in_service")
+    m.add_constraints(in_service <= ls.max_units / UNITS, name="lease_max")
+    names = xr.DataArray(
+        ix["accelerator"].values,
+        coords={"accelerator": ix["accelerator"]},
+        dims="accelerator",
+    )
+    onehot = ls.accelerator == names
+    per_acc = (in_service * onehot.astype(float)).sum("lease")
+    usd = ls.usd_per_hour * HOURS_PER_QUARTER * UNITS / USD
+    return per_acc, (in_service * usd).sum("lease")
+
+
 def build_model(
     inp: PlanInputs, *, elastic: bool = False
 ) -> tuple[Any, dict[str, Any]]:
@@ -329,6 +368,12 @@ def _build(linopy: Any, inp: PlanInputs, elastic: bool) -> tuple[Any, dict[str, 
     else:
         chips = _chips_by_mw(m, inp, ix)
     buy, fleet, it_mw = chips["buy_acc"], chips["fleet"], chips["it_mw"]
+    # the existing fleet serves and draws power like bought chips, as constants
+    serving = fleet + _existing(inp.existing_units) / UNITS
+    it_mw = it_mw + _existing(inp.existing_it_mw)
+    leased, lease_usd = _leases(m, inp, ix, pidx)
+    if leased is not None:
+        serving = serving + leased
     fac_mask = (pidx + site.lead_q >= site.earliest_q) & (pidx + site.lead_q < n_t)
     fac_mask = fac_mask.expand_dims(scenario=scen).transpose(
         "site", "period", "scenario"
@@ -372,10 +417,12 @@ def _build(linopy: Any, inp: PlanInputs, elastic: bool) -> tuple[Any, dict[str, 
         lower=0, coords=[ix["period"], ix["scenario"]], name="unmet_training_flop"
     )
 
-    fac_online = _stock(m, fac, site.lead_q, None, "facility_online_mw")
-    power_online = _stock(
+    fac_built = _stock(m, fac, site.lead_q, None, "facility_online_mw")
+    fac_online = fac_built + site.energised_mw
+    power_built = _stock(
         m, pbuild, pw.lead_time_quarters, None, "power_online_mw", mask=e_mask
     )
+    power_online = power_built + pw.existing_mw.where(pw.exists, 0.0)
     # One facility-load column per site and period, used by three rows,
     # instead of repeating the sum over accelerators in each (fewer nonzeros).
     load_mw = m.add_variables(
@@ -397,10 +444,10 @@ def _build(linopy: Any, inp: PlanInputs, elastic: bool) -> tuple[Any, dict[str, 
         energy.sum("option") - load_mw * sec.utilisation == 0,
         name="energy_balance",
     )
-    m.add_constraints(x_inf - fleet <= 0, name="inference_share")
+    m.add_constraints(x_inf - serving <= 0, name="inference_share")
     seconds = SECONDS_PER_QUARTER * sec.utilisation
     tokens = (x_inf * (acc.tokens_per_s * seconds * UNITS / TOKENS)).sum("accelerator")
-    flop = ((fleet - x_inf) * (acc.flops_per_s * seconds * UNITS / FLOP)).sum(
+    flop = ((serving - x_inf) * (acc.flops_per_s * seconds * UNITS / FLOP)).sum(
         "accelerator"
     )
     m.add_constraints(
@@ -502,6 +549,8 @@ def _build(linopy: Any, inp: PlanInputs, elastic: bool) -> tuple[Any, dict[str, 
         "power_mw": power_online,
         "capex_usd": capex,
         "opex_usd": opex,
+        "lease_usd": lease_usd,
+        "leased_units": leased,
         "co2_kt": co2,
         "tokens": tokens,
         "flop": flop,
@@ -516,7 +565,7 @@ def _build(linopy: Any, inp: PlanInputs, elastic: bool) -> tuple[Any, dict[str, 
             )
         exprs["slack_scale"] = slack_scale
         return m, exprs
-    cost = scenario_cost(capex + opex + penalty, inp.discount)
+    cost = scenario_cost(capex + opex + lease_usd + penalty, inp.discount)
     exprs["scenario_cost"] = cost
     exprs.update(add_objective(m, inp, cost))
     return m, exprs

@@ -59,6 +59,10 @@ def capacity_table(ds: xr.Dataset) -> pd.DataFrame:
     """
     utilisation = float(ds.attrs.get("utilisation", 1.0))
     units = ds.units_in_service.sum(["site", "accelerator"])
+    if "units_existing" in ds:  # owned before the start, and leased
+        units = units + ds.units_existing.sum("accelerator")
+        units = units + ds.units_leased.sum("accelerator")
+    lease = ds.lease_usd if "lease_usd" in ds else 0.0
     frame = pd.DataFrame(
         {
             "period": [str(p) for p in ds.period.values],
@@ -70,7 +74,7 @@ def capacity_table(ds: xr.Dataset) -> pd.DataFrame:
             * HOURS_PER_QUARTER
             * utilisation,
             "capex_usd": _expected(ds.capex_usd, ds).values,
-            "opex_usd": _expected(ds.opex_usd, ds).values,
+            "opex_usd": _expected(ds.opex_usd + lease, ds).values,
             "it_mw": _expected(ds.it_mw, ds).values,
             "facility_mw": _expected(ds.facility_mw, ds).values,
         }

@@ -253,7 +253,8 @@ def objective_parts(ds: xr.Dataset) -> dict[str, float]:
     Returns
     -------
     dict
-        ``pv_capex_usd``, ``pv_opex_usd``, ``pv_unmet_inference_usd`` and
+        ``pv_capex_usd``, ``pv_opex_usd``, ``pv_lease_usd``,
+        ``pv_unmet_inference_usd`` and
         ``pv_unmet_training_usd`` (unmet demand at the plan's penalty prices);
         for a risk-neutral plan they sum to the objective.
     """
@@ -270,6 +271,7 @@ def objective_parts(ds: xr.Dataset) -> dict[str, float]:
     return {
         "pv_capex_usd": pv(ds.capex_usd),
         "pv_opex_usd": pv(ds.opex_usd),
+        "pv_lease_usd": pv(ds.lease_usd) if "lease_usd" in ds else 0.0,
         "pv_unmet_inference_usd": pv(ds.inference_unmet_tokens) * per_token,
         "pv_unmet_training_usd": pv(ds.training_unmet_flop) * per_flop,
     }

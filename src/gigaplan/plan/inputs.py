@@ -49,6 +49,9 @@ class PlanInputs:
     discount: xr.DataArray
     first_stage: xr.DataArray
     chips: pd.DataFrame | None = None
+    existing_units: xr.DataArray | None = None
+    existing_it_mw: xr.DataArray | None = None
+    leases: xr.Dataset | None = None
 
 
 def chip_numbers(section: PlanSection, catalog: Any) -> dict[str, dict[str, float]]:
@@ -142,6 +145,7 @@ def resolve(section: PlanSection, catalog: Any = None) -> PlanInputs:
                 [s.facility_fixed_om_usd_per_mw_yr / 4 for s in section.sites],
             ),
             "lead_q": ("site", [s.facility_lead_time_quarters for s in section.sites]),
+            "energised_mw": ("site", [s.energised_mw for s in section.sites]),
         },
         coords={"site": sites},
     )
@@ -154,6 +158,7 @@ def resolve(section: PlanSection, catalog: Any = None) -> PlanInputs:
         "firm_fraction",
         "lead_time_quarters",
         "max_mw",
+        "existing_mw",
     )
     arr = {f: np.zeros((len(sites), n_o)) for f in fields}
     exists = np.zeros((len(sites), n_o), dtype=bool)
@@ -216,8 +221,83 @@ def resolve(section: PlanSection, catalog: Any = None) -> PlanInputs:
         _check_product_first(section, acc)
     discount = (1.0 + section.discount_rate) ** (-pidx / 4.0)
     first_stage = pidx < section.first_stage_periods
+    units, it_mw = _existing(section, acc, site, periods)
     return PlanInputs(
-        section, acc, site, power, demand, discount, first_stage, chip_table
+        section,
+        acc,
+        site,
+        power,
+        demand,
+        discount,
+        first_stage,
+        chip_table,
+        existing_units=units,
+        existing_it_mw=it_mw,
+        leases=_leases(section, periods),
+    )
+
+
+def _existing(
+    section: PlanSection, acc: xr.Dataset, site: xr.Dataset, periods: list[str]
+) -> tuple[xr.DataArray, xr.DataArray]:
+    """Accelerators and IT MW of the existing fleet in service per period.
+
+    A fleet entry serves from its ``online`` quarter until the accelerator's
+    ``life_years`` end, then retires.
+    """
+    q0 = quarter_index(section.start)
+    t = np.arange(len(periods))
+    units = xr.DataArray(
+        np.zeros((acc.sizes["accelerator"], len(periods))),
+        coords={"accelerator": acc.accelerator.values, "period": periods},
+        dims=("accelerator", "period"),
+    )
+    it_mw = xr.DataArray(
+        np.zeros((site.sizes["site"], len(periods))),
+        coords={"site": site.site.values, "period": periods},
+        dims=("site", "period"),
+    )
+    for f in section.existing_fleet:
+        on = quarter_index(f.online) - q0
+        life = int(acc.life_q.sel(accelerator=f.accelerator))
+        alive = (t >= on) & (t < on + life)
+        units.loc[f.accelerator] += f.units * alive
+        w = float(acc.power_w.sel(accelerator=f.accelerator))
+        it_mw.loc[f.site] += f.units * w / 1e6 * alive
+    load = (it_mw * site.pue).isel(period=0)
+    over = load > site.energised_mw * (1 + 1e-9) + 1e-9
+    for name in site.site.values[over.values]:
+        raise InputError(
+            f"plan.sites[{name}].energised_mw",
+            float(site.energised_mw.sel(site=name)),
+            f"the existing fleet there draws {float(load.sel(site=name)):,.1f} MW "
+            "of facility load at the start; energise at least that much",
+        )
+    return units, it_mw
+
+
+def _leases(section: PlanSection, periods: list[str]) -> xr.Dataset | None:
+    """The lease options as arrays over ``lease`` (None when there are none)."""
+    if not section.leases:
+        return None
+    q0 = quarter_index(section.start)
+    ls = section.leases
+    return xr.Dataset(
+        {
+            "accelerator": ("lease", [x.accelerator for x in ls]),
+            "usd_per_hour": ("lease", [x.usd_per_accelerator_hour for x in ls]),
+            "term_q": ("lease", [x.term_quarters for x in ls]),
+            "earliest_q": (
+                "lease",
+                [
+                    0 if x.earliest is None else quarter_index(x.earliest) - q0
+                    for x in ls
+                ],
+            ),
+            "max_units": ("lease", [x.max_units for x in ls]),
+            "counterparty": ("lease", [x.counterparty for x in ls]),
+        },
+        coords={"lease": [x.name for x in ls]},
     )
 
 

@@ -90,6 +90,22 @@ def extract(
     v = model.variables
     seconds = SECONDS_PER_QUARTER * sec.utilisation
     bought, units = units_by_site(inp, exprs)
+    existing = (
+        inp.existing_units
+        if inp.existing_units is not None
+        else xr.zeros_like(acc.tokens_per_s) * xr.zeros_like(dem.period, dtype=float)
+    )
+    leased = (
+        exprs["leased_units"].solution.fillna(0.0) * UNITS
+        if exprs.get("leased_units") is not None
+        else xr.zeros_like(existing)
+    )
+    serving = units.sum("site") + existing + leased
+    lease_usd = (
+        exprs["lease_usd"].solution * USD
+        if hasattr(exprs.get("lease_usd"), "solution")
+        else xr.zeros_like(dem.probability) * xr.zeros_like(dem.period, dtype=float)
+    )
     it_site = exprs["it_mw"].solution.fillna(0.0)
     fac_site = exprs["facility_mw"].solution.fillna(0.0)
     served_inf = exprs["tokens"].solution * TOKENS
@@ -109,11 +125,14 @@ def extract(
             "co2_t": exprs["co2_kt"].solution * CO2_T,
             "capex_usd": exprs["capex_usd"].solution * USD,
             "opex_usd": exprs["opex_usd"].solution * USD,
-            "inference_capacity_tokens": (units * acc.tokens_per_s * seconds).sum(
-                ["site", "accelerator"]
+            "units_existing": existing,
+            "units_leased": leased,
+            "lease_usd": lease_usd,
+            "inference_capacity_tokens": (serving * acc.tokens_per_s * seconds).sum(
+                "accelerator"
             ),
-            "training_capacity_flop": (units * acc.flops_per_s * seconds).sum(
-                ["site", "accelerator"]
+            "training_capacity_flop": (serving * acc.flops_per_s * seconds).sum(
+                "accelerator"
             ),
             "inference_demand_tokens": dem.inference_tokens,
             "training_demand_flop": dem.training_flop,
@@ -287,6 +306,7 @@ def period_table(ds: xr.Dataset) -> pd.DataFrame:
             "facility_started_gw_per_week": built.values / 1e3 / WEEKS_PER_QUARTER,
             "capex_usd": expected(ds.capex_usd, ds).values,
             "opex_usd": expected(ds.opex_usd, ds).values,
+            "lease_usd": expected(ds.lease_usd, ds).values,
             "co2_t": expected(ds.co2_t, ds).values,
             "inference_unmet_fraction": _fraction(
                 expected(ds.inference_unmet_tokens, ds),
@@ -338,6 +358,7 @@ def yearly_costs(ds: xr.Dataset) -> pd.DataFrame:
             "year": years,
             "capex_usd": expected(ds.capex_usd, ds).values,
             "opex_usd": expected(ds.opex_usd, ds).values,
+            "lease_usd": expected(ds.lease_usd, ds).values,
         }
     )
     return frame.groupby("year", as_index=False).sum()

@@ -123,6 +123,9 @@ class PowerOption(_Strict):
     firm_fraction: float = Field(default=1.0, ge=0, le=1)
     lead_time_quarters: int = Field(default=0, ge=0, le=40)
     max_mw: float = Field(ge=0, le=1e6)
+    existing_mw: float = Field(
+        default=0.0, ge=0, le=1e6, description="MW already built at the start"
+    )
 
 
 class Site(_Strict):
@@ -136,6 +139,12 @@ class Site(_Strict):
     facility_fixed_om_usd_per_mw_yr: float = Field(default=0.0, ge=0, le=1e9)
     facility_lead_time_quarters: int = Field(default=4, ge=0, le=40)
     power_options: list[PowerOption] = []
+    energised_mw: float = Field(
+        default=0.0,
+        ge=0,
+        le=1e6,
+        description="facility MW already built and online at the start",
+    )
     power: PowerSection | None = Field(
         default=None,
         description="the site's supply in the campus model's terms (region or "
@@ -160,6 +169,33 @@ class Site(_Strict):
                     "sites; use the region's profiles"
                 )
         return self
+
+
+class ExistingFleet(_Strict):
+    """Accelerators already installed at the start: they serve until end of life."""
+
+    accelerator: str = Field(description="a plan accelerator (its numbers apply)")
+    site: str
+    units: float = Field(gt=0, le=1e9)
+    online: str = Field(description="quarter they came online (may precede start)")
+
+
+class Lease(_Strict):
+    """Cloud or colocation capacity the plan may lease instead of buying.
+
+    Signing ``u`` accelerators in quarter ``t`` puts them in service from ``t``
+    for ``term_quarters``, paid each quarter at ``usd_per_accelerator_hour``
+    for every hour (a take-or-pay commitment); they need no site, facility or
+    power of the plan's own.
+    """
+
+    name: str
+    counterparty: str = "unknown"
+    accelerator: str = Field(description="a plan accelerator (its numbers apply)")
+    usd_per_accelerator_hour: float = Field(gt=0, le=1000)
+    term_quarters: int = Field(ge=1, le=60)
+    earliest: str | None = None
+    max_units: float = Field(gt=0, le=1e9, description="most in service at once")
 
 
 class DemandScenario(_Strict):
@@ -276,6 +312,8 @@ class PlanSection(_Strict):
         description="demand scenarios typed in the file; leave out with from_demand",
     )
     from_demand: FromDemand | None = None
+    existing_fleet: list[ExistingFleet] = []
+    leases: list[Lease] = []
 
     @field_validator("must_serve_fraction", mode="before")
     @classmethod
@@ -317,6 +355,7 @@ class PlanSection(_Strict):
                     f"accelerator {acc.name}: max_units_total {top:g} is below "
                     f"min_units_total {acc.min_units_total:g}"
                 )
+        self._check_existing_and_leases()
         for site in self.sites:
             names = [o.name for o in site.power_options]
             if len(set(names)) != len(names):
@@ -339,6 +378,42 @@ class PlanSection(_Strict):
                         f"{len(periods)} periods"
                     )
         return self
+
+    def _check_existing_and_leases(self) -> None:
+        accs = {a.name: a for a in self.accelerators}
+        sites = {s.name: s for s in self.sites}
+        for i, f in enumerate(self.existing_fleet):
+            if f.accelerator not in accs:
+                raise ValueError(
+                    f"existing_fleet[{i}].accelerator {f.accelerator!r}: one of "
+                    f"{', '.join(accs)}"
+                )
+            if f.site not in sites:
+                raise ValueError(
+                    f"existing_fleet[{i}].site {f.site!r}: one of {', '.join(sites)}"
+                )
+            if quarter_index(f.online) > quarter_index(self.start):
+                raise ValueError(
+                    f"existing_fleet[{i}].online {f.online} is after the start "
+                    f"{self.start}; plan it as a purchase instead"
+                )
+        for site in self.sites:
+            if site.energised_mw > site.max_mw:
+                raise ValueError(
+                    f"site {site.name}: energised_mw {site.energised_mw:g} is above "
+                    f"max_mw {site.max_mw:g}"
+                )
+        for lease in self.leases:
+            if lease.accelerator not in accs:
+                raise ValueError(
+                    f"lease {lease.name}: accelerator {lease.accelerator!r}: one of "
+                    f"{', '.join(accs)}"
+                )
+            if lease.earliest is not None:
+                quarter_index(lease.earliest)
+        names = [lease.name for lease in self.leases]
+        if len(set(names)) != len(names):
+            raise ValueError(f"duplicate lease names in {names}")
 
     @property
     def periods(self) -> list[str]:

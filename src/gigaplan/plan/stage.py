@@ -103,6 +103,7 @@ def summarise(result: Any) -> StageResult:
         "scenarios_reaching_target": len(reached),
         "capex_usd_undiscounted": float(costs["capex_usd"].sum()),
         "opex_usd_undiscounted": float(costs["opex_usd"].sum()),
+        "lease_usd_undiscounted": float(costs["lease_usd"].sum()),
         "inference_unmet_fraction": _share(
             ds.inference_unmet_tokens, ds.inference_demand_tokens, ds
         ),
@@ -126,12 +127,14 @@ def summarise(result: Any) -> StageResult:
         + headline_text(head, ceilings, target, summary["dollar_year"])
         + f"\nObjective {_usd(result.objective_usd)} (present value at "
         f"{rate:.0%}/yr) = capex {_usd(parts['pv_capex_usd'])} + opex "
-        f"{_usd(parts['pv_opex_usd'])} + value of unmet inference "
+        f"{_usd(parts['pv_opex_usd'])} + leases {_usd(parts['pv_lease_usd'])} "
+        "+ value of unmet inference "
         f"{_usd(parts['pv_unmet_inference_usd'])} + unmet training "
         f"{_usd(parts['pv_unmet_training_usd'])}; the last two are penalties at "
         "the plan's unmet-demand prices, not cash. Undiscounted expected capex "
         f"{_usd(summary['capex_usd_undiscounted'])}, opex "
-        f"{_usd(summary['opex_usd_undiscounted'])}. Binding limits (shadow "
+        f"{_usd(summary['opex_usd_undiscounted'])}, lease payments "
+        f"{_usd(summary['lease_usd_undiscounted'])}. Binding limits (shadow "
         f"price > 0): {summary['binding_limits']}."
     )
     return StageResult(

@@ -1,0 +1,90 @@
+"""An existing fleet and leases change the optimum as worked by hand.
+
+The base section (tests/plan/conftest.py): one year, no discounting,
+utilisation 1, one site at PUE 1.25 with $10M/MW facilities and $50/MWh grid
+power, and a 'fast' chip (2000 tokens/s, 1 kW, $50,000) that is the cheaper
+way to serve the constant demand. A fast chip owned for the year costs
+$50,000 + 1.25 kW x $10M/MW + 1.25 kW x 8,766 h x $50/MWh = $63,047.875.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from gigaplan.plan import plan
+from gigaplan.plan.stage import summarise
+from tests.plan.conftest import base_section
+
+HOURS = 365.25 * 24  # a year of quarters of 2191.5 h
+OWNED_USD = 50_000 + 1.25e-3 * 1e7 + 1.25e-3 * HOURS * 50
+
+
+@pytest.fixture(scope="module")
+def base() -> float:
+    return plan(base_section()).objective_usd
+
+
+def test_existing_fleet_saves_its_chips_and_buildings(base: float) -> None:
+    n = 100_000.0
+    sec = base_section()
+    sec["existing_fleet"] = [
+        {"accelerator": "fast", "site": "tx", "units": n, "online": "2025Q4"}
+    ]
+    sec["sites"][0]["energised_mw"] = n * 1e-3 * 1.25  # exactly its load
+    result = plan(sec)
+    # the plan buys n fewer fast chips and n x 1.25 kW less facility, and
+    # still pays for the existing chips' energy: saves n x $62,500
+    assert base - result.objective_usd == pytest.approx(n * 62_500, rel=1e-6)
+    assert float(result.dataset.units_existing.sel(accelerator="fast").min()) == n
+
+
+def test_existing_fleet_needs_its_power(base: float) -> None:
+    from gigaplan.errors import InputError
+
+    sec = base_section()
+    sec["existing_fleet"] = [
+        {"accelerator": "fast", "site": "tx", "units": 1000.0, "online": "2025Q4"}
+    ]
+    with pytest.raises(InputError, match=r"energised_mw.*1\.2 MW"):
+        plan(sec)
+
+
+def test_a_cheaper_lease_is_taken_up_to_its_size(base: float) -> None:
+    m = 50_000.0
+    sec = base_section()
+    sec["leases"] = [
+        {
+            "name": "cloud",
+            "counterparty": "a cloud",
+            "accelerator": "fast",
+            "usd_per_accelerator_hour": 5.0,
+            "term_quarters": 4,
+            "max_units": m,
+        }
+    ]
+    result = plan(sec)
+    # a leased fast chip costs $5 x 8,766 h = $43,830 for the year and needs
+    # no building or power: each of the m leased replaces an owned one
+    saving = m * (OWNED_USD - 5.0 * HOURS)
+    assert base - result.objective_usd == pytest.approx(saving, rel=1e-6)
+    leased = result.dataset.units_leased.sel(accelerator="fast")
+    assert float(leased.min()) == pytest.approx(m, rel=1e-9)
+    s = summarise(result).summary
+    assert s["lease_usd_undiscounted"] == pytest.approx(m * 5.0 * HOURS, rel=1e-9)
+    assert s["pv_lease_usd"] == pytest.approx(m * 5.0 * HOURS, rel=1e-9)
+
+
+def test_a_dearer_lease_is_left(base: float) -> None:
+    sec = base_section()
+    sec["leases"] = [
+        {
+            "name": "dear",
+            "accelerator": "fast",
+            "usd_per_accelerator_hour": 8.0,  # $70,128 > $63,048 owned
+            "term_quarters": 4,
+            "max_units": 1e5,
+        }
+    ]
+    result = plan(sec)
+    assert result.objective_usd == pytest.approx(base, rel=1e-9)
+    assert float(result.dataset.units_leased.max()) == pytest.approx(0, abs=1e-3)
