@@ -216,6 +216,7 @@ KEYS: dict[str, str] = {
     "capacity_used": "units",
     # estimate
     "accelerators_needed": "accelerators",
+    "flops": "FLOP",
     "output_tokens_per_s_per_accelerator": "tokens/s",
     "energy_j_per_output_token": "J/token",
     "cost_usd_per_million_output_tokens": "USD/M tokens",

@@ -64,13 +64,7 @@ def fake_plan(scenario, catalog, upstream=None):
             "shadow_price_usd_per_kw": [410.0 * gw, 120.0, 0.0],
         }
     )
-    mix = pd.DataFrame(
-        {
-            "site": ["tx-1", "tx-1", "oh-2", "oh-2"],
-            "technology": ["grid", "solar", "grid", "gas"],
-            "capacity_mw": [900.0, 600.0, 700.0, 300.0],
-        }
-    )
+    online = plan.assign(period=[f"{y}Q4" for y in plan.year]).drop(columns="year")
     total_gw = float(plan[plan.year == years[-1]].it_online_mw.sum()) / 1e3
     return StageResult(
         stage="plan",
@@ -81,9 +75,9 @@ def fake_plan(scenario, catalog, upstream=None):
         },
         tables={
             "by_period": plan,
+            "online": online[["site", "vendor", "period", "it_online_mw"]],
             "cost_by_year": cost,
             "bottlenecks": bottleneck,
-            "power_mix": mix,
         },
         text=f"Build {total_gw:.1f} GW by {years[-1]}.",
     )
