@@ -285,6 +285,7 @@ class ExportFormat(StrEnum):
 
     parquet = "parquet"
     csv = "csv"
+    xlsx = "xlsx"
 
 
 @runs_app.command("export")
