@@ -239,3 +239,20 @@ def test_scenario_tree_tables_average_over_scenarios_not_sum():
 def test_tables_without_a_chart_maker_are_not_charted():
     frame = pd.DataFrame({"year": [2026, 2027], "mystery_value": [1.0, 2.0]})
     assert charts_for({"other_stage_table": frame}) == []
+
+
+def test_power_by_source_over_time_when_the_plan_stores_it():
+    frame = pd.DataFrame(
+        {
+            "period": ["2026Q1", "2026Q1", "2026Q2", "2026Q2"],
+            "site": ["texas"] * 4,
+            "option": ["grid", "gas", "grid", "gas"],
+            "power_mw": [600.0, 0.0, 600.0, 900.0],
+        }
+    )
+    (chart,) = charts_for({"plan_power": frame})
+    assert chart.title.startswith("Power capacity online by source")
+    assert chart.y_title == "Power capacity online (GW)"
+    got = numbers(chart)
+    np.testing.assert_allclose(got["grid"], [0.6, 0.6], rtol=RTOL)
+    np.testing.assert_allclose(got["gas"], [0.0, 0.9], rtol=RTOL)

@@ -227,6 +227,46 @@ def _online_by(tables: Mapping[str, pd.DataFrame], summary: Summary) -> list[Cha
     return out
 
 
+def _power_by_source(
+    tables: Mapping[str, pd.DataFrame], summary: Summary
+) -> list[Chart]:
+    """Power capacity online by source over time, from a ``plan_power`` table.
+
+    The table has one row per period and power option (``period, option,
+    power_mw``, optionally ``site`` and ``scenario``); the plan stage does not
+    store it yet, so this chart appears once it does.
+    """
+    import plotly.graph_objects as go
+
+    frame = tables.get("plan_power")
+    if frame is None or not {"period", "option", "power_mw"} <= set(frame.columns):
+        return []
+    pivot = _pivot(frame, "period", "option", "power_mw")
+    scale, symbol = display_scale(_unit("power_mw"), pivot.sum(axis=1))
+    traces = [
+        go.Scatter(
+            x=[str(p) for p in pivot.index],
+            y=pivot[name] / scale,
+            name=str(name),
+            stackgroup="one",
+            mode="lines",
+        )
+        for name in pivot.columns
+    ]
+    return [
+        _chart(
+            "Capacity",
+            "plan_power",
+            "Power capacity online by source (expected over demand scenarios)",
+            "Quarter",
+            "Power capacity online",
+            symbol,
+            scale,
+            traces,
+        )
+    ]
+
+
 def _power_online(tables: Mapping[str, pd.DataFrame], summary: Summary) -> list[Chart]:
     import plotly.graph_objects as go
 
@@ -785,6 +825,7 @@ ChartMaker = Callable[[Mapping[str, pd.DataFrame], Summary], list[Chart]]
 #: Every chart maker, in report order within each section.
 MAKERS: tuple[ChartMaker, ...] = (
     _online_by,
+    _power_by_source,
     _power_online,
     _demand_vs_capacity,
     _unmet_share,
