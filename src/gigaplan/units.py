@@ -95,6 +95,7 @@ UNITS: dict[str, Unit] = {
         "1000 accelerators", "US dollars per 1000 accelerators"
     ),
     "USD/unit": _money("unit", "US dollars per unit"),
+    "USD/USD": Unit("$/$", "plain", "US dollars per US dollar of budget"),
     "MW": Unit("MW", "scaled", "megawatts", _MW_LADDER),
     "GW": Unit("GW", "scaled", "gigawatts", tuple((f / 1e3, s) for f, s in _MW_LADDER)),
     "MWh": Unit("MWh", "scaled", "megawatt-hours", _MWH_LADDER),
@@ -238,6 +239,7 @@ SUFFIXES: tuple[tuple[str, str], ...] = tuple(
             ("_usd_per_mtoken", "USD/M tokens"),
             ("_usd_per_mtok", "USD/M tokens"),
             ("_usd_per_eflop", "USD/EFLOP"),
+            ("_usd_per_usd", "USD/USD"),
             ("_usd", "USD"),
             ("_gw_per_week", "GW/week"),
             ("_t_per_mwh", "tCO2/MWh"),

@@ -38,7 +38,34 @@ def test_per_row_units_are_declared(real_run):
     for limit in tables["power_duals"]["limit"]:
         assert unit_of(limit) is not None, limit
     for unit in tables["plan_bottlenecks"]["unit"].unique():
-        assert unit_of(f"shadow_price_{unit}").kind == "money", unit
+        assert unit_of(f"shadow_price_{unit}") is not None, unit
+
+
+@pytest.mark.slow
+def test_the_default_scenario_reports_only_declared_units():
+    from gigaplan import pipeline
+
+    path = pipeline.default_scenario_path()
+    run = pipeline.run_pipeline(path.read_text(), where=path.name)
+    missing = [
+        f"{r.stage}.{key}"
+        for r in run.results
+        for key in r.summary
+        if not unit_name(key)
+    ]
+    missing += [
+        f"{r.stage}_{name}.{col}"
+        for r in run.results
+        for name, frame in r.tables.items()
+        for col in frame.columns
+        if unit_name(col) is None and (f"{r.stage}_{name}", col) not in PER_ROW
+    ]
+    for r in run.results:
+        if "bottlenecks" in r.tables:
+            for unit in r.tables["bottlenecks"]["unit"].unique():
+                if unit_of(f"shadow_price_{unit}") is None:
+                    missing.append(f"{r.stage}_bottlenecks.unit={unit}")
+    assert missing == []
 
 
 @pytest.mark.parametrize(
@@ -60,6 +87,7 @@ def test_per_row_units_are_declared(real_run):
         ("capex_usd_per_kw", 2527.9, "$2,528/kW"),
         ("co2_cap_usd_per_t", 20.9, "$20.9/tCO2"),
         ("shadow_price_usd_per_gw", 8.51e9, "$8.51B/GW"),
+        ("shadow_price_usd_per_usd", 0.25, "0.250 $/$"),  # budget: $ per $
         ("steady_state_gw_per_week_p50", 0.1666, "0.167 GW/week"),
         ("inference_unmet_fraction", 0.4412, "44.1 %"),
         ("p_shortfall_inference_max", 0.005, "0.500 %"),

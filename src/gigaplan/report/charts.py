@@ -579,7 +579,9 @@ def _shadow_prices(tables: Mapping[str, pd.DataFrame], summary: Summary) -> list
     out = []
     year = _dollar_year(summary, "plan")
     for (limit, unit_name), rows in frame.groupby(["limit", "unit"], sort=False):
-        unit = _unit(f"shadow_price_{unit_name}")
+        unit = unit_of(f"shadow_price_{unit_name}")
+        if unit is None:  # a new limit whose unit gigaplan.units does not know:
+            continue  # left to the bottleneck table rather than drawn unlabelled
         live = rows.groupby("item")["shadow_price_usd"].max()
         items = live[live > 0].sort_values(ascending=False).index[:MAX_ITEMS]
         if not len(items):
