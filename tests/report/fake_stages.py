@@ -1,8 +1,10 @@
 """Fake pipeline stages for the store, report and web tests.
 
-They return StageResult objects shaped like the real stages' (tidy tables,
-units in column names), computed from the scenario so that changing the
-scenario changes the numbers. Loaded with ``runpy.run_path`` by the tests and
+They return StageResult objects (tidy tables, units in column names) computed
+from the scenario, so that changing the scenario changes the numbers; they
+test the store, pipeline and web mechanics. Only ``plan_online`` is shaped like
+a real stage's table; the report's own tests use a real run
+(``tests/report/small_run.yaml``). Loaded with ``runpy.run_path`` by the tests and
 by subprocess scripts (kill -9 and concurrency tests). Injected in place of
 the packaged stages, they get their ``plan`` and ``risk`` sections unvalidated.
 """
