@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gigaplan.report.summary import LIMIT_WORDS
 from gigaplan.units import Unit, axis_title, display_scale, unit_of
 
 #: Order of the report's chart sections.
@@ -557,13 +558,6 @@ def _costs(tables: Mapping[str, pd.DataFrame], summary: Summary) -> list[Chart]:
 
 
 # -- bottlenecks --
-_LIMIT_WORDS = {
-    "site_power": "site power limit",
-    "interconnect": "grid interconnect limit",
-    "build_rate": "build-rate limit",
-    "vendor_supply": "vendor supply limit",
-}
-
 #: Most items drawn in one shadow-price chart (the dearest).
 MAX_ITEMS = 8
 
@@ -600,7 +594,7 @@ def _shadow_prices(tables: Mapping[str, pd.DataFrame], summary: Summary) -> list
             )
             for item in items
         ]
-        words = _LIMIT_WORDS.get(str(limit), str(limit).replace("_", " "))
+        words = LIMIT_WORDS.get(str(limit), str(limit).replace("_", " "))
         out.append(
             _chart(
                 "Bottlenecks",

@@ -17,6 +17,16 @@ import pandas as pd
 
 from gigaplan.units import format_value
 
+#: Plan limit families in words (a family not listed reads as its name).
+LIMIT_WORDS = {
+    "site_power": "site power limit",
+    "interconnect": "grid interconnect limit",
+    "build_rate": "build-rate limit",
+    "vendor_supply": "vendor supply limit",
+    "vendor_deal": "vendor deal",
+    "budget_total": "capex budget",
+}
+
 __all__ = ["Finding", "executive_summary"]
 
 
@@ -134,7 +144,8 @@ def _binding(frame: pd.DataFrame | None, year: int | None) -> str:
         where = ", ".join(
             str(top[c]) for c in ("item", "period") if c in top.index and top[c]
         )
-        parts.append((top["shadow_price_usd"], f"{limit} up to {value} ({where})"))
+        words = LIMIT_WORDS.get(str(limit), str(limit).replace("_", " "))
+        parts.append((top["shadow_price_usd"], f"{words} up to {value} ({where})"))
     parts.sort(key=lambda p: -p[0])
     text = "; ".join(p[1] for p in parts)
     return f"{text} (present value, {year} $)" if text and year else text
