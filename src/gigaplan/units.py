@@ -85,6 +85,7 @@ UNITS: dict[str, Unit] = {
     "USD/MWh": _money("MWh", "US dollars per megawatt-hour"),
     "USD/kW": _money("kW", "US dollars per kilowatt"),
     "USD/kW-yr": _money("kW-yr", "US dollars per kilowatt-year"),
+    "USD/MW-yr": _money("MW-yr", "US dollars per megawatt-year"),
     "USD/tCO2": _money("tCO2", "US dollars per tonne of CO2"),
     "USD/M tokens": _money("M tokens", "US dollars per million tokens"),
     "USD/EFLOP": _money("EFLOP", "US dollars per 1e18 FLOP"),
@@ -135,6 +136,7 @@ KEYS: dict[str, str] = {
     # power
     "model_hours": "h",
     "rep_days": "days",
+    "cfe_share": "%",
     "hour": "hour",
     # plan
     "first_period_1gw_per_week": "period",
@@ -232,6 +234,7 @@ SUFFIXES: tuple[tuple[str, str], ...] = tuple(
             ("_usd_per_accelerator_hour", "USD/accelerator-h"),
             ("_usd_per_mwh", "USD/MWh"),
             ("_usd_per_kw_yr", "USD/kW-yr"),
+            ("_usd_per_mw_yr", "USD/MW-yr"),
             ("_usd_per_kw", "USD/kW"),
             ("_usd_per_gw", "USD/GW"),
             ("_usd_per_t", "USD/tCO2"),

@@ -82,6 +82,9 @@ def test_executive_summary_answers_in_words_and_units(stored):
     assert "/GW" in text["What binds"]  # each shadow price in its own unit
     assert " %" in text["Unmet demand"] and " %" in text["P(shortfall)"]
     assert "336 h modelled, scaled to a year" in text["Campus power"]
+    co2_price = info.summary["power"]["co2_cap_usd_per_t"]
+    shown = format_value("co2_cap_usd_per_t", co2_price)
+    assert f"the CO2 cap binds at {shown}" in text["Campus power"]
     assert "_usd" not in " ".join(text.values())  # no raw key names as units
     # a run with only some stages gets only their topics
     only_risk = executive_summary({"risk": info.summary["risk"]}, {})

@@ -86,6 +86,8 @@ def test_the_default_scenario_reports_only_declared_units():
         ("delivered_usd_per_mwh", 46.31, "$46.3/MWh"),
         ("capex_usd_per_kw", 2527.9, "$2,528/kW"),
         ("co2_cap_usd_per_t", 20.9, "$20.9/tCO2"),
+        ("firm_capacity_usd_per_mw_yr", 61234.0, "$61,234/MW-yr"),
+        ("cfe_share", 0.9, "90.0 %"),
         ("shadow_price_usd_per_gw", 8.51e9, "$8.51B/GW"),
         ("shadow_price_usd_per_usd", 0.25, "0.250 $/$"),  # budget: $ per $
         ("steady_state_gw_per_week_p50", 0.1666, "0.167 GW/week"),

@@ -187,7 +187,18 @@ def _risk_findings(summary: Mapping[str, Mapping[str, Any]]) -> list[Finding]:
     return out
 
 
-def _power_findings(summary: Mapping[str, Mapping[str, Any]]) -> list[Finding]:
+#: The campus power model's limits in words, by their dual's key.
+POWER_LIMIT_WORDS = {
+    "co2_cap_usd_per_t": "CO2 cap",
+    "co2_intensity_usd_per_t": "CO2 intensity limit",
+    "cfe_usd_per_mwh": "clean-energy share",
+    "firm_capacity_usd_per_mw_yr": "firm-capacity requirement",
+}
+
+
+def _power_findings(
+    summary: Mapping[str, Mapping[str, Any]], tables: Mapping[str, pd.DataFrame]
+) -> list[Finding]:
     power = summary.get("power")
     if not power:
         return []
@@ -205,6 +216,17 @@ def _power_findings(summary: Mapping[str, Mapping[str, Any]]) -> list[Finding]:
         if hours
         else ""
     )
+    prices = []
+    frame = tables.get("power_duals")
+    if frame is not None and {"limit", "value"} <= set(frame.columns):
+        for limit, value in zip(frame["limit"], frame["value"], strict=True):
+            shown = format_value(str(limit), value)
+            if str(limit).startswith("energy_avg"):
+                prices.append(f"energy's marginal cost averages {shown}")
+            else:
+                name = POWER_LIMIT_WORDS.get(str(limit), str(limit))
+                prices.append(f"the {name} binds at {shown}")
+    binds = f"; {'; '.join(prices)}" if prices else ""
     return [
         Finding(
             "Campus power",
@@ -213,7 +235,7 @@ def _power_findings(summary: Mapping[str, Mapping[str, Any]]) -> list[Finding]:
             f"({format_value('annual_cost_usd', power.get('annual_cost_usd'))} a "
             f"year) from {', '.join(built) or 'nothing'}; it emits "
             f"{format_value('co2_t', power.get('co2_t'))} a year"
-            f"{scaled}.",
+            f"{scaled}{binds}.",
         )
     ]
 
@@ -264,6 +286,6 @@ def executive_summary(
     return [
         *_plan_findings(summary, tables, rate if isinstance(rate, float) else None),
         *_risk_findings(summary),
-        *_power_findings(summary),
+        *_power_findings(summary, tables),
         *_factory_findings(summary),
     ]
