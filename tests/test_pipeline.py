@@ -178,4 +178,4 @@ def test_real_stage_through_cli_store_and_report(tmp_path):
     out = tmp_path / "report.html"
     made = runner.invoke(app, ["report", "latest", "--out", str(out), "--db", str(db)])
     assert made.exit_code == 0, made.output
-    assert "gw_cumulative: P10, P50, P90 over week" in out.read_text()
+    assert "Power energised to date (P10-P90 of replications)" in out.read_text()

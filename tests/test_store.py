@@ -299,7 +299,7 @@ def test_cli_run_and_runs_verbs(tmp_path, monkeypatch):
         ["runs", "show", "no-such-run"],
         ["runs", "show", "../../etc/passwd"],
         ["runs", "diff", "latest", "20200101"],
-        ["runs", "export", "latest", "--format", "xlsx", "--out", "x"],
+        ["runs", "export", "latest", "--format", "xls", "--out", "x"],
         ["runs", "delete", "latest"],
         ["report", "nope"],
     ],

@@ -479,6 +479,10 @@ class RunStore:
     ) -> list[Path]:
         """Write a run's tables, scenario and record to ``out_dir``.
 
+        ``fmt`` is ``parquet`` or ``csv`` (a file per table) or ``xlsx`` (one
+        workbook ``run.xlsx``: a summary sheet, then a sheet per table with a
+        units row under the header; see :func:`gigaplan.interop.write_xlsx`).
+
         The folder rules of :func:`gigaplan._files.write_folder` apply: a new,
         empty or earlier-export folder (``force`` adds to any other folder), and
         no file gigaplan did not write is ever replaced or removed.
@@ -487,13 +491,17 @@ class RunStore:
 
         from gigaplan._files import FileWriter, check_folder_target, write_folder
 
-        if fmt not in ("parquet", "csv"):
-            raise InputError("format", fmt, "parquet or csv")
+        if fmt not in ("parquet", "csv", "xlsx"):
+            raise InputError("format", fmt, "parquet, csv or xlsx")
         check_folder_target(out_dir, "--out", force=force)
         info = self.get(ref)
         frames = self.tables(info.run_id)
         files: dict[str, FileWriter] = {}
-        for key, frame in frames.items():
+        if fmt == "xlsx":  # one workbook: a summary sheet, a sheet per table
+            from gigaplan.interop import write_xlsx
+
+            files["run.xlsx"] = partial(write_xlsx, tables=frames, summary=info.summary)
+        for key, frame in frames.items() if fmt != "xlsx" else ():
             method = frame.to_parquet if fmt == "parquet" else frame.to_csv
             files[f"{key}.{fmt}"] = partial(method, index=False)
         record = json.dumps(info.as_dict(), indent=2)

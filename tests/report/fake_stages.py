@@ -1,8 +1,10 @@
 """Fake pipeline stages for the store, report and web tests.
 
-They return StageResult objects shaped like the real stages' (tidy tables,
-units in column names), computed from the scenario so that changing the
-scenario changes the numbers. Loaded with ``runpy.run_path`` by the tests and
+They return StageResult objects (tidy tables, units in column names) computed
+from the scenario, so that changing the scenario changes the numbers; they
+test the store, pipeline and web mechanics. Only ``plan_online`` is shaped like
+a real stage's table; the report's own tests use a real run
+(``tests/report/small_run.yaml``). Loaded with ``runpy.run_path`` by the tests and
 by subprocess scripts (kill -9 and concurrency tests). Injected in place of
 the packaged stages, they get their ``plan`` and ``risk`` sections unvalidated.
 """
@@ -64,13 +66,7 @@ def fake_plan(scenario, catalog, upstream=None):
             "shadow_price_usd_per_kw": [410.0 * gw, 120.0, 0.0],
         }
     )
-    mix = pd.DataFrame(
-        {
-            "site": ["tx-1", "tx-1", "oh-2", "oh-2"],
-            "technology": ["grid", "solar", "grid", "gas"],
-            "capacity_mw": [900.0, 600.0, 700.0, 300.0],
-        }
-    )
+    online = plan.assign(period=[f"{y}Q4" for y in plan.year]).drop(columns="year")
     total_gw = float(plan[plan.year == years[-1]].it_online_mw.sum()) / 1e3
     return StageResult(
         stage="plan",
@@ -81,9 +77,9 @@ def fake_plan(scenario, catalog, upstream=None):
         },
         tables={
             "by_period": plan,
+            "online": online[["site", "vendor", "period", "it_online_mw"]],
             "cost_by_year": cost,
             "bottlenecks": bottleneck,
-            "power_mix": mix,
         },
         text=f"Build {total_gw:.1f} GW by {years[-1]}.",
     )

@@ -1,78 +1,17 @@
 import re
-import runpy
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from gigaplan import pipeline
 from gigaplan.report import build_report, write_report
-from gigaplan.report.charts import charts_for
-from gigaplan.report.format import human
-from gigaplan.store import RunStore
-
-FAKES = runpy.run_path(str(Path(__file__).parent / "fake_stages.py"))
+from gigaplan.report.summary import executive_summary
+from gigaplan.units import format_value
 
 
 @pytest.fixture(scope="module")
-def stored(tmp_path_factory):
-    store = RunStore(tmp_path_factory.mktemp("db") / "runs.duckdb")
-    run = pipeline.run_pipeline(FAKES["SCENARIO"], stage_funcs=FAKES["STAGES"])
-    run_id = store.save(run)
-    return store.get(run_id), store.tables(run_id)
-
-
-@pytest.mark.parametrize(
-    ("key", "value", "shown"),
-    [
-        ("capex_total_usd", 4.0e11, "$400B"),
-        ("npv_usd", -3.2e9, "-$3.20B"),
-        ("opex_usd", 12_345.0, "$12.3k"),
-        ("it_online_mw", 2500.0, "2.50 GW"),
-        ("it_online_mw", 250.0, "250 MW"),
-        ("gw_online_end_gw", 12.5, "12.5 GW"),
-        ("gw_energised_p50", 26.17, "26.2 GW"),  # unit mid-name, quantile suffix
-        ("emissions_tco2", 4.5e6, "4.50 MtCO2"),
-        ("emissions_tco2", 450.0, "450 tCO2"),
-        ("energy_mwh", 8.76e6, "8.76 TWh"),
-        ("lcoe_usd_per_mwh", 71.24, "71.2 $/MWh"),
-        ("steady_state_gw_per_week_p50", 0.165, "0.165 GW/week"),
-        ("tokens_per_joule", 3.25, "3.25"),  # unknown rate: bare number, no unit
-        ("sites", 2, "2"),
-        ("p_shortfall", 0.005, "0.500 %"),
-        ("shortfall_probability", 0.25, "25.0 %"),
-        ("bottleneck", "gas_turbines", "gas_turbines"),
-        ("npv_usd", None, "-"),
-        ("npv_usd", float("nan"), "-"),
-    ],
-)
-def test_human_numbers(key, value, shown):
-    assert human(key, value) == shown
-
-
-def test_charts_follow_columns(stored):
-    _, tables = stored
-    titles = [(c.section, c.table) for c in charts_for(tables)]
-    assert ("Capacity", "plan_by_period") in titles  # by vendor and by site
-    assert titles.count(("Capacity", "plan_by_period")) == 2
-    assert ("Power", "plan_power_mix") in titles
-    assert ("Power", "plan_cost_by_year") in titles  # emissions
-    assert ("Cost", "plan_cost_by_year") in titles
-    assert ("Bottlenecks", "plan_bottlenecks") in titles
-    assert ("Risk", "risk_unmet_fan") in titles
-    assert ("Risk", "risk_npv_draws") in titles  # histogram of draws
-
-
-def test_gw_by_vendor_chart_sums_to_total(stored):
-    info, tables = stored
-    chart = next(
-        c
-        for c in charts_for(tables)
-        if c.table == "plan_by_period" and "vendor" in c.title
-    )
-    final = sum(trace.y[-1] for trace in chart.figure.data)
-    # the stacked areas in GW must add to the stage's own headline number
-    assert final == pytest.approx(info.summary["plan"]["gw_online_end_gw"], rel=1e-12)
+def stored(real_run):
+    _, info, tables = real_run
+    return info, tables
 
 
 def test_report_is_self_contained(stored, tmp_path):
@@ -84,14 +23,72 @@ def test_report_is_self_contained(stored, tmp_path):
     assert not re.search(r"<link[^>]+href=\"http", text)
     assert "Plotly.newPlot" in text and len(text) > 1_000_000
     assert info.run_id in text
-    # headline numbers formatted for people, raw values kept for machines
-    assert "$400B" in text and "12.5 GW" in text
-    assert 'data-key="capex_total_usd" data-raw="400000000000.0"' in text
+    # headline numbers in their units, raw values kept for machines
+    capex = info.summary["plan"]["capex_usd_total"]
+    assert format_value("capex_usd_total", capex) in text
+    assert f'data-key="capex_usd_total" data-raw="{capex!r}"' in text
+    assert "capex_usd_total (2025 $)" in text  # money labelled with its dollar year
     # assumptions: every catalog source cited, scenario assumptions shown
     for citation in tables["run_catalog_sources"]["citation"]:
-        assert citation.split(",")[0] in text
-    assert "ASSUMPTION for the test" in text
+        assert html_escape(citation.split(",")[0]) in text
     assert not list(out.parent.glob(".report-*"))
+
+
+def html_escape(text):
+    import html
+
+    return html.escape(text)
+
+
+def test_executive_summary_opens_the_report(stored):
+    info, tables = stored
+    text = build_report(info, tables, plotlyjs_src="x.js")
+    summary_at = text.index('id="executive-summary"')
+    assert summary_at < text.index("Headline numbers") < text.index("Plotly.newPlot")
+    plan, risk = info.summary["plan"], info.summary["risk"]
+    for shown in (
+        format_value("capex_usd", plan["capex_usd_total"]),
+        format_value("facility_gw_end", plan["facility_gw_end"]),
+        format_value("npv_usd", risk["npv_usd_p5"]),
+        format_value("npv_usd", risk["npv_usd_p95"]),
+        format_value("co2_t", tables["plan_by_period"]["co2_t"].sum()),
+        format_value("gw_per_week", info.summary["factory"]["target_gw_per_week"]),
+    ):
+        assert shown in text[summary_at:], shown
+
+
+def test_executive_summary_answers_in_words_and_units(stored):
+    import yaml
+
+    info, tables = stored
+    findings = executive_summary(
+        info.summary, tables, yaml.safe_load(info.scenario_yaml)
+    )
+    topics = [f.topic for f in findings]
+    assert topics == [
+        "Cost",
+        "Built by when",
+        "What binds",
+        "Unmet demand",
+        "CO2",
+        "P(shortfall)",
+        "NPV range",
+        "Campus power",
+        "Build factory",
+    ]
+    text = {f.topic: f.text for f in findings}
+    assert "discount rate of 8.00 %" in text["Cost"] and "not a budget" in text["Cost"]
+    assert "2025 $" in text["Cost"] and "2025 $" in text["NPV range"]
+    assert "/GW" in text["What binds"]  # each shadow price in its own unit
+    assert " %" in text["Unmet demand"] and " %" in text["P(shortfall)"]
+    assert "336 h modelled, scaled to a year" in text["Campus power"]
+    co2_price = info.summary["power"]["co2_cap_usd_per_t"]
+    shown = format_value("co2_cap_usd_per_t", co2_price)
+    assert f"the CO2 cap binds at {shown}" in text["Campus power"]
+    assert "_usd" not in " ".join(text.values())  # no raw key names as units
+    # a run with only some stages gets only their topics
+    only_risk = executive_summary({"risk": info.summary["risk"]}, {})
+    assert [f.topic for f in only_risk] == ["P(shortfall)", "NPV range"]
 
 
 def test_report_of_run_without_tables():
@@ -125,22 +122,20 @@ def test_table_cells_formatted_by_column_unit():
     assert 'data-value="2500000000.0">$2.50B</td>' in cell
 
 
-def test_scenario_tree_tables_average_over_scenarios_not_sum():
-    # two demand scenarios of one plan: 10 GW and 20 GW online in 2030 at tx-1
+def test_shadow_price_cells_in_their_rows_unit():
+    from gigaplan.report import _frame_html
+
     frame = pd.DataFrame(
         {
-            "period": [2030, 2030, 2030, 2030],
-            "scenario": ["low", "low", "high", "high"],
-            "site": ["tx-1"] * 4,
-            "accelerator": ["h100", "mi300x"] * 2,
-            "it_online_gw": [6.0, 4.0, 12.0, 8.0],
+            "limit": ["site_power", "vendor_supply"],
+            "shadow_price_usd": [8.5e9, 1.1e8],
+            "unit": ["usd_per_gw", "usd_per_1000_accelerators"],
         }
     )
-    charts = charts_for({"plan_by_period": frame})
-    by_acc = next(c for c in charts if "by accelerator" in c.title)
-    assert {t.name: t.y[0] for t in by_acc.figure.data} == {"h100": 9.0, "mi300x": 6.0}
-    by_site = next(c for c in charts if "by site" in c.title)
-    assert by_site.figure.data[0].y[0] == pytest.approx(15.0)  # mean of 10 and 20
+    cells = _frame_html(frame, "t")
+    assert ">$8.50B/GW</td>" in cells and ">$110M/1000 accelerators</td>" in cells
+    duals = pd.DataFrame({"limit": ["co2_cap_usd_per_t"], "value": [20.9]})
+    assert ">$20.9/tCO2</td>" in _frame_html(duals, "d")
 
 
 def test_scenario_assumptions_table():
@@ -174,4 +169,5 @@ def test_scenario_assumptions_table():
 def test_report_lists_scenario_assumptions(stored):
     info, tables = stored
     text = build_report(info, tables, plotlyjs_src="x.js")
-    assert "gw_per_year: 2.5" in text and "Scenario assumptions" in text
+    assert "Scenario assumptions" in text
+    assert "ASSUMPTION: real cost of capital" in text

@@ -108,11 +108,14 @@ def fmt_number(value: float | None, digits: int = 4) -> str:
 
 
 def key_value_table(title: str, rows: dict[str, Any]) -> Table:
-    """A two-column table of named results."""
+    """A two-column table of named results, each in its unit (gigaplan.units)."""
+    from gigaplan.units import format_value
+
+    year = rows.get("dollar_year")
+    dollar_year = int(year) if isinstance(year, int | float) and year == year else None
     table = Table(title=title, show_header=True, header_style="bold")
     table.add_column("quantity")
     table.add_column("value", justify="right")
     for key, val in rows.items():
-        shown = fmt_number(val) if isinstance(val, int | float) else str(val)
-        table.add_row(key, shown)
+        table.add_row(key, format_value(key, val, dollar_year=dollar_year))
     return table

@@ -53,8 +53,11 @@ def plan_command(
     result = solve_scenario_plan(scen, catalog_from(catalog))
     stage = summarise(result)
     if out is not None:
-        dataset = result.dataset.drop_vars(["power_option_name", "vendor"])
-        files: dict[str, FileWriter] = {"plan.nc": dataset.to_netcdf}
+        from gigaplan.interop import write_plan_netcdf
+
+        files: dict[str, FileWriter] = {
+            "plan.nc": partial(write_plan_netcdf, result.dataset)
+        }
         for key, frame in stage.tables.items():
             files[f"{key}.csv"] = partial(frame.to_csv, index=False)
         write_folder(out, files, field="--out", force=force)

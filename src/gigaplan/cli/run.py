@@ -246,6 +246,7 @@ class ExportFormat(StrEnum):
 
     parquet = "parquet"
     csv = "csv"
+    xlsx = "xlsx"
 
 
 @runs_app.command("export")

@@ -1,8 +1,9 @@
 """Self-contained HTML reports of stored runs (plotly embedded, works offline).
 
 :func:`build_report` turns a run record and its tables into one HTML page:
-headline numbers per stage (formatted for people: GW, $B, MtCO2), charts
-chosen from the tables' columns (:mod:`gigaplan.report.charts`), the
+an executive summary in words (:mod:`gigaplan.report.summary`), headline
+numbers per stage, each in its declared unit (:mod:`gigaplan.units`), one
+chart per stored table that has one (:mod:`gigaplan.report.charts`), the
 assumptions (scenario file and every catalog source), and every table.
 """
 
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from gigaplan.report.format import human
+from gigaplan.report.format import human, row_unit_key
 
 if TYPE_CHECKING:
     from gigaplan.store import RunInfo
@@ -47,16 +48,17 @@ def binding_rows(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _frame_html(frame: pd.DataFrame, table_id: str) -> str:
-    """A table with numbers formatted by the unit in each column's name."""
+    """A table with numbers formatted in each column's (or row's) declared unit."""
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
     body = []
-    for row in frame.head(MAX_TABLE_ROWS).itertuples(index=False):
+    for record in frame.head(MAX_TABLE_ROWS).to_dict("records"):
         cells = []
-        for col, value in zip(frame.columns, row, strict=True):
+        for col, value in record.items():
             if isinstance(value, float | int) and not isinstance(value, bool):
+                key = row_unit_key(str(col), record)
                 cells.append(
                     f'<td class="num" data-value="{value!r}">'
-                    f"{html.escape(human(str(col), value))}</td>"
+                    f"{html.escape(human(key, value))}</td>"
                 )
             else:
                 cells.append(f"<td>{html.escape(str(value))}</td>")
@@ -72,6 +74,16 @@ def _frame_html(frame: pd.DataFrame, table_id: str) -> str:
         f'<table id="{html.escape(table_id)}"><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table>{note}"
     )
+
+
+def _card_label(key: str, stage_summary: dict[str, Any]) -> str:
+    """A summary key with the dollar year of money (``capex_usd_total, 2025 $``)."""
+    from gigaplan.units import unit_of
+
+    unit, year = unit_of(key), stage_summary.get("dollar_year")
+    if unit is not None and unit.kind == "money" and isinstance(year, int | float):
+        return f"{key} ({int(year)} $)"
+    return key
 
 
 def scenario_assumptions(text: str) -> pd.DataFrame:
@@ -136,14 +148,25 @@ def build_report(
     """
     import jinja2
 
+    from gigaplan import _yaml
     from gigaplan.report.charts import charts_for
+    from gigaplan.report.summary import executive_summary
 
-    charts = charts_for(tables)
+    charts = charts_for(tables, info.summary)
+    try:
+        scenario = _yaml.safe_load(info.scenario_yaml) or {}
+    except Exception:  # a stored failed run may hold text that is not YAML
+        scenario = {}
+    findings = executive_summary(
+        info.summary, tables, scenario if isinstance(scenario, dict) else {}
+    )
     chart_html = [
         {
             "section": c.section,
             "title": c.title,
             "table": c.table,
+            "x_title": c.x_title,
+            "y_title": c.y_title,
             "html": c.figure.to_html(
                 full_html=False,
                 include_plotlyjs=False,
@@ -164,6 +187,7 @@ def build_report(
             "rows": [
                 {
                     "key": key,
+                    "label": _card_label(key, info.summary.get(stage, {})),
                     "raw": value,
                     "shown": human(key, value),
                 }
@@ -183,6 +207,7 @@ def build_report(
         info=info,
         meta=info.as_dict(),
         summaries=summaries,
+        findings=findings,
         charts=chart_html,
         sections=list(dict.fromkeys(c["section"] for c in chart_html)),
         plotly_tag=plotly_tag,

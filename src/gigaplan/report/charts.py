@@ -1,61 +1,86 @@
-"""Plotly figures for a run's result tables, chosen by the columns each table has.
+"""Plotly figures for a run's result tables, one chart maker per table.
 
-Every stage returns tidy tables with units in column names; the report looks
-at those columns (a time column such as ``year``, a grouping column such as
-``vendor`` or ``site``, value columns ending ``_gw``/``_mw``/``_usd``/``_tco2``)
-and draws the chart that fits, so a new stage shows up without a special case.
+Each maker knows one table a stage stores (``power_dispatch``,
+``plan_online``, ``risk_npv_distribution``...) and draws the chart that table
+is for, titled and labelled in words, every axis in the unit declared for its
+quantity in :mod:`gigaplan.units`. A table no maker knows is not charted (it
+is still listed in full in the report). Quantities of different units never
+share an axis: each shadow price gets its own chart in its own unit.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
+import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from gigaplan.report.format import unit_of
+from gigaplan.report.summary import LIMIT_WORDS
+from gigaplan.units import Unit, axis_title, display_scale, unit_of
 
-TIME_COLUMNS = (
-    "year",
-    "period",
-    "week",
-    "period_start_week",
-    "month",
-    "date",
-    "day",
-    "hour",
-    "time",
+#: Order of the report's chart sections.
+SECTIONS = (
+    "Capacity",
+    "Demand and capacity",
+    "Power",
+    "Cost",
+    "Bottlenecks",
+    "Risk",
+    "Factory",
 )
-QUANTILE = re.compile(r"^(?:(?P<stem>.+)_)?(?:p|q)(?P<q>\d{1,2})$")
+
+#: Hours in one week of the power model's hourly dispatch.
+HOURS_PER_WEEK = 168
+
+Summary = Mapping[str, Mapping[str, Any]]
 
 
 @dataclass(frozen=True)
 class Chart:
-    """One chart of the report: where it goes, its title and its figure."""
+    """One chart of the report.
+
+    Attributes
+    ----------
+    section : str
+        Report section (one of :data:`SECTIONS`).
+    title : str
+        Title in words, as shown on the chart.
+    table : str
+        The stored table the numbers come from (``<stage>_<name>``).
+    figure : plotly.graph_objects.Figure
+        The figure.
+    x_title, y_title : str
+        Axis titles in words with units.
+    y_unit : str
+        Symbol of the unit the y values are drawn in (``"GW"``, ``"$B"``, ``"%"``).
+    y_scale : float
+        What a stored value is divided by to give the drawn value.
+    """
 
     section: str
     title: str
     table: str
-    figure: Any  # plotly.graph_objects.Figure
+    figure: Any
+    x_title: str
+    y_title: str
+    y_unit: str
+    y_scale: float = 1.0
 
 
-def _first(columns: Iterable[str], names: Iterable[str]) -> str | None:
-    cols = list(columns)
-    return next((n for n in names if n in cols), None)
+# -- helpers --
+def _period_key(label: Any) -> Any:
+    return str(label)
 
 
-def time_column(frame: pd.DataFrame) -> str | None:
-    """The table's time axis column, if it has one."""
-    return _first(frame.columns, TIME_COLUMNS)
-
-
-def _total(frame: pd.DataFrame, keys: list[str], cols: list[str]) -> pd.DataFrame:
+def _mean_over_scenarios(
+    frame: pd.DataFrame, keys: list[str], cols: list[str]
+) -> pd.DataFrame:
     """Sum ``cols`` by ``keys``; with a ``scenario`` column, the mean over scenarios.
 
-    A plan over a scenario tree has one row per scenario; adding them up would
+    A table over a scenario tree has one row per scenario; adding them up would
     count the same GW once per scenario, so each scenario is totalled on its
     own and the totals averaged (scenarios weigh equally).
     """
@@ -66,348 +91,775 @@ def _total(frame: pd.DataFrame, keys: list[str], cols: list[str]) -> pd.DataFram
 
 
 def _pivot(frame: pd.DataFrame, index: str, columns: str, col: str) -> pd.DataFrame:
-    return _total(frame, [index, columns], [col])[col].unstack(columns)
+    out = _mean_over_scenarios(frame, [index, columns], [col])[col].unstack(columns)
+    return out.sort_index(key=lambda ix: ix.map(_period_key)).fillna(0.0)
 
 
-def _is_label(series: pd.Series) -> bool:
-    """Text-like column (object or string dtype, not dates or numbers)."""
-    return bool(
-        pd.api.types.is_string_dtype(series) or pd.api.types.is_object_dtype(series)
-    )
+def _unit(key: str) -> Unit:
+    unit = unit_of(key)
+    if unit is None:  # the tests keep every charted column declared
+        raise KeyError(f"no unit declared for {key!r} (gigaplan.units)")
+    return unit
 
 
-def _numeric(frame: pd.DataFrame) -> list[str]:
-    return [
-        c
-        for c in frame.columns
-        if pd.api.types.is_numeric_dtype(frame[c])
-        and not pd.api.types.is_bool_dtype(frame[c])
-        and c not in TIME_COLUMNS
-    ]
+def _dollar_year(summary: Summary, *stages: str) -> int | None:
+    for stage in stages:
+        year = summary.get(stage, {}).get("dollar_year")
+        if isinstance(year, int | float) and not math.isnan(year):
+            return int(year)
+    return None
 
 
-def _power_col(frame: pd.DataFrame) -> tuple[str, float] | None:
-    """A capacity column in GW or MW and the factor that turns it into GW."""
-    cols = _numeric(frame)
-    ranked = sorted(
-        (c for c in cols if c.lower().endswith(("_gw", "_mw"))),
-        key=lambda c: ("online" not in c.lower(), "gw" not in c.lower(), c),
-    )
-    if not ranked:
-        return None
-    col = ranked[0]
-    return col, (1.0 if col.lower().endswith("_gw") else 1e-3)
-
-
-def axis_scale(col: str) -> tuple[float, str]:
-    """(factor, axis label) that shows column ``col`` in units people read."""
-    low = "_" + col.lower()
-    for marker, scale, label in (
-        ("_usd_per_", 1.0, col.split("_usd_per_")[-1].join(["$/", ""])),
-        ("mtco2", 1.0, "MtCO2"),
-        ("tco2", 1e-6, "MtCO2"),
-        ("_usd", 1e-9, "$B"),
-        ("_twh", 1.0, "TWh"),
-        ("_gwh", 1e-3, "TWh"),
-        ("_mwh", 1e-6, "TWh"),
-        ("_gw", 1.0, "GW"),
-        ("_mw", 1e-3, "GW"),
-    ):
-        if marker in low:
-            return scale, label
-    return 1.0, ""
-
-
-def _layout(fig: Any, title: str, y_title: str) -> Any:
-    for trace in fig.data:
-        x = getattr(trace, "x", None)
-        if x is not None and len(x) and all(isinstance(v, int | np.integer) for v in x):
-            fig.update_xaxes(tickformat="d")
-            break
+def _layout(fig: Any, title: str, x_title: str, y_title: str) -> Any:
     fig.update_layout(
         title=title,
+        xaxis_title=x_title,
         yaxis_title=y_title,
         template="plotly_white",
-        height=380,
-        margin={"l": 60, "r": 20, "t": 50, "b": 40},
+        height=400,
+        margin={"l": 70, "r": 20, "t": 60, "b": 40},
         legend={"orientation": "h", "y": -0.2},
     )
     return fig
 
 
-def _area_by(frame: pd.DataFrame, tcol: str, group: str, key: str) -> Chart | None:
+def _chart(
+    section: str,
+    table: str,
+    title: str,
+    x_title: str,
+    words: str,
+    symbol: str,
+    scale: float,
+    traces: list[Any],
+    dollar_year: int | None = None,
+) -> Chart:
     import plotly.graph_objects as go
 
-    found = _power_col(frame)
-    if found is None:
-        return None
-    col, to_gw = found
-    pivot = _pivot(frame, tcol, group, col)
-    fig = go.Figure()
-    for name in pivot.columns:
-        fig.add_trace(
+    y_title = axis_title(words, symbol, dollar_year)
+    fig = _layout(go.Figure(traces), title, x_title, y_title)
+    if symbol in ("tokens", "FLOP"):
+        fig.update_yaxes(exponentformat="power")
+    return Chart(section, title, table, fig, x_title, y_title, symbol, scale)
+
+
+def _band(
+    x: Any,
+    frame: pd.DataFrame,
+    stem: str,
+    scale: float,
+    name: str,
+    color: str,
+    lo: int = 10,
+    hi: int = 90,
+) -> list[Any]:
+    """A P``lo``-P``hi`` band and the median line of ``<stem>_p<q>`` columns."""
+    import plotly.graph_objects as go
+
+    fill = color.replace("rgb(", "rgba(").replace(")", ",0.2)")
+    return [
+        go.Scatter(
+            x=x,
+            y=frame[f"{stem}_p{hi}"] / scale,
+            mode="lines",
+            line={"width": 0},
+            showlegend=False,
+            hoverinfo="skip",
+            name=f"{name} P{hi}",
+        ),
+        go.Scatter(
+            x=x,
+            y=frame[f"{stem}_p{lo}"] / scale,
+            mode="lines",
+            line={"width": 0},
+            fill="tonexty",
+            fillcolor=fill,
+            name=f"{name} P{lo}-P{hi}",
+        ),
+        go.Scatter(
+            x=x,
+            y=frame[f"{stem}_p50"] / scale,
+            mode="lines",
+            line={"color": color},
+            name=f"{name} median",
+        ),
+    ]
+
+
+_COLOURS = ("rgb(31,119,180)", "rgb(255,127,14)", "rgb(44,160,44)")
+
+
+# -- capacity --
+def _online_by(tables: Mapping[str, pd.DataFrame], summary: Summary) -> list[Chart]:
+    import plotly.graph_objects as go
+
+    frame = tables.get("plan_online")
+    if frame is None or not {"period", "it_online_mw"} <= set(frame.columns):
+        return []
+    out = []
+    unit = _unit("it_online_mw")
+    for group, words in (("vendor", "vendor"), ("site", "site")):
+        if group not in frame.columns:
+            continue
+        pivot = _pivot(frame, "period", group, "it_online_mw")
+        scale, symbol = display_scale(unit, pivot.sum(axis=1))
+        traces = [
             go.Scatter(
-                x=pivot.index,
-                y=pivot[name] * to_gw,
+                x=[str(p) for p in pivot.index],
+                y=pivot[name] / scale,
                 name=str(name),
                 stackgroup="one",
                 mode="lines",
             )
-        )
-    return Chart(
-        "Capacity",
-        f"GW by {group} over {tcol} ({key}.{col})",
-        key,
-        _layout(
-            fig,
-            f"{col} by {group}"
-            + (" (mean over scenarios)" if "scenario" in frame.columns else ""),
-            "GW",
-        ),
-    )
-
-
-def _power_mix(frame: pd.DataFrame, key: str) -> Chart | None:
-    import plotly.graph_objects as go
-
-    tech = _first(frame.columns, ("technology", "tech", "carrier", "source", "fuel"))
-    if tech is None:
-        return None
-    cols = [c for c in _numeric(frame) if unit_of(c) and unit_of(c)[1] in ("MW", "MWh")]  # type: ignore[index]
-    if not cols:
-        return None
-    col = sorted(cols, key=lambda c: ("mwh" in c.lower(), c))[0]
-    group = _first(frame.columns, ("site", "region", "campus"))
-    fig = go.Figure()
-    if group:
-        pivot = _pivot(frame, group, tech, col)
-        for name in pivot.columns:
-            fig.add_trace(
-                go.Bar(x=pivot.index.astype(str), y=pivot[name], name=str(name))
+            for name in pivot.columns
+        ]
+        out.append(
+            _chart(
+                "Capacity",
+                "plan_online",
+                f"IT power online by {words} (expected over demand scenarios)",
+                "Quarter",
+                "IT power online",
+                symbol,
+                scale,
+                traces,
             )
-        fig.update_layout(barmode="stack")
-    else:
-        sums = _total(frame, [tech], [col])[col]
-        fig.add_trace(go.Bar(x=sums.index.astype(str), y=sums.values, name=col))
-    unit = unit_of(col)[1]  # type: ignore[index]
-    return Chart("Power", f"Power mix ({key}.{col})", key, _layout(fig, col, unit))
+        )
+    return out
 
 
-def _money_by_time(frame: pd.DataFrame, tcol: str, key: str) -> Chart | None:
+def _power_by_source(
+    tables: Mapping[str, pd.DataFrame], summary: Summary
+) -> list[Chart]:
+    """Power capacity online by source over time, from a ``plan_power`` table.
+
+    The table has one row per period and power option (``period, option,
+    power_mw``, optionally ``site`` and ``scenario``); the plan stage does not
+    store it yet, so this chart appears once it does.
+    """
     import plotly.graph_objects as go
 
-    cols = [
-        c
-        for c in _numeric(frame)
-        if ("capex" in c.lower() or "opex" in c.lower())
-        and "usd" in c.lower()
-        and "per" not in c.lower()
+    frame = tables.get("plan_power")
+    if frame is None or not {"period", "option", "power_mw"} <= set(frame.columns):
+        return []
+    pivot = _pivot(frame, "period", "option", "power_mw")
+    scale, symbol = display_scale(_unit("power_mw"), pivot.sum(axis=1))
+    traces = [
+        go.Scatter(
+            x=[str(p) for p in pivot.index],
+            y=pivot[name] / scale,
+            name=str(name),
+            stackgroup="one",
+            mode="lines",
+        )
+        for name in pivot.columns
     ]
-    if not cols:
-        return None
-    sums = _total(frame, [tcol], cols)
-    fig = go.Figure()
-    for col in cols:
-        fig.add_trace(go.Bar(x=sums.index, y=sums[col] / 1e9, name=col))
-    return Chart(
-        "Cost",
-        f"Capex and opex by {tcol} ({key})",
-        key,
-        _layout(fig, f"Capex and opex by {tcol}", "$B"),
-    )
-
-
-def _emissions(frame: pd.DataFrame, tcol: str, key: str) -> Chart | None:
-    import plotly.graph_objects as go
-
-    cols = [
-        c for c in _numeric(frame) if "tco2" in c.lower() and "per" not in c.lower()
-    ]
-    if not cols:
-        return None
-    sums = _total(frame, [tcol], cols)
-    fig = go.Figure()
-    for col in cols:
-        scale = 1.0 if "mtco2" in col.lower() else 1e-6
-        fig.add_trace(go.Scatter(x=sums.index, y=sums[col] * scale, name=col))
-    return Chart(
-        "Power",
-        f"Emissions by {tcol} ({key})",
-        key,
-        _layout(fig, f"Emissions by {tcol}", "MtCO2"),
-    )
-
-
-def _fans(frame: pd.DataFrame, tcol: str, key: str) -> list[Chart]:
-    """Fan charts from quantile columns (``p5, p50, p95`` or ``npv_usd_p10``...)."""
-    stems: dict[str, dict[int, str]] = {}
-    for col in _numeric(frame):
-        m = QUANTILE.match(col)
-        if m:
-            stems.setdefault(m.group("stem") or "value", {})[int(m.group("q"))] = col
-    section = "Risk" if key.startswith("risk") else "Build rate"
     return [
-        _fan(frame, tcol, key, stem, qs, section)
-        for stem, qs in stems.items()
-        if len(qs) >= 3
+        _chart(
+            "Capacity",
+            "plan_power",
+            "Power capacity online by source (expected over demand scenarios)",
+            "Quarter",
+            "Power capacity online",
+            symbol,
+            scale,
+            traces,
+        )
     ]
 
 
-def _fan(
-    frame: pd.DataFrame,
-    tcol: str,
-    key: str,
-    stem: str,
-    qs: dict[int, str],
-    section: str,
-) -> Chart:
+def _power_online(tables: Mapping[str, pd.DataFrame], summary: Summary) -> list[Chart]:
     import plotly.graph_objects as go
 
-    order = sorted(qs)
-    data = frame.groupby(tcol)[[qs[q] for q in order]].mean()
-    scale, unit = axis_scale(stem + "_")
-    fig = go.Figure()
-    lo, hi = order[0], order[-1]
-    fig.add_trace(
-        go.Scatter(
-            x=data.index,
-            y=data[qs[hi]] * scale,
-            mode="lines",
-            line={"width": 0},
-            showlegend=False,
+    frame = tables.get("plan_by_period")
+    cols = ["facility_gw", "it_gw"]
+    if frame is None or not {"period", *cols} <= set(frame.columns):
+        return []
+    x = frame["period"].astype(str)
+    scale, symbol = display_scale(_unit("facility_gw"), frame[cols])
+    traces = [
+        go.Scatter(x=x, y=frame[c] / scale, name=n, mode="lines+markers")
+        for c, n in (("facility_gw", "facility (at the meter)"), ("it_gw", "IT"))
+    ]
+    out = [
+        _chart(
+            "Capacity",
+            "plan_by_period",
+            "Power online, facility and IT (expected)",
+            "Quarter",
+            "Power online",
+            symbol,
+            scale,
+            traces,
         )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=data.index,
-            y=data[qs[lo]] * scale,
-            fill="tonexty",
-            mode="lines",
-            line={"width": 0},
-            name=f"P{lo}-P{hi}",
-            fillcolor="rgba(31,119,180,0.25)",
+    ]
+    rate = ["gw_online_added_per_week", "facility_started_gw_per_week"]
+    if set(rate) <= set(frame.columns):
+        traces = [
+            go.Bar(x=x, y=frame[rate[0]], name="facility power coming online"),
+            go.Scatter(
+                x=x,
+                y=frame[rate[1]],
+                name="facility construction started",
+                mode="lines",
+            ),
+        ]
+        out.append(
+            _chart(
+                "Capacity",
+                "plan_by_period",
+                "Build rate per quarter (expected)",
+                "Quarter",
+                "Build rate",
+                _unit(rate[0]).symbol,
+                1.0,
+                traces,
+            )
         )
-    )
-    mid = min(order, key=lambda q: abs(q - 50))
-    fig.add_trace(
-        go.Scatter(x=data.index, y=data[qs[mid]] * scale, mode="lines", name=f"P{mid}")
-    )
-    return Chart(
-        section,
-        f"{stem} fan chart ({key})",
-        key,
-        _layout(fig, f"{stem}: P{lo}, P{mid}, P{hi} over {tcol}", unit),
-    )
+    return out
 
 
-def _histogram(frame: pd.DataFrame, key: str) -> Chart | None:
+# -- demand and capacity --
+def _demand_vs_capacity(
+    tables: Mapping[str, pd.DataFrame], summary: Summary
+) -> list[Chart]:
     import plotly.graph_objects as go
 
-    cols = [c for c in _numeric(frame) if "npv" in c.lower() or "unmet" in c.lower()]
-    if not cols or len(frame) < 20:
-        return None
-    col = cols[0]
-    scale, unit = axis_scale(col)
-    fig = go.Figure(go.Histogram(x=frame[col] * scale, nbinsx=40, name=col))
-    return Chart(
-        "Risk",
-        f"Distribution of {col} ({key})",
-        key,
-        _layout(fig, col, "draws").update_layout(xaxis_title=unit),
-    )
-
-
-def _bottleneck(frame: pd.DataFrame, key: str) -> Chart | None:
-    import plotly.graph_objects as go
-
-    label = next((c for c in frame.columns if _is_label(frame[c])), None)
-    nums = _numeric(frame)
-    price = next(
-        (c for c in nums if "shadow" in c.lower() or "dual" in c.lower()), None
-    )
-    if label is None or price is None:
-        return None
-    data = _total(frame, [label], [price])[price].sort_values(ascending=False).head(20)
-    fig = go.Figure(go.Bar(x=data.index.astype(str), y=data.values, name=price))
-    found = unit_of(price)
-    return Chart(
-        "Bottlenecks",
-        f"Shadow prices ({key}.{price})",
-        key,
-        _layout(fig, price, found[1] if found else price),
-    )
-
-
-def _generic(frame: pd.DataFrame, tcol: str, key: str) -> Chart | None:
-    import plotly.graph_objects as go
-
-    nums = sorted(
-        _numeric(frame),
-        key=lambda c: not any(w in c.lower() for w in ("utilisation", "_gw", "_mw")),
-    )[:6]
-    if not nums:
-        return None
-    fig = go.Figure()
-    group = next(
+    frame = tables.get("risk_demand")
+    if frame is None or "period" not in frame.columns:
+        return []
+    out = []
+    x = frame["period"].astype(str)
+    for kind, stem, cap, words in (
         (
-            c
-            for c in frame.columns
-            if _is_label(frame[c])
-            and c != tcol
-            and 1 < frame[c].nunique() <= 12
-            and "bottleneck" not in c.lower()
+            "Inference",
+            "inference_demand_tokens",
+            "inference_capacity_tokens",
+            "Output tokens per quarter",
         ),
-        None,
-    )
-    if group:
-        col = nums[0]
-        pivot = _pivot(frame, tcol, group, col)
-        for name in pivot.columns:
-            fig.add_trace(go.Scatter(x=pivot.index, y=pivot[name], name=str(name)))
-        title = f"{col} by {group}"
-    else:
-        data = _total(frame, [tcol], nums)
-        for col in nums:
-            fig.add_trace(go.Scatter(x=data.index, y=data[col], name=col))
-        title = ", ".join(nums)
-    section = "Bottlenecks" if "bottleneck" in key.lower() else "Other results"
-    return Chart(section, f"{key} over {tcol}", key, _layout(fig, title, ""))
-
-
-def charts_for(tables: dict[str, pd.DataFrame]) -> list[Chart]:
-    """Every chart the run's tables support, in report order."""
-    out: list[Chart] = []
-    for key, frame in tables.items():
-        if frame.empty:
+        (
+            "Training",
+            "training_demand_flop",
+            "training_capacity_flop",
+            "Training compute per quarter",
+        ),
+    ):
+        need = {f"{stem}_p10", f"{stem}_p50", f"{stem}_p90", cap}
+        if not need <= set(frame.columns):
             continue
-        tcol = time_column(frame)
-        made: list[Chart | None] = []
-        low = key.lower()
-        if any(w in low for w in ("bottleneck", "shadow", "dual")):
-            made.append(_bottleneck(frame, key))
-        if tcol:
-            groups = ["vendor", "site"] if "vendor" in frame.columns else []
-            groups = groups or ["accelerator", "site"]
-            for group in groups:
-                if group in frame.columns:
-                    made.append(_area_by(frame, tcol, group, key))
-            made.append(_money_by_time(frame, tcol, key))
-            made.append(_emissions(frame, tcol, key))
-            made.extend(_fans(frame, tcol, key))
-        else:
-            made.append(_histogram(frame, key))
-        made.append(_power_mix(frame, key))
-        found = [c for c in made if c is not None]
-        if not found and tcol:
-            found = [c for c in [_generic(frame, tcol, key)] if c is not None]
-        out.extend(found)
-    order = [
-        "Capacity",
-        "Power",
-        "Cost",
-        "Bottlenecks",
-        "Risk",
-        "Build rate",
-        "Other results",
+        symbol = _unit(stem).symbol
+        traces = _band(x, frame, stem, 1.0, "demand", _COLOURS[0])
+        traces.append(
+            go.Scatter(
+                x=x,
+                y=frame[cap],
+                name="planned capacity",
+                mode="lines",
+                line={"color": "black", "dash": "dash"},
+            )
+        )
+        out.append(
+            _chart(
+                "Demand and capacity",
+                "risk_demand",
+                f"{kind} demand (P10-P90 of demand paths) vs planned capacity",
+                "Quarter",
+                words,
+                symbol,
+                1.0,
+                traces,
+            )
+        )
+    return out
+
+
+def _unmet_share(tables: Mapping[str, pd.DataFrame], summary: Summary) -> list[Chart]:
+    import plotly.graph_objects as go
+
+    frame = tables.get("plan_by_period")
+    cols = ["inference_unmet_fraction", "training_unmet_fraction"]
+    if frame is None or not {"period", *cols} <= set(frame.columns):
+        return []
+    scale, symbol = display_scale(_unit(cols[0]), frame[cols])
+    x = frame["period"].astype(str)
+    traces = [
+        go.Scatter(x=x, y=frame[c] / scale, name=n, mode="lines+markers")
+        for c, n in zip(cols, ("inference", "training"), strict=True)
     ]
-    return sorted(out, key=lambda c: order.index(c.section))
+    return [
+        _chart(
+            "Demand and capacity",
+            "plan_by_period",
+            "Share of demand the plan leaves unmet (expected)",
+            "Quarter",
+            "Unmet share of demand",
+            symbol,
+            scale,
+            traces,
+        )
+    ]
+
+
+# -- power --
+def _dispatch(tables: Mapping[str, pd.DataFrame], summary: Summary) -> list[Chart]:
+    """Stacked hourly dispatch by source, one week shown, a button per week."""
+    import plotly.graph_objects as go
+
+    frame = tables.get("power_dispatch")
+    if frame is None or not {"tech", "hour", "dispatch_mw"} <= set(frame.columns):
+        return []
+    pivot = frame.pivot_table(
+        index="hour", columns="tech", values="dispatch_mw", aggfunc="sum"
+    ).fillna(0.0)
+    pivot = pivot.loc[:, (pivot.abs() > 1e-6).any()]
+    if pivot.empty:
+        return []
+    scale, symbol = display_scale(_unit("dispatch_mw"), pivot.clip(lower=0).sum(axis=1))
+    traces = [
+        go.Scatter(
+            x=pivot.index,
+            y=pivot[tech] / scale,
+            name=str(tech),
+            stackgroup="neg" if (pivot[tech] < 0).any() else "one",
+            mode="lines",
+            line={"width": 0.5},
+        )
+        for tech in pivot.columns
+    ]
+    chart = _chart(
+        "Power",
+        "power_dispatch",
+        "Hourly dispatch by source (stacked)",
+        "Hour of the modelled period",
+        "Power supplied",
+        symbol,
+        scale,
+        traces,
+    )
+    hours = int(pivot.index.max()) + 1
+    weeks = math.ceil(hours / HOURS_PER_WEEK)
+    if weeks > 1:
+        buttons = [
+            {
+                "label": f"week {w + 1}",
+                "method": "relayout",
+                "args": [
+                    {
+                        "xaxis.range": [
+                            w * HOURS_PER_WEEK,
+                            min(hours, (w + 1) * HOURS_PER_WEEK) - 1,
+                        ]
+                    }
+                ],
+            }
+            for w in range(weeks)
+        ]
+        buttons.append(
+            {
+                "label": "all hours",
+                "method": "relayout",
+                "args": [{"xaxis.range": [0, hours - 1]}],
+            }
+        )
+        chart.figure.update_layout(
+            updatemenus=[
+                {
+                    "type": "buttons",
+                    "direction": "right",
+                    "x": 0,
+                    "y": 1.12,
+                    "xanchor": "left",
+                    "buttons": buttons,
+                }
+            ],
+            margin={"t": 90},
+        )
+        chart.figure.update_xaxes(range=[0, HOURS_PER_WEEK - 1])
+    return [chart]
+
+
+def _campus_capacity(
+    tables: Mapping[str, pd.DataFrame], summary: Summary
+) -> list[Chart]:
+    import plotly.graph_objects as go
+
+    frame = tables.get("power_capacity")
+    if frame is None or not {"tech", "capacity_mw"} <= set(frame.columns):
+        return []
+    # battery_energy is the store's size in MWh, not MW: it is not on this axis
+    rows = frame[(frame["tech"] != "battery_energy") & (frame["capacity_mw"] > 1e-6)]
+    if rows.empty:
+        return []
+    scale, symbol = display_scale(_unit("capacity_mw"), rows["capacity_mw"])
+    trace = go.Bar(x=rows["tech"].astype(str), y=rows["capacity_mw"] / scale, name="MW")
+    return [
+        _chart(
+            "Power",
+            "power_capacity",
+            "Campus power capacity built, by source",
+            "Source",
+            "Capacity",
+            symbol,
+            scale,
+            [trace],
+        )
+    ]
+
+
+def _emissions(tables: Mapping[str, pd.DataFrame], summary: Summary) -> list[Chart]:
+    import plotly.graph_objects as go
+
+    frame = tables.get("plan_by_period")
+    if frame is None or not {"period", "co2_t"} <= set(frame.columns):
+        return []
+    scale, symbol = display_scale(_unit("co2_t"), frame["co2_t"])
+    trace = go.Bar(x=frame["period"].astype(str), y=frame["co2_t"] / scale, name="CO2")
+    return [
+        _chart(
+            "Power",
+            "plan_by_period",
+            "CO2 emissions per quarter (expected)",
+            "Quarter",
+            "CO2 emitted",
+            symbol,
+            scale,
+            [trace],
+        )
+    ]
+
+
+# -- cost --
+def _costs(tables: Mapping[str, pd.DataFrame], summary: Summary) -> list[Chart]:
+    import plotly.graph_objects as go
+
+    frame = tables.get("plan_costs_by_year")
+    cols = ["capex_usd", "opex_usd"]
+    if frame is None or not {"year", *cols} <= set(frame.columns):
+        return []
+    scale, symbol = display_scale(_unit("capex_usd"), frame[cols].sum(axis=1))
+    x = frame["year"].astype(str)
+    traces = [
+        go.Bar(x=x, y=frame[c] / scale, name=n)
+        for c, n in zip(cols, ("capex", "opex"), strict=True)
+    ]
+    chart = _chart(
+        "Cost",
+        "plan_costs_by_year",
+        "Capex and opex by year (undiscounted, expected)",
+        "Year",
+        "Spend",
+        symbol,
+        scale,
+        traces,
+        _dollar_year(summary, "plan"),
+    )
+    chart.figure.update_layout(barmode="stack")
+    return [chart]
+
+
+# -- bottlenecks --
+#: Most items drawn in one shadow-price chart (the dearest).
+MAX_ITEMS = 8
+
+
+def _shadow_prices(tables: Mapping[str, pd.DataFrame], summary: Summary) -> list[Chart]:
+    """One chart per limit family, in that family's unit, binding items only."""
+    import plotly.graph_objects as go
+
+    frame = tables.get("plan_bottlenecks")
+    need = {"limit", "period", "item", "shadow_price_usd", "unit"}
+    if frame is None or not need <= set(frame.columns):
+        return []
+    out = []
+    year = _dollar_year(summary, "plan")
+    for (limit, unit_name), rows in frame.groupby(["limit", "unit"], sort=False):
+        unit = unit_of(f"shadow_price_{unit_name}")
+        if unit is None:  # a new limit whose unit gigaplan.units does not know:
+            continue  # left to the bottleneck table rather than drawn unlabelled
+        live = rows.groupby("item")["shadow_price_usd"].max()
+        items = live[live > 0].sort_values(ascending=False).index[:MAX_ITEMS]
+        if not len(items):
+            continue
+        pivot = rows[rows["item"].isin(items)].pivot_table(
+            index="period", columns="item", values="shadow_price_usd", aggfunc="sum"
+        )
+        pivot = pivot.sort_index(key=lambda ix: ix.map(_period_key)).fillna(0.0)
+        scale, symbol = display_scale(unit, pivot)
+        traces = [
+            go.Scatter(
+                x=[str(p) for p in pivot.index],
+                y=pivot[item] / scale,
+                name=str(item),
+                mode="lines+markers",
+            )
+            for item in items
+        ]
+        words = LIMIT_WORDS.get(str(limit), str(limit).replace("_", " "))
+        out.append(
+            _chart(
+                "Bottlenecks",
+                "plan_bottlenecks",
+                f"Shadow price of the {words} (present value)",
+                "Quarter",
+                f"Value of one more unit of the {words}",
+                symbol,
+                scale,
+                traces,
+                year,
+            )
+        )
+    return out
+
+
+# -- risk --
+def _npv(tables: Mapping[str, pd.DataFrame], summary: Summary) -> list[Chart]:
+    """The NPV distribution as its stored percentiles (a cumulative curve)."""
+    import plotly.graph_objects as go
+
+    frame = tables.get("risk_npv_distribution")
+    if frame is None or not {"quantile", "npv_usd"} <= set(frame.columns):
+        return []
+    frame = frame.sort_values("quantile")
+    scale, symbol = display_scale(_unit("npv_usd"), frame["npv_usd"])
+    paths = summary.get("risk", {}).get("paths")
+    over = f" over {int(paths):,} demand paths" if isinstance(paths, int) else ""
+    trace = go.Scatter(
+        x=frame["npv_usd"] / scale,
+        y=frame["quantile"] * 100.0,
+        mode="lines+markers",
+        marker={"size": 3},
+        name="NPV percentiles",
+    )
+    year = _dollar_year(summary, "risk", "plan")
+    x_title = axis_title("Net present value", symbol, year)
+    low, high = 100 * frame["quantile"].iloc[0], 100 * frame["quantile"].iloc[-1]
+    chart = _chart(
+        "Risk",
+        "risk_npv_distribution",
+        f"NPV distribution{over}: stored percentiles P{low:.0f}-P{high:.0f}",
+        x_title,
+        "Share of paths with a lower NPV",
+        "%",
+        0.01,
+        [trace],
+    )
+    return [chart]
+
+
+def _risk_by_period(
+    tables: Mapping[str, pd.DataFrame], summary: Summary
+) -> list[Chart]:
+    frame = tables.get("risk_by_period")
+    if frame is None or "period" not in frame.columns:
+        return []
+    x = frame["period"].astype(str)
+    out = []
+    year = _dollar_year(summary, "risk", "plan")
+    for stem, title, words in (
+        (
+            "cash_flow_usd",
+            "Cash flow per quarter (P10-P90 of demand paths)",
+            "Cash flow",
+        ),
+        ("utilisation", "Fleet utilisation (P10-P90 of demand paths)", "Utilisation"),
+    ):
+        if not {f"{stem}_p10", f"{stem}_p50", f"{stem}_p90"} <= set(frame.columns):
+            continue
+        unit = _unit(stem)
+        scale, symbol = display_scale(unit, frame[[f"{stem}_p10", f"{stem}_p90"]])
+        out.append(
+            _chart(
+                "Risk",
+                "risk_by_period",
+                title,
+                "Quarter",
+                words,
+                symbol,
+                scale,
+                _band(x, frame, stem, scale, words.lower(), _COLOURS[0]),
+                year if unit.kind == "money" else None,
+            )
+        )
+    return out
+
+
+def _shortfall(tables: Mapping[str, pd.DataFrame], summary: Summary) -> list[Chart]:
+    import plotly.graph_objects as go
+
+    frame = tables.get("risk_shortfall")
+    cols = ["p_shortfall_inference", "p_shortfall_training"]
+    if frame is None or not {"period", *cols} <= set(frame.columns):
+        return []
+    x = frame["period"].astype(str)
+    traces = [
+        go.Scatter(x=x, y=frame[c] * 100.0, name=n, mode="lines+markers")
+        for c, n in zip(cols, ("inference", "training"), strict=True)
+    ]
+    return [
+        _chart(
+            "Risk",
+            "risk_shortfall",
+            "Probability of a shortfall by quarter",
+            "Quarter",
+            "Share of demand paths short",
+            "%",
+            0.01,
+            traces,
+        )
+    ]
+
+
+# -- factory --
+def _throughput(tables: Mapping[str, pd.DataFrame], summary: Summary) -> list[Chart]:
+    import plotly.graph_objects as go
+
+    frame = tables.get("factory_weekly")
+    if frame is None or "gw_per_week_p50" not in frame.columns:
+        return []
+    x = frame["date"].astype(str) if "date" in frame.columns else frame["week"]
+    x_title = "Week starting" if "date" in frame.columns else "Week"
+    out = []
+    traces = _band(x, frame, "gw_per_week", 1.0, "energised", _COLOURS[0])
+    target = summary.get("factory", {}).get("target_gw_per_week")
+    if isinstance(target, int | float):
+        traces.append(
+            go.Scatter(
+                x=[x.iloc[0], x.iloc[-1]],
+                y=[target, target],
+                mode="lines",
+                name="target",
+                line={"color": "red", "dash": "dash"},
+            )
+        )
+    out.append(
+        _chart(
+            "Factory",
+            "factory_weekly",
+            "Factory throughput vs target (P10-P90 of replications)",
+            x_title,
+            "Power energised per week",
+            _unit("gw_per_week_p50").symbol,
+            1.0,
+            traces,
+        )
+    )
+    if "gw_cumulative_p50" in frame.columns:
+        unit = _unit("gw_cumulative")
+        scale, symbol = display_scale(unit, frame["gw_cumulative_p90"])
+        out.append(
+            _chart(
+                "Factory",
+                "factory_weekly",
+                "Power energised to date (P10-P90 of replications)",
+                x_title,
+                "Power energised",
+                symbol,
+                scale,
+                _band(x, frame, "gw_cumulative", scale, "energised", _COLOURS[1]),
+            )
+        )
+    return out
+
+
+def _resources(tables: Mapping[str, pd.DataFrame], summary: Summary) -> list[Chart]:
+    import plotly.graph_objects as go
+
+    out = []
+    frame = tables.get("factory_utilisation")
+    if frame is not None and {"resource", "period_start_week", "utilisation"} <= set(
+        frame.columns
+    ):
+        pivot = frame.pivot_table(
+            index="period_start_week", columns="resource", values="utilisation"
+        )
+        traces = [
+            go.Scatter(x=pivot.index, y=pivot[r] * 100.0, name=str(r), mode="lines")
+            for r in pivot.columns
+        ]
+        out.append(
+            _chart(
+                "Factory",
+                "factory_utilisation",
+                "Resource utilisation by period",
+                "Week the period starts",
+                "Utilisation",
+                "%",
+                0.01,
+                traces,
+            )
+        )
+    gains = tables.get("factory_bottleneck_gains")
+    if gains is not None and {
+        "resource",
+        "period_start_week",
+        "gain_gw_when_relaxed",
+    } <= set(gains.columns):
+        pivot = gains.pivot_table(
+            index="period_start_week", columns="resource", values="gain_gw_when_relaxed"
+        )
+        traces = [
+            go.Scatter(x=pivot.index, y=pivot[r], name=str(r), mode="lines")
+            for r in pivot.columns
+        ]
+        out.append(
+            _chart(
+                "Factory",
+                "factory_bottleneck_gains",
+                "Power gained by relaxing each resource",
+                "Week the period starts",
+                "Extra power energised",
+                _unit("gain_gw_when_relaxed").symbol,
+                1.0,
+                traces,
+            )
+        )
+    return out
+
+
+ChartMaker = Callable[[Mapping[str, pd.DataFrame], Summary], list[Chart]]
+
+#: Every chart maker, in report order within each section.
+MAKERS: tuple[ChartMaker, ...] = (
+    _online_by,
+    _power_by_source,
+    _power_online,
+    _demand_vs_capacity,
+    _unmet_share,
+    _dispatch,
+    _campus_capacity,
+    _emissions,
+    _costs,
+    _shadow_prices,
+    _npv,
+    _risk_by_period,
+    _shortfall,
+    _throughput,
+    _resources,
+)
+
+
+def charts_for(
+    tables: Mapping[str, pd.DataFrame], summary: Summary | None = None
+) -> list[Chart]:
+    """Every chart the run's tables support, in report order.
+
+    Parameters
+    ----------
+    tables : mapping of str to DataFrame
+        The run's tables, keyed ``<stage>_<name>``.
+    summary : mapping, optional
+        Stage name -> its summary (for the dollar year, target lines, path counts).
+    """
+    summary = summary or {}
+    tables = {k: v for k, v in tables.items() if len(v)}
+    out = [chart for make in MAKERS for chart in make(tables, summary)]
+    return sorted(out, key=lambda c: SECTIONS.index(c.section))
+
+
+def numbers(chart: Chart) -> dict[str, np.ndarray]:
+    """Each trace's y values by trace name (for tests and the web page)."""
+    return {
+        str(t.name): np.asarray(t.y, dtype=float)
+        for t in chart.figure.data
+        if t.y is not None
+    }
