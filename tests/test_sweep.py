@@ -55,11 +55,11 @@ plan:
     - {name: high, probability: 0.4, inference_tokens_start: 3.0e16,
        inference_growth_per_year: 2.0}
 """
-# Two discount rates x a vendor deal the supply can (0) or cannot (1e12) meet:
-# the 1e12 combinations fail in the planner, the others solve.
+# Two discount rates x a vendor deal the supply can (0) or cannot (1e9) meet:
+# the 1e9 combinations fail in the planner, the others solve.
 GRID = [
     "plan.discount_rate=0.05,0.1",
-    "plan.accelerators[gpu-a].min_units_total=0,1e12",
+    "plan.accelerators[gpu-a].min_units_total=0,1e9",
 ]
 
 
@@ -255,8 +255,8 @@ def test_invalid_combination_fails_fast_naming_it():
 def test_prepare_sweep_validates_every_combination():
     sweep = prepare_sweep(TINY_PLAN, GRID)
     assert len(sweep.texts) == 4
-    assert sweep.combinations[3] == (0.1, 1e12)
-    assert "min_units_total: 1000000000000.0" in sweep.texts[3]
+    assert sweep.combinations[3] == (0.1, 1e9)
+    assert "min_units_total: 1000000000.0" in sweep.texts[3]
     assert sweep.catalogs[0] is sweep.catalogs[3]  # loaded once
 
 
@@ -505,7 +505,7 @@ def test_cli_all_failed_exits_1(tiny_file):
             "sweep",
             str(tiny_file),
             "--grid",
-            "plan.accelerators[gpu-a].min_units_total=1e12",
+            "plan.accelerators[gpu-a].min_units_total=1e9",
         ],
     )
     assert result.exit_code == 1

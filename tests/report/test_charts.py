@@ -183,7 +183,11 @@ def test_costs_are_stacked_bars_in_dollars_of_the_plan_year(charts, real_run):
     )
     total = (got["capex"].sum() + got["opex"].sum()) * chart.y_scale
     plan = info.summary["plan"]
-    assert total == pytest.approx(plan["capex_usd_total"] + plan["opex_usd_total"])
+    assert total == pytest.approx(
+        plan["capex_usd_undiscounted"]
+        + plan["opex_usd_undiscounted"]
+        + plan["lease_usd_undiscounted"]
+    )
 
 
 def test_factory_throughput_against_its_target(charts, real_run):

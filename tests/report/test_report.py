@@ -24,10 +24,12 @@ def test_report_is_self_contained(stored, tmp_path):
     assert "Plotly.newPlot" in text and len(text) > 1_000_000
     assert info.run_id in text
     # headline numbers in their units, raw values kept for machines
-    capex = info.summary["plan"]["capex_usd_total"]
-    assert format_value("capex_usd_total", capex) in text
-    assert f'data-key="capex_usd_total" data-raw="{capex!r}"' in text
-    assert "capex_usd_total (2025 $)" in text  # money labelled with its dollar year
+    capex = info.summary["plan"]["capex_usd_undiscounted"]
+    assert format_value("capex_usd_undiscounted", capex) in text
+    assert f'data-key="capex_usd_undiscounted" data-raw="{capex!r}"' in text
+    assert (
+        "capex_usd_undiscounted (2025 $)" in text
+    )  # money labelled with its dollar year
     # assumptions: every catalog source cited, scenario assumptions shown
     for citation in tables["run_catalog_sources"]["citation"]:
         assert html_escape(citation.split(",")[0]) in text
@@ -47,7 +49,7 @@ def test_executive_summary_opens_the_report(stored):
     assert summary_at < text.index("Headline numbers") < text.index("Plotly.newPlot")
     plan, risk = info.summary["plan"], info.summary["risk"]
     for shown in (
-        format_value("capex_usd", plan["capex_usd_total"]),
+        format_value("capex_usd", plan["capex_usd_undiscounted"]),
         format_value("facility_gw_end", plan["facility_gw_end"]),
         format_value("npv_usd", risk["npv_usd_p5"]),
         format_value("npv_usd", risk["npv_usd_p95"]),

@@ -7,7 +7,13 @@ from gigaplan.units import UNITS, format_value, unit_name, unit_of
 
 # columns whose unit is given per row: the power model's duals carry it in the
 # limit's name (co2_cap_usd_per_t), see gigaplan.report.format.row_unit_key
-PER_ROW = {("power_duals", "value")}
+# (and the plan's ceilings and chip inputs in their `unit` column)
+PER_ROW = {
+    ("power_duals", "value"),
+    ("plan_ceilings", "value"),
+    ("plan_chip_inputs", "value"),
+    ("plan_chip_inputs", "estimator_value"),
+}
 
 
 def test_every_summary_key_of_the_real_stages_has_a_declared_unit(real_run):
@@ -141,8 +147,8 @@ def test_cli_key_value_table_uses_the_units(real_run):
     out = io.StringIO()
     Console(file=out, width=200).print(key_value_table("plan", info.summary["plan"]))
     text = out.getvalue()
-    capex = info.summary["plan"]["capex_usd_total"]
-    assert format_value("capex_usd_total", capex, dollar_year=2025) in text
+    capex = info.summary["plan"]["capex_usd_undiscounted"]
+    assert format_value("capex_usd_undiscounted", capex, dollar_year=2025) in text
     assert "(2025 $)" in text
     assert " %" in text  # unmet fractions in percent
     assert "2,025" not in text  # a year has no thousands separator

@@ -536,16 +536,21 @@ def _costs(tables: Mapping[str, pd.DataFrame], summary: Summary) -> list[Chart]:
     cols = ["capex_usd", "opex_usd"]
     if frame is None or not {"year", *cols} <= set(frame.columns):
         return []
+    names = ["capex", "opex"]
+    if "lease_usd" in frame.columns and float(frame["lease_usd"].abs().sum()) > 0:
+        cols, names = [*cols, "lease_usd"], [*names, "leases"]
     scale, symbol = display_scale(_unit("capex_usd"), frame[cols].sum(axis=1))
     x = frame["year"].astype(str)
     traces = [
         go.Bar(x=x, y=frame[c] / scale, name=n)
-        for c, n in zip(cols, ("capex", "opex"), strict=True)
+        for c, n in zip(cols, names, strict=True)
     ]
     chart = _chart(
         "Cost",
         "plan_costs_by_year",
-        "Capex and opex by year (undiscounted, expected)",
+        "Capex, opex and lease payments by year (undiscounted, expected)"
+        if "leases" in names
+        else "Capex and opex by year (undiscounted, expected)",
         "Year",
         "Spend",
         symbol,

@@ -68,7 +68,8 @@ def _plan_findings(
     year = _year(summary, "plan")
     end = _last_period(tables, "plan_by_period") or "the end of the plan"
     out = []
-    capex, opex = plan.get("capex_usd_total"), plan.get("opex_usd_total")
+    capex = plan.get("capex_usd_undiscounted")
+    opex = plan.get("opex_usd_undiscounted")
     cost = plan.get("expected_cost_usd", plan.get("objective_usd"))
     if capex is not None and opex is not None:
         rate = (
@@ -90,21 +91,22 @@ def _plan_findings(
             )
         )
     fac, it = plan.get("facility_gw_end"), plan.get("it_gw_end")
-    peak = plan.get("peak_gw_online_added_per_week")
-    first = plan.get("first_period_1gw_per_week")
+    peak = plan.get("peak_gw_online_per_week_fastest_scenario")
+    first = plan.get("first_period_at_target")
     if fac is not None:
         reach = (
-            f"1 GW/week is first reached in {first}"
+            f"the target rate is first reached in {first}"
             if first
-            else "1 GW/week is never reached"
+            else "no scenario reaches the target rate"
         )
         out.append(
             Finding(
                 "Built by when",
                 f"Facility power online reaches {format_value('facility_gw', fac)} "
-                f"({format_value('it_gw', it)} of IT) by {end}; the fastest "
-                f"quarter adds {format_value('peak_gw_online_added_per_week', peak)}"
-                f" and {reach}.",
+                f"({format_value('it_gw', it)} of IT) by {end} in the expected "
+                f"plan; the fastest scenario ({plan.get('fastest_scenario')}) "
+                "brings online at most "
+                f"{format_value('peak_online_gw_per_week', peak)} and {reach}.",
             )
         )
     binds = _binding(tables.get("plan_bottlenecks"), year)
