@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from gigaplan.catalog import Catalog, load_catalog
+if TYPE_CHECKING:  # rich, pydantic and numpy load when a verb runs, not for --help
+    from rich.console import Console
+    from rich.table import Table
+
+    from gigaplan.catalog import Catalog
 
 CatalogOption = Annotated[
     list[Path] | None,
@@ -37,11 +39,15 @@ JsonOption = Annotated[
 
 def console() -> Console:
     """A console on stdout (the only place the library's results are printed)."""
+    from rich.console import Console
+
     return Console(highlight=False, soft_wrap=True)
 
 
 def catalog_from(extra: list[Path] | None) -> Catalog:
     """Load the shipped catalog with the user's extra files merged in."""
+    from gigaplan.catalog import load_catalog
+
     return load_catalog(extra or ())
 
 
@@ -50,7 +56,8 @@ def _jsonable(value: Any) -> Any:
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
+    np = sys.modules.get("numpy")  # a numpy scalar means numpy is loaded
+    if np is not None and isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
         return None
@@ -75,6 +82,8 @@ def fmt_number(value: float | None, digits: int = 4) -> str:
 
 def key_value_table(title: str, rows: dict[str, Any]) -> Table:
     """A two-column table of named results."""
+    from rich.table import Table
+
     table = Table(title=title, show_header=True, header_style="bold")
     table.add_column("quantity")
     table.add_column("value", justify="right")
