@@ -16,6 +16,7 @@ Research Software 6(1). (Same storage and CO2-constraint formulation.)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,9 @@ from gigaplan.power.technologies import FLAT, KINDS, VARIABLE, Tech
 
 HOURS_PER_YEAR = 8760
 DUAL_FLOOR = 1e-3  # |dual| below this is interior-point dust: the limit is slack
+# HiGHS options of every campus solve (``solver_options`` adds to them); the
+# PyPSA benchmark gives PyPSA the same ones
+SOLVER_OPTIONS = MappingProxyType({"solver": "ipm", "run_crossover": "off"})
 
 
 @dataclass(frozen=True)
@@ -213,7 +217,7 @@ def _solve(built: Built, solver_options: dict[str, Any] | None) -> bool:
         Any other stop (time limit, numerical trouble) on the elastic model, or
         any stop but infeasibility on the model without slacks.
     """
-    opts: dict[str, Any] = {"solver": "ipm", "run_crossover": "off"}
+    opts: dict[str, Any] = dict(SOLVER_OPTIONS)
     opts.update(solver_options or {})
     status, cond = solve_quietly(built.model, **opts)
     if status == "ok":
@@ -303,6 +307,8 @@ def _extract(
     if b.charge is not None:
         rows["battery"] = (b.discharge.solution - b.charge.solution).values
     rows["grid"] = b.grid.solution.values
+    if b.available:
+        _offered_output(b, p, rows, caps)
     dispatch = xr.DataArray(
         np.vstack(list(rows.values())),
         coords={"tech": list(rows), "hour": np.arange(n)},
@@ -340,6 +346,27 @@ def _extract(
     if b.cfe_expr is not None:
         summary["cfe_share"] = _val(b.cfe_expr) / served_mwh
     return CampusPowerResult(capacity, dispatch, summary, _duals(b, p), techs)
+
+
+def _offered_output(
+    b: Built, p: Profiles, rows: dict[str, np.ndarray], caps: dict[str, float]
+) -> None:
+    """Solar and wind output in the free-disposal form (see ``build._free_disposal``).
+
+    They are used for what the balance needs beyond the other supply, at most
+    what they offer, shared in proportion to their offer; the rest is
+    curtailed. Fills ``rows`` in place. [MW]
+    """
+    offered = {t: caps[t] * cf for t, cf in b.available.items()}
+    total = sum(offered.values())
+    rest = sum(rows[t] for t in rows if t not in b.available)
+    for extra in (b.shed, b.short):
+        if extra is not None:
+            rest = rest + extra.solution.values
+    used = np.clip(p.demand_mw - rest, 0.0, total)
+    share = np.divide(used, total, out=np.zeros(p.demand_mw.size), where=total > 0)
+    for t, out in offered.items():
+        rows[t] = out * share
 
 
 def _duals(b: Built, p: Profiles) -> dict[str, float]:
