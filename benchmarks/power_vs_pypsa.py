@@ -13,6 +13,13 @@ to HiGHS; and the load average (the machine is shared, so only ratios from
 the same run mean anything). Target: ratio at equal settings <= 0.5 with the
 same objective to 1e-6.
 
+Measured on 2 shared cores (ratio gigaplan / PyPSA at equal settings):
+before the free-disposal form 0.76 uncapped (load 1.0); after it 0.43
+(load 10.5) and 0.45 (load 6.8) uncapped, 0.41 (load 11.5 -> 15.6, load
+rising during PyPSA's solve) and 0.56 (load 6.4) with the CO2 cap. LP
+70,082 x 61,325 (187k nnz) -> 43,800 x 43,804 (143k nnz); PyPSA's is
+140,164 x 61,324 (257k nnz). Objectives agree to 8e-12 / 6e-9.
+
 Then the same case on representative days (``rep_days``) against the full
 year: speed-up and objective error. Target: >= 10x faster, < 1 % error.
 
