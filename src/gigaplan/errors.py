@@ -8,20 +8,21 @@ line and exits with code 2 (:class:`InputError`, :class:`CatalogError`) or 1
 from __future__ import annotations
 
 import difflib
+import sys
 from collections.abc import Iterable
-
-import numpy as np
 
 
 def _describe(value: object) -> str:
     """Show a value briefly: arrays by shape and range, long text cut."""
-    if (
-        isinstance(value, np.ndarray | list | tuple)
-        and (
-            value.size if isinstance(value, np.ndarray) else len(value)  # ragged lists
-        )
-        > 6
+    if isinstance(value, list | tuple) or (
+        "numpy" in sys.modules and isinstance(value, sys.modules["numpy"].ndarray)
     ):
+        # numpy only when a sequence needs it (an array means numpy is loaded)
+        import numpy as np
+
+        size = value.size if isinstance(value, np.ndarray) else len(value)  # ragged
+        if size <= 6:
+            return _text(value)
         try:
             arr = np.asarray(value, dtype=float)
         except (TypeError, ValueError):  # names, mixed items: show the first few
@@ -30,7 +31,14 @@ def _describe(value: object) -> str:
             f"<array shape={arr.shape} min={np.nanmin(arr):g} max={np.nanmax(arr):g}>"
         )
     if hasattr(value, "shape") and hasattr(value, "values"):
+        import numpy as np
+
         return _describe(np.asarray(value.values))
+    return _text(value)
+
+
+def _text(value: object) -> str:
+    """``value`` as text, with both ends kept when long."""
     text = repr(value) if isinstance(value, str) else str(value)
     # keep both ends: a path's file name and a list's last items matter most
     return text if len(text) <= 80 else text[:30] + "..." + text[-47:]

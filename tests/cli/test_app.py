@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 from typer.testing import CliRunner
 
 from gigaplan.cli import app
@@ -18,3 +21,20 @@ def test_input_error_is_one_line_and_exit_2():
     assert len(lines) == 1
     assert lines[0].startswith("gigaplan: error: name='no-such-chip-xyz'")
     assert "Traceback" not in result.output
+
+
+def test_import_cli_loads_no_heavy_library():
+    """``gigaplan --help`` stays fast: the verbs import their libraries when run.
+
+    Structural, not timed: a fresh interpreter imports ``gigaplan.cli`` and
+    none of the heavy libraries may be in ``sys.modules`` afterwards.
+    """
+    heavy = ("numpy", "pandas", "pydantic", "xarray", "linopy", "scipy", "highspy")
+    code = (
+        "import sys, gigaplan.cli; "
+        f"print(','.join(m for m in {heavy!r} if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == ""

@@ -10,9 +10,10 @@ from gigaplan.plan.schema import PlanSection
 from gigaplan.plan.site_power import (
     CAMPUS_OPTION,
     campus_section,
-    option_from_campus,
+    option_from_product,
     with_campus_power,
 )
+from gigaplan.power.model import power_product
 from gigaplan.power.stage import solve_section
 from tests.plan.conftest import base_section
 
@@ -36,11 +37,10 @@ def test_site_gets_exactly_the_campus_product() -> None:
     campus = campus_section(section.sites[0])
     # the campus is sized for the site: 100 MW facility at PUE 1.25
     assert campus.it_load_mw * campus.pue == pytest.approx(100.0, rel=1e-12)
-    again = option_from_campus(
-        solve_section(campus, catalog, None), campus.discount_rate, 100.0
-    )
-    assert option == again
-    result = products[section.sites[0].name]
+    result = solve_section(campus, catalog, None)
+    product = power_product(result, campus.discount_rate)
+    assert products[section.sites[0].name] == product
+    assert option == option_from_product(product, 100.0)
     s = result.summary
     # variable cost x MWh served + the plants' annuity and fixed O&M = the
     # campus LP's annual cost (the planner pays the plants through capex)

@@ -8,9 +8,13 @@ THERMAL = ("gas_cc", "gas_oc", "recip", "fuel_cell")
 
 
 def pypsa_objective(
-    demand, cf, price, techs, grid_max_mw, grid_co2, co2_cap_t, dr=0.07
+    demand, cf, price, techs, grid_max_mw, grid_co2, co2_cap_t, dr=0.07, **optimize
 ):
-    """Objective of the same LP in PyPSA; the battery needs min_hours == max_hours."""
+    """Objective of the same LP in PyPSA; the battery needs min_hours == max_hours.
+
+    ``optimize`` goes to ``Network.optimize`` (e.g. ``io_api="direct"`` and
+    ``solver_options``); without it PyPSA runs on HiGHS's defaults.
+    """
     import pypsa
 
     n = len(demand)
@@ -95,6 +99,8 @@ def pypsa_objective(
             sense="<=",
             constant=co2_cap_t,
         )
-    status, _ = net.optimize(solver_name="highs", include_objective_constant=False)
+    status, _ = net.optimize(
+        solver_name="highs", include_objective_constant=False, **optimize
+    )
     assert status == "ok"
     return float(net.objective + net.objective_constant), net

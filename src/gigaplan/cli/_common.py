@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-import numpy as np
 import typer
-from pydantic import BaseModel, ValidationError
-from rich.console import Console
-from rich.table import Table
 
-from gigaplan.catalog import Catalog, load_catalog
 from gigaplan.errors import InputError
+
+if TYPE_CHECKING:  # rich, pydantic and numpy load when a verb runs, not for --help
+    from pydantic import BaseModel
+    from rich.console import Console
+    from rich.table import Table
+
+    from gigaplan.catalog import Catalog
 
 CatalogOption = Annotated[
     list[Path] | None,
@@ -39,10 +42,12 @@ JsonOption = Annotated[
 
 def console() -> Console:
     """A console on stdout (the only place the library's results are printed)."""
+    from rich.console import Console
+
     return Console(highlight=False, soft_wrap=True)
 
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound="BaseModel")
 
 
 def validated(
@@ -60,6 +65,8 @@ def validated(
         Field name -> option name where the two differ (default
         ``--field-name``).
     """
+    from pydantic import ValidationError
+
     given = {k: v for k, v in options.items() if v is not None}
     try:
         return model.model_validate(given)
@@ -76,6 +83,8 @@ def validated(
 
 def catalog_from(extra: list[Path] | None) -> Catalog:
     """Load the shipped catalog with the user's extra files merged in."""
+    from gigaplan.catalog import load_catalog
+
     return load_catalog(extra or ())
 
 
@@ -84,7 +93,8 @@ def _jsonable(value: Any) -> Any:
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
+    np = sys.modules.get("numpy")  # a numpy scalar means numpy is loaded
+    if np is not None and isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
         return None
@@ -109,6 +119,8 @@ def fmt_number(value: float | None, digits: int = 4) -> str:
 
 def key_value_table(title: str, rows: dict[str, Any]) -> Table:
     """A two-column table of named results, each in its unit (gigaplan.units)."""
+    from rich.table import Table
+
     from gigaplan.units import format_value
 
     year = rows.get("dollar_year")

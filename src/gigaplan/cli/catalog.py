@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from gigaplan.catalog import Sourced, find_any
-from gigaplan.catalog.schema import Entry
 from gigaplan.cli import app
 from gigaplan.cli._common import (
     CatalogOption,
@@ -19,6 +16,9 @@ from gigaplan.cli._common import (
     fmt_number,
     print_json,
 )
+
+if TYPE_CHECKING:
+    from gigaplan.catalog.schema import Entry
 
 catalog_app = typer.Typer(help="Browse the catalog: accelerators, models, regions.")
 app.add_typer(catalog_app, name="catalog")
@@ -65,6 +65,8 @@ _COLUMNS = {
 
 
 def _cell(value: object, field: str = "") -> str:
+    from gigaplan.catalog import Sourced
+
     if isinstance(value, Sourced):
         value = value.value
     if isinstance(value, float | int) and field.endswith("year"):
@@ -81,6 +83,8 @@ def list_entries(
     as_json: JsonOption = False,
 ) -> None:
     """Print one section of the catalog as a table."""
+    from rich.table import Table
+
     cat = catalog_from(catalog)
     entries: dict[str, Entry] = getattr(cat, section.value)
     columns = _COLUMNS[section.value]
@@ -103,6 +107,8 @@ def list_entries(
 
 
 def _plain(value: object) -> object:
+    from gigaplan.catalog import Sourced
+
     return value.value if isinstance(value, Sourced) else value
 
 
@@ -113,6 +119,10 @@ def show_entry(
     as_json: JsonOption = False,
 ) -> None:
     """Print one entry with the source of every number."""
+    from rich.table import Table
+
+    from gigaplan.catalog import Sourced, find_any
+
     cat = catalog_from(catalog)
     section, key, entry = find_any(cat, name)
     if as_json:

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from gigaplan.cli import app
 from gigaplan.cli._common import JsonOption, console, fmt_number, key_value_table
 from gigaplan.errors import InputError
 
+if TYPE_CHECKING:
+    from rich.table import Table
+
 
 def _table(title: str, frame, columns: list[str]) -> Table:  # type: ignore[no-untyped-def]
+    from rich.table import Table
+
     table = Table(title=title, show_header=True, header_style="bold")
     for col in columns:
         table.add_column(col, justify="left" if frame[col].dtype == object else "right")

@@ -15,7 +15,9 @@ one power option named :data:`CAMPUS_OPTION`:
 - ``co2_t_per_mwh``, ``firm_fraction``, ``lead_time_quarters`` and
   ``max_mw`` as the campus LP gives them.
 
-Identical campus definitions are solved once per call.
+Identical campus definitions are solved once per call, the distinct ones in
+parallel, and a cache passed in (:class:`gigaplan.power.batch.ProductCache`)
+keeps them across the solves of a sweep.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from gigaplan.plan.schema import PlanSection, PowerOption, Site
 
 if TYPE_CHECKING:
-    from gigaplan.power.model import CampusPowerResult
+    from gigaplan.power.batch import ProductCache
     from gigaplan.power.stage import PowerSection
 
 #: Name of the power option a site's campus model provides.
@@ -40,38 +42,20 @@ def campus_section(site: Site) -> PowerSection:
     )
 
 
-def option_from_campus(
-    result: CampusPowerResult, discount_rate: float, max_mw: float
-) -> PowerOption:
-    """The planner's power option from a solved campus LP (module notes).
+def option_from_product(product: dict[str, float], max_mw: float) -> PowerOption:
+    """The planner's power option from a campus product (module notes).
 
     Parameters
     ----------
-    result : CampusPowerResult
-        The solved campus.
-    discount_rate : float
-        The rate the campus LP annualised capex at. [1/yr]
+    product : dict
+        :func:`gigaplan.power.model.power_product` with the discount rate, so
+        that it holds ``variable_usd_per_mwh``.
     max_mw : float
         Facility MW the option can supply. [MW]
     """
-    from gigaplan.power.model import power_product
-
-    s, techs = result.summary, result.techs
-    fixed_usd = 0.0
-    for name, tech in techs.items():
-        mw = s.get(f"capacity_{name}_mw", 0.0)
-        if mw > 1e-3:
-            fixed_usd += tech.annual_cost_usd_per_mw(discount_rate) * mw
-    if "battery" in techs:
-        fixed_usd += (
-            techs["battery"].annual_cost_usd_per_mwh_storage(discount_rate)
-            * s["capacity_battery_mwh"]
-        )
-    variable = max(0.0, (s["annual_cost_usd"] - fixed_usd) / s["served_mwh"])
-    product = power_product(result)
     return PowerOption(
         name=CAMPUS_OPTION,
-        energy_usd_per_mwh=variable,
+        energy_usd_per_mwh=product["variable_usd_per_mwh"],
         co2_t_per_mwh=product["co2_t_per_mwh"],
         capex_usd_per_kw=product["capex_usd_per_kw"],
         fixed_om_usd_per_kw_yr=product["fixed_om_usd_per_kw_yr"],
@@ -81,35 +65,41 @@ def option_from_campus(
     )
 
 
-def with_campus_power(section: PlanSection, catalog: Any) -> tuple[PlanSection, dict]:
+def with_campus_power(
+    section: PlanSection, catalog: Any, cache: ProductCache | None = None
+) -> tuple[PlanSection, dict[str, dict[str, float]]]:
     """The section with each ``sites[].power`` solved into a power option.
+
+    The campus LPs of all such sites are solved together, in parallel, and
+    looked up in ``cache`` first (:func:`gigaplan.power.batch.section_products`:
+    identical inputs, by hash, are solved once).
 
     Returns
     -------
     section : PlanSection
         Sites with a ``power:`` block get :data:`CAMPUS_OPTION` added to their
         ``power_options``; the others are unchanged.
-    products : dict of str to CampusPowerResult
-        The solved campus per site name (for the results and tests).
+    products : dict of str to dict
+        The campus product per site name (for the results and tests).
     """
-    from gigaplan.power.stage import solve_section
+    from gigaplan.power.batch import section_products
 
-    if not any(s.power is not None for s in section.sites):
+    powered = [s for s in section.sites if s.power is not None]
+    if not powered:
         return section, {}
-    solved: dict[str, Any] = {}
-    products: dict[str, Any] = {}
-    sites = []
-    for site in section.sites:
-        if site.power is None:
-            sites.append(site)
-            continue
-        campus = campus_section(site)
-        key = campus.model_dump_json()
-        if key not in solved:
-            solved[key] = solve_section(campus, catalog, None)
-        products[site.name] = solved[key]
-        option = option_from_campus(solved[key], campus.discount_rate, site.max_mw)
-        sites.append(
-            site.model_copy(update={"power_options": [*site.power_options, option]})
+    found = section_products([campus_section(s) for s in powered], catalog, cache=cache)
+    products = {s.name: p for s, p in zip(powered, found, strict=True)}
+    sites = [
+        site
+        if site.name not in products
+        else site.model_copy(
+            update={
+                "power_options": [
+                    *site.power_options,
+                    option_from_product(products[site.name], site.max_mw),
+                ]
+            }
         )
+        for site in section.sites
+    ]
     return section.model_copy(update={"sites": sites}), products

@@ -38,6 +38,17 @@ firm_capacity : :math:`\\sum_t \\phi_t P_t \\ge \\hat D (1 - \\sigma)(1+r) - G`,
     with flexible share :math:`\\sigma` (paused load needs no firm cover).
 flexible : :math:`0 \\le f_h \\le \\sigma D_h`, cost per MWh paused.
 
+Tighter form of the same LP
+---------------------------
+Where curtailing is the only surplus ever wanted (see :func:`_free_disposal`:
+no carbon-free share, no flat nuclear, no negative grid price, solar and wind
+free to run), the balance is written :math:`\\ge D_h` with solar and wind
+offered in full, so their hourly columns and availability rows go, and the
+battery's charge and discharge limits become one row :math:`c_h + d_h \\le
+P_b`. A fixed energy/power ratio (``min_hours == max_hours``) is substituted,
+:math:`E_b = h P_b`. The full-year benchmark case goes from 70,082 rows x
+61,325 columns to 43,800 x 43,804 (benchmarks/power_vs_pypsa.py).
+
 References
 ----------
 Kotzur, L. et al. (2018). Time series aggregation for energy system design:
@@ -114,6 +125,8 @@ class Built:
     gen: dict[str, Any]
     grid: Any
     short: Any = None
+    free_disposal: bool = False
+    available: dict[str, np.ndarray] = field(default_factory=dict)
     energy_cap: Any = None
     charge: Any = None
     discharge: Any = None
@@ -171,15 +184,16 @@ def build_model(
         )
         for t in active
     }
+    free = _free_disposal(p, techs, lim, active)
     gen = {
         t: m.add_variables(lower=0, coords=[hours], name=f"p_{t}")
         for t in active
-        if t in VARIABLE or t in THERMAL
+        if (t in VARIABLE and not free) or t in THERMAL
     }
     grid = m.add_variables(
         lower=0, upper=lim.grid_max_mw, coords=[hours], name="p_grid"
     )
-    b = Built(m, active, cap, gen, grid)
+    b = Built(m, active, cap, gen, grid, free_disposal=free)
     if elastic:
         b.short = m.add_variables(lower=0, coords=[hours], name="shortfall")
     for t, var in gen.items():
@@ -188,6 +202,10 @@ def build_model(
         )
         m.add_constraints(var - avail <= 0, name=f"avail_{t}")
     supply = grid + sum(gen.values())
+    for t in VARIABLE:
+        if free and t in active:  # all of it offered; the surplus is curtailed
+            b.available[t] = p.capacity_factor[t]
+            supply = supply + cap[t] * _hourly(p.capacity_factor[t], hours)
     if b.short is not None:
         supply = supply + b.short
     flat = [t for t in active if t in FLAT]
@@ -203,7 +221,9 @@ def build_model(
         )
         supply = supply + b.shed
         served = demand - b.shed
-    b.constraints["balance"] = m.add_constraints(supply == demand, name="balance")
+    b.constraints["balance"] = m.add_constraints(
+        supply >= demand if free else supply == demand, name="balance"
+    )
     b.served_expr = (wt * served).sum()
 
     b.co2_expr = (wt * lim.grid_co2_t_per_mwh * grid).sum()
@@ -215,22 +235,62 @@ def build_model(
     return b
 
 
+def _free_disposal(
+    p: Profiles, techs: dict[str, Tech], lim: Limits, active: list[str]
+) -> bool:
+    r"""
+    Whether surplus energy can be thrown away at no cost without changing the LP.
+
+    Then the balance is written :math:`\text{supply}_h \ge D_h` with solar
+    and wind offered in full (:math:`\mathrm{CF}_{t,h} P_t`), which drops
+    their hourly output columns and availability rows; the surplus is their
+    curtailment. It is the same optimum when curtailing is free and only
+    curtailing is ever wanted: solar and wind cost nothing per MWh and emit
+    nothing, no grid price is negative (importing to throw away never pays),
+    no flat (nuclear) supply must be absorbed, and no carbon-free share
+    counts dispatched clean energy (offered but curtailed energy would count).
+    A battery that both charges and discharges in an hour can then always do
+    one of the two and throw the difference away, so the charge and
+    discharge limits become one row, :math:`c_h + d_h \le P_b`.
+    """
+    return (
+        lim.cfe_share is None
+        and not any(t in FLAT for t in active)
+        and bool(np.all(p.grid_price_usd_per_mwh >= 0))
+        and all(
+            techs[t].marginal_usd_per_mwh == 0 and techs[t].co2_t_per_mwh == 0
+            for t in active
+            if t in VARIABLE
+        )
+    )
+
+
 def _battery(b: Built, bat: Tech, p: Profiles, hours: pd.Index) -> None:
-    """Power/energy sizing, charge/discharge limits and the state of charge."""
+    """Power/energy sizing, charge/discharge limits and the state of charge.
+
+    A fixed energy/power ratio (``min_hours == max_hours``) is substituted:
+    the energy capacity is then :math:`h P_b`, with no column or rows of its own.
+    """
     m = b.model
     eta = float(np.sqrt(bat.roundtrip_efficiency))
-    b.energy_cap = m.add_variables(lower=0, name="cap_battery_energy")
     power = b.cap["battery"]
-    m.add_constraints(
-        b.energy_cap - bat.max_hours * power <= 0, name="battery_hours_max"
-    )
-    m.add_constraints(
-        b.energy_cap - bat.min_hours * power >= 0, name="battery_hours_min"
-    )
+    if bat.min_hours == bat.max_hours:
+        b.energy_cap = bat.max_hours * power
+    else:
+        b.energy_cap = m.add_variables(lower=0, name="cap_battery_energy")
+        m.add_constraints(
+            b.energy_cap - bat.max_hours * power <= 0, name="battery_hours_max"
+        )
+        m.add_constraints(
+            b.energy_cap - bat.min_hours * power >= 0, name="battery_hours_min"
+        )
     b.charge = m.add_variables(lower=0, coords=[hours], name="charge")
     b.discharge = m.add_variables(lower=0, coords=[hours], name="discharge")
-    m.add_constraints(b.charge - power <= 0, name="charge_max")
-    m.add_constraints(b.discharge - power <= 0, name="discharge_max")
+    if b.free_disposal:
+        m.add_constraints(b.charge + b.discharge - power <= 0, name="battery_power")
+    else:
+        m.add_constraints(b.charge - power <= 0, name="charge_max")
+        m.add_constraints(b.discharge - power <= 0, name="discharge_max")
     if p.day_rep is None:
         soc = m.add_variables(lower=0, coords=[hours], name="soc")
         m.add_constraints(soc - b.energy_cap <= 0, name="soc_max")

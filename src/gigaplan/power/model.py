@@ -16,6 +16,7 @@ Research Software 6(1). (Same storage and CO2-constraint formulation.)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,9 @@ from gigaplan.power.technologies import FLAT, KINDS, VARIABLE, Tech
 
 HOURS_PER_YEAR = 8760
 DUAL_FLOOR = 1e-3  # |dual| below this is interior-point dust: the limit is slack
+# HiGHS options of every campus solve (``solver_options`` adds to them); the
+# PyPSA benchmark gives PyPSA the same ones
+SOLVER_OPTIONS = MappingProxyType({"solver": "ipm", "run_crossover": "off"})
 
 
 @dataclass(frozen=True)
@@ -213,7 +217,7 @@ def _solve(built: Built, solver_options: dict[str, Any] | None) -> bool:
         Any other stop (time limit, numerical trouble) on the elastic model, or
         any stop but infeasibility on the model without slacks.
     """
-    opts: dict[str, Any] = {"solver": "ipm", "run_crossover": "off"}
+    opts: dict[str, Any] = dict(SOLVER_OPTIONS)
     opts.update(solver_options or {})
     status, cond = solve_quietly(built.model, **opts)
     if status == "ok":
@@ -303,6 +307,8 @@ def _extract(
     if b.charge is not None:
         rows["battery"] = (b.discharge.solution - b.charge.solution).values
     rows["grid"] = b.grid.solution.values
+    if b.available:
+        _offered_output(b, p, rows, caps)
     dispatch = xr.DataArray(
         np.vstack(list(rows.values())),
         coords={"tech": list(rows), "hour": np.arange(n)},
@@ -342,6 +348,27 @@ def _extract(
     return CampusPowerResult(capacity, dispatch, summary, _duals(b, p), techs)
 
 
+def _offered_output(
+    b: Built, p: Profiles, rows: dict[str, np.ndarray], caps: dict[str, float]
+) -> None:
+    """Solar and wind output in the free-disposal form (see ``build._free_disposal``).
+
+    They are used for what the balance needs beyond the other supply, at most
+    what they offer, shared in proportion to their offer; the rest is
+    curtailed. Fills ``rows`` in place. [MW]
+    """
+    offered = {t: caps[t] * cf for t, cf in b.available.items()}
+    total = sum(offered.values())
+    rest = sum(rows[t] for t in rows if t not in b.available)
+    for extra in (b.shed, b.short):
+        if extra is not None:
+            rest = rest + extra.solution.values
+    used = np.clip(p.demand_mw - rest, 0.0, total)
+    share = np.divide(used, total, out=np.zeros(p.demand_mw.size), where=total > 0)
+    for t, out in offered.items():
+        rows[t] = out * share
+
+
 def _duals(b: Built, p: Profiles) -> dict[str, float]:
     """Shadow prices of the binding limits, sign so that > 0 = tightening costs."""
     units = {
@@ -372,8 +399,36 @@ def _clean_energy(energy_mwh: float, total_mwh: float) -> float:
     return 0.0 if abs(energy_mwh) < 1e-7 * total_mwh else energy_mwh
 
 
-def power_product(result: CampusPowerResult) -> dict[str, float]:
-    """The site power option the buildout planner uses (see module docs)."""
+def variable_usd_per_mwh(result: CampusPowerResult, discount_rate: float) -> float:
+    """Cost per MWh served without the plants' annuity and fixed O&M. [$/MWh]
+
+    The campus LP's annual cost minus, for every plant it builds, capex x the
+    annuity factor at ``discount_rate`` plus fixed O&M (battery energy too),
+    over the MWh served: what a planner that pays the plants up front pays per
+    MWh on top.
+    """
+    s, techs = result.summary, result.techs
+    fixed_usd = 0.0
+    for name, tech in techs.items():
+        mw = s.get(f"capacity_{name}_mw", 0.0)
+        if mw > 1e-3:
+            fixed_usd += tech.annual_cost_usd_per_mw(discount_rate) * mw
+    if "battery" in techs:
+        fixed_usd += (
+            techs["battery"].annual_cost_usd_per_mwh_storage(discount_rate)
+            * s["capacity_battery_mwh"]
+        )
+    return max(0.0, (s["annual_cost_usd"] - fixed_usd) / s["served_mwh"])
+
+
+def power_product(
+    result: CampusPowerResult, discount_rate: float | None = None
+) -> dict[str, float]:
+    """The site power option the buildout planner uses (see module docs).
+
+    With ``discount_rate`` (the one the LP annualised capex at) it also gives
+    ``variable_usd_per_mwh`` (:func:`variable_usd_per_mwh`).
+    """
     s, techs = result.summary, result.techs
     load_kw = s["peak_mw"] * 1e3
     built = [t for t in techs if s[f"capacity_{t}_mw"] > 1e-3]
@@ -403,6 +458,11 @@ def power_product(result: CampusPowerResult) -> dict[str, float]:
         "firm_fraction": min(1.0, firm / s["peak_mw"]) if s["peak_mw"] else 0.0,
         "lead_time_quarters": float(max(lead)) if lead else 0.0,
         "max_mw": s["peak_mw"],
+        **(
+            {}
+            if discount_rate is None
+            else {"variable_usd_per_mwh": variable_usd_per_mwh(result, discount_rate)}
+        ),
     }
 
 

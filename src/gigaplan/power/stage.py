@@ -89,10 +89,30 @@ def solve_section(
     -------
     CampusPowerResult
     """
+    from gigaplan.power.model import solve_campus
+
+    args, kwargs = campus_inputs(section, catalog, profiles_given)
+    return solve_campus(*args, **kwargs)
+
+
+def campus_inputs(
+    section: PowerSection,
+    catalog: Any,
+    profiles_given: Mapping[str, Any] | None = None,
+) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """The arguments :func:`gigaplan.power.model.solve_campus` gets for ``section``.
+
+    Every number the LP depends on is in them (hourly profiles, technologies,
+    limits), so they are also what :mod:`gigaplan.power.batch` hashes.
+
+    Returns
+    -------
+    args, kwargs : tuple, dict
+        ``solve_campus(*args, **kwargs)`` solves the section.
+    """
     import numpy as np
 
     from gigaplan.catalog import find_region
-    from gigaplan.power.model import solve_campus
     from gigaplan.power.profiles import solar_cf_profile, wind_cf_profile
     from gigaplan.power.technologies import (
         default_techs,
@@ -131,11 +151,13 @@ def solve_section(
         if section.flexible_cost_usd_per_mwh_it is not None
         else flexible_cost_usd_per_mwh_it()
     )
-    return solve_campus(
+    args = (
         demand,
         profiles["solar_cf"],
         profiles["grid_price_usd_per_mwh"],
         default_techs(section.technologies),
+    )
+    return args, dict(
         wind_cf=profiles["wind_cf"],
         grid_max_mw=grid_max,
         grid_co2_t_per_mwh=_region_value(region_id, region, "grid_kgco2_per_mwh") / 1e3,
