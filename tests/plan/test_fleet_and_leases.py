@@ -88,3 +88,42 @@ def test_a_dearer_lease_is_left(base: float) -> None:
     result = plan(sec)
     assert result.objective_usd == pytest.approx(base, rel=1e-9)
     assert float(result.dataset.units_leased.max()) == pytest.approx(0, abs=1e-3)
+
+
+def test_lease_in_mw_terms_equals_the_same_lease_in_chips(base: float) -> None:
+    sec = base_section()
+    # $5/h for a 1 kW chip is $43.83M per MW-year; 50 MW is 50,000 chips
+    sec["leases"] = [
+        {
+            "name": "cloud-mw",
+            "accelerator": "fast",
+            "usd_per_mw_year": 5.0 * HOURS * 1000,
+            "term_quarters": 4,
+            "max_mw": 50.0,
+        }
+    ]
+    saving = 50_000 * (OWNED_USD - 5.0 * HOURS)
+    assert base - plan(sec).objective_usd == pytest.approx(saving, rel=1e-6)
+
+
+def test_a_signed_commitment_is_paid_even_when_dear(base: float) -> None:
+    sec = base_section()
+    sec["leases"] = [
+        {
+            "name": "signed",
+            "accelerator": "fast",
+            "usd_per_accelerator_hour": 8.0,
+            "term_quarters": 4,
+            "max_units": 1e5,
+            "min_units_signed": 10_000.0,
+        }
+    ]
+    result = plan(sec)
+    # 10,000 leased at $8 x 8,766 h replace 10,000 owned at $63,047.875
+    extra = 10_000 * (8.0 * HOURS - OWNED_USD)
+    assert result.objective_usd - base == pytest.approx(extra, rel=1e-6)
+    rows = result.bottlenecks[result.bottlenecks["limit"] == "lease_commitment"]
+    # loosening the commitment by 1000 chips saves 1000 x $7,080.125
+    assert float(rows["shadow_price_usd"].iloc[0]) == pytest.approx(
+        1000 * (8.0 * HOURS - OWNED_USD), rel=1e-6
+    )

@@ -146,6 +146,13 @@ def _leases(
     no_lead = xr.zeros_like(ls.term_q)
     in_service = _stock(m, sign, no_lead, ls.term_q, "lease_in_service")
     m.add_constraints(in_service <= ls.max_units / UNITS, name="lease_max")
+    signed = ls.min_units > 0
+    if bool(signed.any()):
+        m.add_constraints(
+            sign.sum("period") >= ls.min_units.where(signed, 0) / UNITS,
+            name="lease_commitment",
+            mask=signed & (inp.demand.probability > 0),
+        )
     names = xr.DataArray(
         ix["accelerator"].values,
         coords={"accelerator": ix["accelerator"]},

@@ -233,7 +233,7 @@ def resolve(section: PlanSection, catalog: Any = None) -> PlanInputs:
         chip_table,
         existing_units=units,
         existing_it_mw=it_mw,
-        leases=_leases(section, periods),
+        leases=_leases(section, periods, acc),
     )
 
 
@@ -261,9 +261,10 @@ def _existing(
         on = quarter_index(f.online) - q0
         life = int(acc.life_q.sel(accelerator=f.accelerator))
         alive = (t >= on) & (t < on + life)
-        units.loc[f.accelerator] += f.units * alive
         w = float(acc.power_w.sel(accelerator=f.accelerator))
-        it_mw.loc[f.site] += f.units * w / 1e6 * alive
+        n = f.units if f.units is not None else float(f.it_mw or 0) * 1e6 / w
+        units.loc[f.accelerator] += n * alive
+        it_mw.loc[f.site] += n * w / 1e6 * alive
     load = (it_mw * site.pue).isel(period=0)
     over = load > site.energised_mw * (1 + 1e-9) + 1e-9
     for name in site.site.values[over.values]:
@@ -276,28 +277,42 @@ def _existing(
     return units, it_mw
 
 
-def _leases(section: PlanSection, periods: list[str]) -> xr.Dataset | None:
-    """The lease options as arrays over ``lease`` (None when there are none)."""
+def _leases(
+    section: PlanSection, periods: list[str], acc: xr.Dataset
+) -> xr.Dataset | None:
+    """The lease options as arrays over ``lease`` (None when there are none).
+
+    Prices per MW-year and sizes in MW are turned into per accelerator-hour
+    and accelerators with the accelerator's all-in IT W.
+    """
     if not section.leases:
         return None
     q0 = quarter_index(section.start)
-    ls = section.leases
+    hours_per_year = 4 * HOURS_PER_QUARTER
+    rows = []
+    for x in section.leases:
+        w = float(acc.power_w.sel(accelerator=x.accelerator))
+        per_h = (
+            x.usd_per_accelerator_hour
+            if x.usd_per_accelerator_hour is not None
+            else float(x.usd_per_mw_year or 0) * w / 1e6 / hours_per_year
+        )
+        top = x.max_units if x.max_units is not None else float(x.max_mw or 0) * 1e6 / w
+        low = x.min_units_signed or x.min_mw_signed * 1e6 / w
+        first = 0 if x.earliest is None else quarter_index(x.earliest) - q0
+        rows.append((x.accelerator, per_h, x.term_quarters, first, top, low))
+    cols = list(zip(*rows, strict=True))
     return xr.Dataset(
         {
-            "accelerator": ("lease", [x.accelerator for x in ls]),
-            "usd_per_hour": ("lease", [x.usd_per_accelerator_hour for x in ls]),
-            "term_q": ("lease", [x.term_quarters for x in ls]),
-            "earliest_q": (
-                "lease",
-                [
-                    0 if x.earliest is None else quarter_index(x.earliest) - q0
-                    for x in ls
-                ],
-            ),
-            "max_units": ("lease", [x.max_units for x in ls]),
-            "counterparty": ("lease", [x.counterparty for x in ls]),
+            "accelerator": ("lease", list(cols[0])),
+            "usd_per_hour": ("lease", list(cols[1])),
+            "term_q": ("lease", list(cols[2])),
+            "earliest_q": ("lease", list(cols[3])),
+            "max_units": ("lease", list(cols[4])),
+            "min_units": ("lease", list(cols[5])),
+            "counterparty": ("lease", [x.counterparty for x in section.leases]),
         },
-        coords={"lease": [x.name for x in ls]},
+        coords={"lease": [x.name for x in section.leases]},
     )
 
 
@@ -319,6 +334,20 @@ def _check_finite_demand(section: PlanSection, demand: xr.Dataset) -> None:
                 f"(from {var}_start={getattr(s, f'{var}_start'):g}); use a "
                 "smaller start, growth or horizon",
             )
+
+
+def _check_deals(acc: xr.Dataset, n_t: int) -> None:
+    """A committed volume above what the vendor can ship in the horizon."""
+    quarters = np.clip(n_t - acc.launch_q - acc.lead_q, 0, None)
+    most = acc.supply * quarters
+    short = acc.min_units > most
+    for name in acc.accelerator.values[short.values]:
+        raise InfeasibleError(
+            f"plan: vendor deal for {name} needs "
+            f"{float(acc.min_units.sel(accelerator=name)):,.0f} units but supply "
+            f"allows at most {float(most.sel(accelerator=name)):,.0f} over the "
+            "horizon (supply_per_quarter x quarters after launch and lead time)"
+        )
 
 
 def _check_product_first(section: PlanSection, acc: xr.Dataset) -> None:
@@ -348,17 +377,3 @@ def _check_product_first(section: PlanSection, acc: xr.Dataset) -> None:
         "plan would serve research first; lower it, raise "
         "unmet_inference_usd_per_mtoken, or set serve_order: least_cost",
     )
-
-
-def _check_deals(acc: xr.Dataset, n_t: int) -> None:
-    """A committed volume above what the vendor can ship in the horizon."""
-    quarters = np.clip(n_t - acc.launch_q - acc.lead_q, 0, None)
-    most = acc.supply * quarters
-    short = acc.min_units > most
-    for name in acc.accelerator.values[short.values]:
-        raise InfeasibleError(
-            f"plan: vendor deal for {name} needs "
-            f"{float(acc.min_units.sel(accelerator=name)):,.0f} units but supply "
-            f"allows at most {float(most.sel(accelerator=name)):,.0f} over the "
-            "horizon (supply_per_quarter x quarters after launch and lead time)"
-        )

@@ -34,6 +34,8 @@ _LIMITS: dict[str, tuple[float, str, float]] = {
     "co2_cap": (1.0 / CO2_T, "usd_per_tco2", -1.0),
     "vendor_deal": (1000.0 / UNITS, "usd_per_1000_accelerators", 1.0),
     "vendor_deal_max": (1000.0 / UNITS, "usd_per_1000_accelerators", -1.0),
+    "lease_max": (1000.0 / UNITS, "usd_per_1000_accelerators", -1.0),
+    "lease_commitment": (1000.0 / UNITS, "usd_per_1000_accelerators", 1.0),
     "must_serve_inference": (1e6 / TOKENS, "usd_per_mtoken", -1.0),
     "must_serve_training": (1e18 / FLOP, "usd_per_eflop", -1.0),
 }

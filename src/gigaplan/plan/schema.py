@@ -172,30 +172,65 @@ class Site(_Strict):
 
 
 class ExistingFleet(_Strict):
-    """Accelerators already installed at the start: they serve until end of life."""
+    """Accelerators already installed at the start: they serve until end of life.
+
+    Give ``units``, or ``it_mw`` (the fleet's IT power; the model divides by
+    the accelerator's all-in IT W).
+    """
 
     accelerator: str = Field(description="a plan accelerator (its numbers apply)")
     site: str
-    units: float = Field(gt=0, le=1e9)
+    units: float | None = Field(default=None, gt=0, le=1e9)
+    it_mw: float | None = Field(default=None, gt=0, le=1e6)
     online: str = Field(description="quarter they came online (may precede start)")
+
+    @model_validator(mode="after")
+    def _one_size(self) -> ExistingFleet:
+        if (self.units is None) == (self.it_mw is None):
+            raise ValueError(f"existing fleet at {self.site}: give units or it_mw")
+        return self
 
 
 class Lease(_Strict):
     """Cloud or colocation capacity the plan may lease instead of buying.
 
     Signing ``u`` accelerators in quarter ``t`` puts them in service from ``t``
-    for ``term_quarters``, paid each quarter at ``usd_per_accelerator_hour``
-    for every hour (a take-or-pay commitment); they need no site, facility or
-    power of the plan's own.
+    for ``term_quarters``, paid each quarter for every hour (a take-or-pay
+    commitment); they need no site, facility or power of the plan's own.
+    Price per accelerator-hour or per MW-year of IT power, size in
+    accelerators or MW: MW figures are turned into accelerators with the
+    accelerator's all-in IT W.
     """
 
     name: str
     counterparty: str = "unknown"
     accelerator: str = Field(description="a plan accelerator (its numbers apply)")
-    usd_per_accelerator_hour: float = Field(gt=0, le=1000)
+    usd_per_accelerator_hour: float | None = Field(default=None, gt=0, le=1000)
+    usd_per_mw_year: float | None = Field(default=None, gt=0, le=1e9)
     term_quarters: int = Field(ge=1, le=60)
     earliest: str | None = None
-    max_units: float = Field(gt=0, le=1e9, description="most in service at once")
+    max_units: float | None = Field(
+        default=None, gt=0, le=1e9, description="most in service at once"
+    )
+    max_mw: float | None = Field(default=None, gt=0, le=1e6)
+    min_units_signed: float = Field(
+        default=0.0, ge=0, le=1e9, description="a commitment already made"
+    )
+    min_mw_signed: float = Field(default=0.0, ge=0, le=1e6)
+
+    @model_validator(mode="after")
+    def _one_of_each(self) -> Lease:
+        for a, b in (
+            ("usd_per_accelerator_hour", "usd_per_mw_year"),
+            ("max_units", "max_mw"),
+        ):
+            if (getattr(self, a) is None) == (getattr(self, b) is None):
+                raise ValueError(f"lease {self.name}: give {a} or {b}")
+        if self.min_units_signed and self.min_mw_signed:
+            raise ValueError(
+                f"lease {self.name}: min_units_signed or min_mw_signed, not both"
+            )
+        return self
 
 
 class DemandScenario(_Strict):
