@@ -239,6 +239,7 @@ KEYS: dict[str, str] = {
     "ratio_to_estimator": "ratio",
     "flag": "text",
     "units_existing": "accelerators",
+    "facility_new_gw": "GW",
     "units_leased": "accelerators",
     # factory fed by the plan
     "target_reachable": "text",

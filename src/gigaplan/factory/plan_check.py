@@ -44,7 +44,9 @@ def schedule_from_plan(
     ----------
     by_period : pandas.DataFrame
         The plan's ``by_period`` table (``period``,
-        ``facility_started_gw_per_week``).
+        ``facility_started_gw_per_week``; ``facility_new_gw``, the GW online
+        beyond what was energised at the start, is what the factory must
+        deliver).
     start_date : datetime.date
         The factory's week 0.
     phase_mw : float
@@ -99,7 +101,8 @@ def delivery_table(
         week = math.ceil(_week(end, start_date)) - 1
         if week < 0 or week >= horizon:
             continue
-        plan_gw = float(row.facility_gw)
+        # what the plan brings online beyond the capacity energised at the start
+        plan_gw = float(getattr(row, "facility_new_gw", row.facility_gw))
         got = float(cum[week])
         reached = np.flatnonzero(cum >= plan_gw * DELIVERED_SHARE - 1e-9)
         lag = float(max(0, reached[0] - week)) if len(reached) else math.nan

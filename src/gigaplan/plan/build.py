@@ -536,9 +536,11 @@ def _build(linopy: Any, inp: PlanInputs, elastic: bool) -> tuple[Any, dict[str, 
             )
     opex = (
         (fleet * (acc.price_usd * acc.opex_frac * UNITS / USD)).sum("accelerator")
-        + (fac_online * (site.fom_usd_per_mw_q / USD)).sum("site")
+        # fixed O&M of what the plan builds; that of capacity existing at the
+        # start is the same in every plan, a constant left out of the objective
+        + (fac_built * (site.fom_usd_per_mw_q / USD)).sum("site")
         + (
-            power_online * (pw.fixed_om_usd_per_kw_yr * 250.0 / USD).where(pw.exists, 0)
+            power_built * (pw.fixed_om_usd_per_kw_yr * 250.0 / USD).where(pw.exists, 0)
         ).sum(["site", "option"])
         + (
             energy

@@ -128,6 +128,7 @@ def extract(
             "capex_usd": exprs["capex_usd"].solution * USD,
             "opex_usd": exprs["opex_usd"].solution * USD,
             "units_existing": existing,
+            "facility_existing_mw": inp.site.energised_mw,
             "units_leased": leased,
             "lease_usd": lease_usd,
             "inference_capacity_tokens": (serving * acc.tokens_per_s * seconds).sum(
@@ -305,6 +306,9 @@ def period_table(ds: xr.Dataset) -> pd.DataFrame:
             "period": ds.period.values,
             "it_gw": expected(ds.it_mw, ds).values / 1e3,
             "facility_gw": fac.values / 1e3,
+            "facility_new_gw": (fac - ds.facility_existing_mw.sum()).values / 1e3
+            if "facility_existing_mw" in ds
+            else fac.values / 1e3,
             "facility_started_gw_per_week": built.values / 1e3 / WEEKS_PER_QUARTER,
             "capex_usd": expected(ds.capex_usd, ds).values,
             "opex_usd": expected(ds.opex_usd, ds).values,
