@@ -53,7 +53,7 @@ def test_pipeline_risk_uses_the_plan_of_the_same_run(plan_and_risk):
     plan, risk = plan_and_risk.results
     assert plan.stage == "plan" and risk.stage == "risk"
     cap = plan.tables["capacity"]
-    assert list(cap.columns) == list(CAPACITY_COLUMNS)
+    assert list(cap.columns) == [*CAPACITY_COLUMNS, "planning_utilisation"]
     assert list(risk.tables["by_period"]["period"]) == list(cap["period"])
     assert risk.summary["paths"] == 500
     assert 0.0 <= risk.summary["p_shortfall_inference_max"] <= 1.0
@@ -198,3 +198,26 @@ def test_web_risk_plan_latest_reads_the_servers_store(tmp_path: Path, plan_and_r
                 break
             time.sleep(0.1)
     assert job["status"] == "complete", job
+
+
+def test_use_of_installed_hours_is_shown_beside_the_planned_utilisation(plan_and_risk):
+    import dataclasses
+
+    plan, _ = plan_and_risk.results
+    assert "planning_utilisation" in plan.tables["capacity"]
+    section = RiskSection.model_validate(risk_dict())
+    cap = dataclasses.replace(capacity(), planning_utilisation=0.5)
+    s = assess(section, cap, np.random.default_rng(3)).summary
+    # the table's hours are the busy hours at 50 %: installed hours are twice
+    # them, so use of installed hours is half the use of the planned hours
+    assert s["planning_utilisation"] == 0.5
+    assert s["utilisation_of_installed_hours_mean"] == pytest.approx(
+        s["utilisation_mean"] * 0.5, rel=1e-12
+    )
+    hours = cap.accelerator_hours.sum() / 0.5
+    assert s["idle_installed_accelerator_hours_mean"] == pytest.approx(
+        hours * (1 - s["utilisation_mean"] * 0.5), rel=1e-12
+    )
+    assert 0.0 <= s["inference_unmet_fraction_p50"] <= 1.0
+    text = assess(section, cap, np.random.default_rng(3)).text
+    assert "median path" in text and "of installed" in text

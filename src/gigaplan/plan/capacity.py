@@ -79,8 +79,10 @@ def capacity_table(ds: xr.Dataset) -> pd.DataFrame:
             "facility_mw": _expected(ds.facility_mw, ds).values,
         }
     )
+    # the busy share the planner assumed; risk separates it from its own use
+    frame["planning_utilisation"] = utilisation
     # every column sums non-negative LP variables times non-negative prices; a
     # value below zero is solver dust (-2e-6 $ beside $7e10 seen), not a number
-    numeric = frame.columns[1:]
+    numeric = [c for c in frame.columns[1:] if c != "planning_utilisation"]
     frame[numeric] = frame[numeric].clip(lower=0.0)
     return frame

@@ -66,6 +66,7 @@ class Capacity:
     opex_usd: np.ndarray
     it_mw: np.ndarray
     facility_mw: np.ndarray
+    planning_utilisation: float | None = None
 
     @classmethod
     def from_table(cls, frame: pd.DataFrame, where: str = "plan") -> Capacity:
@@ -99,7 +100,15 @@ class Capacity:
                 ", ".join(periods[:4]) + (", ..." if len(periods) > 4 else ""),
                 "consecutive quarter labels like 2026Q1, 2026Q2, ...",
             )
-        return cls(periods=periods, **values)
+        planned = None
+        if "planning_utilisation" in frame.columns:
+            u = pd.to_numeric(frame["planning_utilisation"], errors="coerce")
+            if not (np.all(np.isfinite(u)) and np.all((u > 0) & (u <= 1))):
+                raise InputError(
+                    f"{where}.planning_utilisation", u.to_numpy(), "a share in (0, 1]"
+                )
+            planned = float(u.iloc[0])
+        return cls(periods=periods, **values, planning_utilisation=planned)
 
     def scaled(self, factor: float) -> Capacity:
         """The same plan with every capacity (not cost) times ``factor``."""
@@ -112,6 +121,7 @@ class Capacity:
             self.opex_usd,
             self.it_mw * factor,
             self.facility_mw * factor,
+            self.planning_utilisation,
         )
 
 

@@ -43,6 +43,26 @@ def _percentile_columns(
     return {f"{stem}_p{p}": q[:, i] for i, p in enumerate(PERCENTILES)}
 
 
+def _installed(capacity: Capacity, used_of_planned: float) -> dict[str, float]:
+    """Use measured against installed accelerator-hours, not the planned busy ones.
+
+    The capacity table's ``accelerator_hours`` are the fleet's hours times the
+    planner's utilisation; ``utilisation_mean`` is use of those. Installed
+    hours are the table's hours over that utilisation, so use of installed
+    hours is ``utilisation_mean x planning_utilisation``.
+    """
+    planned = capacity.planning_utilisation
+    if planned is None:
+        return {}
+    installed_h = float(capacity.accelerator_hours.sum()) / planned
+    used = used_of_planned * planned
+    return {
+        "planning_utilisation": planned,
+        "utilisation_of_installed_hours_mean": used,
+        "idle_installed_accelerator_hours_mean": installed_h * (1.0 - used),
+    }
+
+
 def _year_of(period: str) -> int:
     return int(period[:4])
 
@@ -149,10 +169,14 @@ def summarise(
         "research_lost_to_launches_flop_mean": float(
             ev.research_lost_to_launches_flop_sum.sum() / n
         ),
+        "inference_unmet_fraction_p50": float(np.median(ev.unmet_inference_share))
+        if ev.unmet_inference_share is not None
+        else None,
         "utilisation_mean": float(ev.utilisation_sum.sum() / (n * len(periods))),
         "idle_accelerator_hours_mean": float(
             shortfall["idle_accelerator_hours_mean"].sum()
         ),
+        **_installed(capacity, ev.utilisation_sum.sum() / (n * len(periods))),
         "break_even_probability": float(reached.mean()),
         "break_even_year_p50": median_year,
         "dollar_year": fin.dollar_year,
@@ -220,9 +244,24 @@ def _memo(s: dict[str, Any], periods: list[str]) -> str:
         f"Over {s['paths']:,} demand paths ({s['periods']}, {s['policy']}), "
         f"inference shortfall is most likely in {s['p_shortfall_inference_max_period']}"
         f" (P = {s['p_shortfall_inference_max']:.0%}); on average "
-        f"{s['inference_unmet_fraction_mean']:.1%} of inference and "
-        f"{s['training_unmet_fraction_mean']:.1%} of training demand go unmet, "
-        f"and the fleet is {s['utilisation_mean']:.0%} used. "
+        f"{s['inference_unmet_fraction_mean']:.1%} of inference (pooled over "
+        "paths"
+        + (
+            f"; median path {s['inference_unmet_fraction_p50']:.1%}"
+            if s.get("inference_unmet_fraction_p50") is not None
+            else ""
+        )
+        + f") and {s['training_unmet_fraction_mean']:.1%} of training demand go "
+        f"unmet, and the fleet is {s['utilisation_mean']:.0%} used of the hours "
+        "the plan expected to be busy"
+        + (
+            f" ({s['utilisation_of_installed_hours_mean']:.0%} of installed "
+            f"accelerator-hours; the plan assumed "
+            f"{s['planning_utilisation']:.0%})"
+            if "planning_utilisation" in s
+            else ""
+        )
+        + ". "
         f"NPV of cash flows to {periods[-1]} (no terminal value): mean "
         f"{_bn(s['npv_usd_mean'])} (standard error "
         f"{s['npv_usd_standard_error'] / 1e9:,.2f} bn), P5 {_bn(s['npv_usd_p5'])}, "
