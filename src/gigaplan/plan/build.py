@@ -148,8 +148,10 @@ def _leases(
     m.add_constraints(in_service <= ls.max_units / UNITS, name="lease_max")
     signed = ls.min_units > 0
     if bool(signed.any()):
+        # a signed contract starts at its earliest quarter
+        at_start = sign.where(pidx == ls.earliest_q).sum("period")
         m.add_constraints(
-            sign.sum("period") >= ls.min_units.where(signed, 0) / UNITS,
+            at_start >= ls.min_units.where(signed, 0) / UNITS,
             name="lease_commitment",
             mask=signed & (inp.demand.probability > 0),
         )
@@ -453,10 +455,14 @@ def _build(linopy: Any, inp: PlanInputs, elastic: bool) -> tuple[Any, dict[str, 
     )
     m.add_constraints(x_inf - serving <= 0, name="inference_share")
     seconds = SECONDS_PER_QUARTER * sec.utilisation
-    tokens = (x_inf * (acc.tokens_per_s * seconds * UNITS / TOKENS)).sum("accelerator")
-    flop = ((serving - x_inf) * (acc.flops_per_s * seconds * UNITS / FLOP)).sum(
+    gain_inf = inp.gain.inference if inp.gain is not None else 1.0
+    gain_trn = inp.gain.training if inp.gain is not None else 1.0
+    tokens = (x_inf * (acc.tokens_per_s * gain_inf * seconds * UNITS / TOKENS)).sum(
         "accelerator"
     )
+    flop = (
+        (serving - x_inf) * (acc.flops_per_s * gain_trn * seconds * UNITS / FLOP)
+    ).sum("accelerator")
     m.add_constraints(
         tokens + unmet_inf >= dem.inference_tokens / TOKENS, name="inference_demand"
     )

@@ -52,6 +52,7 @@ class PlanInputs:
     existing_units: xr.DataArray | None = None
     existing_it_mw: xr.DataArray | None = None
     leases: xr.Dataset | None = None
+    gain: xr.Dataset | None = None
 
 
 def chip_numbers(section: PlanSection, catalog: Any) -> dict[str, dict[str, float]]:
@@ -234,6 +235,23 @@ def resolve(section: PlanSection, catalog: Any = None) -> PlanInputs:
         existing_units=units,
         existing_it_mw=it_mw,
         leases=_leases(section, periods, acc),
+        gain=_gain(section, periods),
+    )
+
+
+def _gain(section: PlanSection, periods: list[str]) -> xr.Dataset:
+    """Capacity multipliers per period from ``plan.efficiency`` (1 when off)."""
+    years = np.arange(len(periods)) / 4.0
+    eff = section.efficiency
+    training = (
+        np.ones_like(years)
+        if eff.training_compute_halving_months is None
+        else 2.0 ** (years * 12.0 / eff.training_compute_halving_months)
+    )
+    inference = (1.0 + (eff.inference_throughput_gain_per_year or 0.0)) ** years
+    return xr.Dataset(
+        {"inference": ("period", inference), "training": ("period", training)},
+        coords={"period": periods},
     )
 
 

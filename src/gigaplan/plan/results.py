@@ -103,6 +103,11 @@ def extract(
         else xr.zeros_like(existing)
     )
     serving = units.sum("site") + existing + leased
+    gain = (
+        inp.gain
+        if inp.gain is not None
+        else xr.Dataset({"inference": 1.0, "training": 1.0})
+    )
     lease_usd = (
         exprs["lease_usd"].solution * USD
         if hasattr(exprs.get("lease_usd"), "solution")
@@ -131,12 +136,12 @@ def extract(
             "facility_existing_mw": inp.site.energised_mw,
             "units_leased": leased,
             "lease_usd": lease_usd,
-            "inference_capacity_tokens": (serving * acc.tokens_per_s * seconds).sum(
-                "accelerator"
-            ),
-            "training_capacity_flop": (serving * acc.flops_per_s * seconds).sum(
-                "accelerator"
-            ),
+            "inference_capacity_tokens": (
+                serving * acc.tokens_per_s * gain.inference * seconds
+            ).sum("accelerator"),
+            "training_capacity_flop": (
+                serving * acc.flops_per_s * gain.training * seconds
+            ).sum("accelerator"),
             "inference_demand_tokens": dem.inference_tokens,
             "training_demand_flop": dem.training_flop,
             "inference_served_tokens": served_inf,

@@ -214,7 +214,11 @@ class Lease(_Strict):
     )
     max_mw: float | None = Field(default=None, gt=0, le=1e6)
     min_units_signed: float = Field(
-        default=0.0, ge=0, le=1e9, description="a commitment already made"
+        default=0.0,
+        ge=0,
+        le=1e9,
+        description="a commitment already made: signed at earliest (the start "
+        "of the horizon without it) for term_quarters",
     )
     min_mw_signed: float = Field(default=0.0, ge=0, le=1e6)
 
@@ -262,6 +266,26 @@ class FromDemand(_Strict):
     iterations: int = Field(default=50, ge=1, le=1000)
 
 
+class Efficiency(_Strict):
+    """Gains that let the same chips do more over time (named, sourced inputs).
+
+    Demand stays in the units of the plan's start (output tokens of the
+    reference model, training FLOP at today's algorithms); capacity grows:
+
+    - ``training_compute_halving_months``: algorithmic progress, the compute
+      needed for the same capability halves every so many months (e.g. 8,
+      Ho et al. 2024, arXiv:2403.05812); training FLOP/s count
+      ``2^(months / halving)`` times as much;
+    - ``inference_throughput_gain_per_year``: software gains in tokens/s per
+      chip (serving engines, quantisation), ``(1 + g)^years``.
+
+    Both are off when not given: no source sets them for every plan.
+    """
+
+    training_compute_halving_months: float | None = Field(default=None, gt=1, le=240)
+    inference_throughput_gain_per_year: float | None = Field(default=None, ge=0, le=10)
+
+
 class RiskAversion(_Strict):
     """Weight on the conditional value-at-risk of cost in the objective.
 
@@ -292,6 +316,7 @@ class PlanSection(_Strict):
     discount_rate: float = Field(default=0.08, ge=0, lt=1)
     reference_model: str = "llama-3.1-70b"
     reference_workload: ReferenceWorkload = Field(default_factory=ReferenceWorkload)
+    efficiency: Efficiency = Field(default_factory=Efficiency)
     first_stage_periods: int = Field(default=4, ge=0)
     utilisation: float = Field(default=0.6, gt=0, le=1)
     unmet_inference_usd_per_mtoken: float = Field(default=2.0, ge=0)
