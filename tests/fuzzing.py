@@ -179,7 +179,7 @@ def _duplicate_a_key(text: str, rng: random.Random) -> tuple[str, str]:
     keyed = [
         i
         for i, line in enumerate(lines)
-        if re.match(r"^\s*[A-Za-z_]\w*:\s*[^\s#{\[]", line) and "- " not in line[:4]
+        if re.match(r"^\s*[A-Za-z_]\w*:\s*[^\s#{\[>|]", line) and "- " not in line[:4]
     ]
     i = rng.choice(keyed)
     key = lines[i].split(":")[0].strip()
