@@ -119,6 +119,14 @@ def _print_info(info: Any) -> None:
 
     from gigaplan.report.format import human
 
+    # the answer first, in words: the plan's headline, then each later stage's
+    # verdict; the detail tables follow
+    answer = [s for s in ("plan", "factory", "risk") if info.text.get(s)]
+    if answer:
+        con.print("[bold]The answer[/bold]")
+        for stage in answer:
+            con.print(f"[bold]{stage}[/bold]: {info.text[stage]}", highlight=False)
+        con.print("[bold]Details by stage[/bold]")
     for stage in info.stages:
         summary = info.summary.get(stage, {})
         if summary:
@@ -128,7 +136,7 @@ def _print_info(info: Any) -> None:
             for key, value in summary.items():
                 table.add_row(key, human(key, value))
             con.print(table)
-        if info.text.get(stage):
+        if info.text.get(stage) and stage not in answer:
             con.print(info.text[stage])
     if info.tables:
         con.print(

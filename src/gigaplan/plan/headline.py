@@ -206,7 +206,9 @@ def scenario_headline(
         plan: an average of plans, not a plan that any one scenario builds).
         Columns: ``scenario``, ``probability``, ``peak_online_gw_per_week``,
         ``peak_online_period``, ``peak_started_gw_per_week``,
-        ``first_period_at_target``, ``facility_gw_end``, ``limits_hit``.
+        ``first_period_at_target``, ``facility_gw_end``, the shares of
+        inference and training demand left unmet over the horizon, and
+        ``limits_hit``.
     """
     rows = []
     for name in ds.scenario.values:
@@ -216,6 +218,12 @@ def scenario_headline(
             scenario=str(name),
             probability=float(one.probability),
             limits_hit=", ".join(_hits(ds, inp, str(name))) or "none",
+            inference_unmet_fraction=_share(
+                one.inference_unmet_tokens, one.inference_demand_tokens
+            ),
+            training_unmet_fraction=_share(
+                one.training_unmet_flop, one.training_demand_flop
+            ),
         )
         rows.append(rate)
     prob = ds.probability
@@ -223,7 +231,19 @@ def scenario_headline(
         (ds.facility_mw * prob).sum("scenario"),
         (ds.facility_built_mw.sum("site") * prob).sum("scenario"),
     )
-    rate.update(scenario=EXPECTED, probability=1.0, limits_hit="")
+    rate.update(
+        scenario=EXPECTED,
+        probability=1.0,
+        limits_hit="",
+        inference_unmet_fraction=_share(
+            (ds.inference_unmet_tokens * prob).sum("scenario"),
+            (ds.inference_demand_tokens * prob).sum("scenario"),
+        ),
+        training_unmet_fraction=_share(
+            (ds.training_unmet_flop * prob).sum("scenario"),
+            (ds.training_demand_flop * prob).sum("scenario"),
+        ),
+    )
     rows.append(rate)
     for row in rows:
         online = np.asarray(row.pop("_online"), dtype=float)
@@ -242,9 +262,17 @@ def scenario_headline(
         "peak_started_gw_per_week",
         "first_period_at_target",
         "facility_gw_end",
+        "inference_unmet_fraction",
+        "training_unmet_fraction",
         "limits_hit",
     ]
     return pd.DataFrame(rows)[cols]
+
+
+def _share(unmet: xr.DataArray, demand: xr.DataArray) -> float:
+    """Unmet over demand across the horizon (0 when there is no demand)."""
+    total = float(demand.sum())
+    return float(unmet.sum()) / total if total > 0 else 0.0
 
 
 def objective_parts(ds: xr.Dataset) -> dict[str, float]:

@@ -41,7 +41,9 @@ def headline_text(
             f"- {row.scenario} (p={row.probability:.2f}): peak "
             f"{row.peak_online_gw_per_week:.2f} GW/week online in "
             f"{row.peak_online_period} ({row.peak_started_gw_per_week:.2f} GW/week "
-            f"started), {row.facility_gw_end:.1f} GW at the end"
+            f"started), {row.facility_gw_end:.1f} GW at the end, "
+            f"{row.inference_unmet_fraction:.0%} of inference and "
+            f"{row.training_unmet_fraction:.0%} of training demand unmet"
             + (f"; {when}" if when else "")
             + f"; limits hit: {row.limits_hit}."
         )
