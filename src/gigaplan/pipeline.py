@@ -177,13 +177,7 @@ def run_pipeline(
     """
     from gigaplan import external
 
-    if scenario is None:
-        scenario = parse_scenario(
-            scenario_yaml,
-            where,
-            base_dir=base_dir or Path.cwd(),
-            free_sections=stage_funcs or (),
-        )
+    scenario = _parsed(scenario, scenario_yaml, where, base_dir, stage_funcs)
     names = stages_in(scenario)
     if only:
         unknown = sorted(set(only) - set(names))
@@ -232,6 +226,21 @@ def run_pipeline(
     )
 
 
+def _parsed(
+    scenario: Scenario | None,
+    text: str,
+    where: str,
+    base_dir: Path | None,
+    stage_funcs: Mapping[str, StageFunc] | None,
+) -> Scenario:
+    """``scenario`` when the caller parsed it already, else ``text`` parsed."""
+    if scenario is not None:
+        return scenario
+    return parse_scenario(
+        text, where, base_dir=base_dir or Path.cwd(), free_sections=stage_funcs or ()
+    )
+
+
 def read_scenario_source(path: Path | None) -> tuple[Path, str]:
     """(path, text) of a scenario file, or of the packaged default one."""
     path = Path(path) if path else default_scenario_path()
@@ -258,13 +267,7 @@ def run_and_record(
     is looked up in ``store``. Give ``scenario`` when the text was already
     validated, so that it is parsed once.
     """
-    if scenario is None:
-        scenario = parse_scenario(
-            text,
-            where,
-            base_dir=base_dir or Path.cwd(),
-            free_sections=stage_funcs or (),
-        )
+    scenario = _parsed(scenario, text, where, base_dir, stage_funcs)
     started = datetime.now(UTC)
     try:
         run = run_pipeline(
