@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import math
 import sys
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -45,6 +49,74 @@ def console() -> Console:
     from rich.console import Console
 
     return Console(highlight=False, soft_wrap=True)
+
+
+def err_console() -> Console:
+    """A console on stderr, for progress (stdout keeps only the results)."""
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class _StatusHandler(logging.Handler):
+    """Shows gigaplan's INFO log records (solver phase, paths, replications)."""
+
+    def __init__(self, show: Callable[[str], None]) -> None:
+        super().__init__(logging.INFO)
+        self.show = show
+
+    def emit(self, record: logging.LogRecord) -> None:
+        with contextlib.suppress(Exception):
+            self.show(record.getMessage())
+
+
+@contextlib.contextmanager
+def stage_status(stage: str, *, quiet: bool = False) -> Iterator[Callable[[str], None]]:
+    """Show on stderr what a long command is doing, stage by stage.
+
+    Yields a function ``status(message)``; the library's own INFO log records
+    (``logging.getLogger("gigaplan")``: solver phase, paths evaluated,
+    replications done) are shown the same way while the block runs. On a
+    terminal it is one spinner line that changes; otherwise (a pipe, a log
+    file) one line per message with the elapsed time. Nothing is shown with
+    ``quiet`` (``--json``), so stdout and stderr stay clean.
+
+    Parameters
+    ----------
+    stage : str
+        The name shown before each message (``power``, ``plan``).
+    quiet : bool
+        Show nothing.
+    """
+    if quiet:
+        yield lambda _message: None
+        return
+    con = err_console()
+    t0 = time.perf_counter()
+    spinner = con.status(f"[bold]{stage}[/bold]: starting") if con.is_terminal else None
+
+    def show(message: str) -> None:
+        if spinner is not None:
+            spinner.update(f"[bold]{stage}[/bold]: {message}")
+        else:
+            con.print(f"{stage} [{time.perf_counter() - t0:5.1f} s] {message}")
+
+    logger = logging.getLogger("gigaplan")
+    handler = _StatusHandler(show)
+    level = logger.level
+    logger.addHandler(handler)
+    if logger.getEffectiveLevel() > logging.INFO:
+        logger.setLevel(logging.INFO)
+    try:
+        if spinner is not None:
+            spinner.start()
+        yield show
+    finally:
+        if spinner is not None:
+            spinner.stop()
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    con.print(f"{stage}: done in {time.perf_counter() - t0:.1f} s")
 
 
 M = TypeVar("M", bound="BaseModel")

@@ -18,6 +18,7 @@ from gigaplan.cli._common import (
     console,
     key_value_table,
     print_json,
+    stage_status,
 )
 
 
@@ -50,8 +51,11 @@ def plan_command(
     scen = load_scenario(scenario)
     if scen.plan is None:
         raise InputError(str(scenario), "plan", "the scenario has no plan: section")
-    result = solve_scenario_plan(scen, catalog_from(catalog))
-    stage = summarise(result)
+    with stage_status("plan", quiet=json_out) as status:
+        status("building and solving the buildout LP (HiGHS)")
+        result = solve_scenario_plan(scen, catalog_from(catalog))
+        status("summarising the plan")
+        stage = summarise(result)
     if out is not None:
         from gigaplan.interop import write_plan_netcdf
 

@@ -17,6 +17,7 @@ from gigaplan.cli._common import (
     console,
     key_value_table,
     print_json,
+    stage_status,
 )
 
 
@@ -90,15 +91,19 @@ def risk_command(
             )
         from gigaplan.plan.stage import run_stage as run_plan
 
-        upstream = {"plan": run_plan(scen, catalog_from(catalog))}
-    capacity = load_capacity(ref, upstream, db)
-    result = assess(
-        section,
-        capacity,
-        np.random.default_rng(scen.seed),
-        n_paths=paths,
-        workers=workers,
-    )
+    with stage_status("risk", quiet=json_out) as status:
+        if ref is None:
+            status("solving the plan to evaluate (buildout LP, HiGHS)")
+            upstream = {"plan": run_plan(scen, catalog_from(catalog))}
+        capacity = load_capacity(ref, upstream, db)
+        status("drawing demand paths")
+        result = assess(
+            section,
+            capacity,
+            np.random.default_rng(scen.seed),
+            n_paths=paths,
+            workers=workers,
+        )
     if scenarios_out is not None:
         if "reduced_scenarios" not in result.tables:
             raise InputError(

@@ -15,7 +15,13 @@ from typing import Annotated, Any
 import typer
 
 from gigaplan.cli import app
-from gigaplan.cli._common import ForceOption, console, fmt_number, print_json
+from gigaplan.cli._common import (
+    ForceOption,
+    console,
+    fmt_number,
+    print_json,
+    stage_status,
+)
 
 DbOption = Annotated[
     Path | None,
@@ -58,43 +64,25 @@ def run_command(
     ] = False,
 ) -> None:
     """Run every stage the scenario asks for and store the run."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
     from gigaplan.pipeline import run_and_record
     from gigaplan.scenario import parse_scenario
 
     path, text = read_scenario_file(scenario)
     scen = parse_scenario(text, path.name, base_dir=path.resolve().parent)
     store = _store(db)
-    con = console()
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total} stages"),
-        TimeElapsedColumn(),
-        console=con,
-        transient=json_out,
-        disable=json_out,
-    ) as bar:
-        task = bar.add_task("starting", total=None)
+    try:
+        with stage_status("run", quiet=json_out) as status:
 
-        def progress(stage: str, index: int, total: int, state: str) -> None:
-            bar.update(task, total=total)
-            if state == "start":
-                bar.update(task, description=f"running {stage}", completed=index)
-            elif state == "done":
-                bar.update(task, description=f"{stage} done", completed=index + 1)
-            else:
-                bar.update(task, description=f"{stage} failed")
+            def progress(stage: str, index: int, total: int, state: str) -> None:
+                verb = {"start": "running", "done": "done:", "failed": "failed:"}
+                status(f"stage {index + 1}/{total}: {verb.get(state, state)} {stage}")
 
-        try:
             run_id = run_and_record(
                 text, store, scenario=scen, where=path.name, progress=progress
             )
-        except KeyboardInterrupt:
-            bar.stop()
-            typer.echo("gigaplan: interrupted; nothing was stored", err=True)
-            raise typer.Exit(130) from None
+    except KeyboardInterrupt:
+        typer.echo("gigaplan: interrupted; nothing was stored", err=True)
+        raise typer.Exit(130) from None
     info = store.get(run_id)
     if json_out:
         print_json(info.as_dict())

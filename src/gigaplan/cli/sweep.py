@@ -11,7 +11,13 @@ import typer
 
 from gigaplan._files import write_file
 from gigaplan.cli import app
-from gigaplan.cli._common import ForceOption, console, fmt_number, print_json
+from gigaplan.cli._common import (
+    ForceOption,
+    console,
+    err_console,
+    fmt_number,
+    print_json,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -201,16 +207,17 @@ def sweep_command(
     _check_out(out, force)
     path, text = read_scenario_file(scenario)
     n = workers or _default_workers()
+    total = math.prod(len(axis.values) for axis in axes)
     with Progress(
         TextColumn("[bold]sweep"),
         BarColumn(),
         TextColumn("{task.completed}/{task.total} combinations"),
         TimeElapsedColumn(),
-        console=console(),
+        console=err_console(),
         transient=True,
         disable=json_out,
     ) as bar:
-        task = bar.add_task("sweep", total=None)
+        task = bar.add_task("sweep", total=total)
 
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
