@@ -291,9 +291,12 @@ def _run_local(
     total = len(plan.texts)
     rows: list[dict[str, Any] | None] = [None] * total
     workers = max(1, min(max_workers, total))
-    with _main_not_rerun(), ProcessPoolExecutor(
-        max_workers=workers, mp_context=_mp_context(), initializer=_quiet_worker
-    ) as pool:
+    with (
+        _main_not_rerun(),
+        ProcessPoolExecutor(
+            max_workers=workers, mp_context=_mp_context(), initializer=_quiet_worker
+        ) as pool,
+    ):
         futures: dict[Future[dict[str, Any]], int] = {
             pool.submit(run_combination, i, text, catalog): i
             for i, (text, catalog) in enumerate(
