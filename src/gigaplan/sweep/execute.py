@@ -275,7 +275,8 @@ def _main_not_rerun() -> Iterator[None]:
     if main is None:
         yield
         return
-    saved = {k: main.__dict__[k] for k in ("__file__", "__spec__") if k in vars(main)}
+    names: tuple[str, ...] = ("__file__", "__spec__")
+    saved: dict[str, Any] = {k: main.__dict__[k] for k in names if k in vars(main)}
     main.__dict__.pop("__file__", None)
     main.__dict__["__spec__"] = None
     try:
