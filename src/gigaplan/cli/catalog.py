@@ -130,13 +130,24 @@ def show_entry(
         return
     table = Table(title=f"{section[:-1]} {key}: {entry.name}  (catalog {cat.version})")
     for col in ("field", "value", "source", "note"):
-        table.add_column(col, overflow="fold")
+        table.add_column(col, overflow="fold", no_wrap=col == "source")
+    cited: dict[str, int] = {}  # source key -> its number, in order of first use
     for field, val in entry:
         if isinstance(val, Sourced):
             year = getattr(val, "dollar_year", None)
             extra = f" ({year}$)" if year else ""
-            source = cat.sources.get(val.source or "", "") if val.source else ""
-            table.add_row(field, _cell(val, field) + extra, source, val.note or "")
+            ref = ""
+            if val.source:
+                number = cited.setdefault(val.source, len(cited) + 1)
+                ref = f"[{number}] {val.source}"
+            table.add_row(field, _cell(val, field) + extra, ref, val.note or "")
         elif val not in (None, ()):
-            table.add_row(field, str(val), "", "")
-    console().print(table)
+            shown = ", ".join(val) if isinstance(val, tuple) else str(val)
+            table.add_row(field, shown, "", "")
+    con = console()
+    con.print(table)
+    if cited:
+        con.print("[bold]Sources[/bold]")
+        for source, number in cited.items():
+            text = cat.sources.get(source, "(not in the catalog's sources)")
+            con.print(f"[{number}] {source}: {text}", markup=False)

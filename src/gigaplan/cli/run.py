@@ -178,8 +178,12 @@ def runs_diff(
     run_b: Annotated[str, typer.Argument(help="Second run.")],
     db: DbOption = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    show_all: Annotated[
+        bool,
+        typer.Option("--all", help="Show every headline number, not only changes."),
+    ] = False,
 ) -> None:
-    """Compare two runs: scenario changes and every headline number."""
+    """Compare two runs: scenario changes and the headline numbers that changed."""
     from rich.table import Table
 
     from gigaplan.store import diff_runs, scenario_diff
@@ -187,6 +191,10 @@ def runs_diff(
     store = _store(db)
     a, b = store.get(run_a), store.get(run_b)
     frame = diff_runs(a, b)
+    total = len(frame)
+    if not show_all:
+        changed = [not _same(x, y) for x, y in zip(frame["a"], frame["b"], strict=True)]
+        frame = frame[changed]
     text = scenario_diff(a, b)
     if json_out:
         print_json(
@@ -196,6 +204,7 @@ def runs_diff(
                 "scenario_diff": text,
                 "catalog_changed": a.catalog_version != b.catalog_version,
                 "quantities": frame.to_dict(orient="records"),
+                "unchanged_not_shown": total - len(frame),
             }
         )
         return
@@ -218,7 +227,26 @@ def runs_diff(
             _show(row.change),
             _show(row.change_pct, 3),
         )
-    con.print(table)
+    if len(frame):
+        con.print(table)
+    else:
+        con.print("no headline number changed")
+    if total > len(frame):
+        con.print(f"{total - len(frame)} unchanged quantities not shown (--all)")
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal values, NaN equal to NaN and None (a number absent in both runs)."""
+
+    def missing(v: Any) -> bool:
+        return v is None or (isinstance(v, float) and v != v)
+
+    if missing(a) or missing(b):
+        return missing(a) and missing(b)
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
 
 
 def _show(value: Any, digits: int = 4) -> str:
