@@ -44,6 +44,62 @@ JsonOption = Annotated[
 ]
 
 
+WideOption = Annotated[
+    bool,
+    typer.Option(
+        "--wide", help="Show every table column, even past the terminal's width."
+    ),
+]
+
+#: Widest a wrapped text cell is counted when fitting columns. [characters]
+_TEXT_CELL_CHARS = 24
+
+
+def _column_need(column: Any) -> int:
+    """Characters a column needs: its header unbroken, numbers unbroken."""
+    header = len(str(column.header))
+    cells = [str(c) for c in column._cells]
+    longest = max((len(c) for c in cells), default=0)
+    numeric = all(
+        c.replace(",", "").replace(".", "").strip("-$%e+ ").isdigit() or c == "-"
+        for c in cells
+    )
+    return max(header, longest if numeric else min(longest, _TEXT_CELL_CHARS)) + 3
+
+
+def print_table(con: Console, table: Table, *, wide: bool = False) -> None:
+    """Print ``table`` so that it fits the terminal, or whole with ``wide``.
+
+    Columns keep their headers whole; when they do not all fit, the right-most
+    columns are left out (the first always stays) and a line names them. With
+    ``wide`` every column is printed at its full width, past the terminal's
+    edge if need be (for a pager or a file).
+    """
+    needs = [_column_need(c) for c in table.columns]
+    if wide:
+        width = max(con.width, sum(needs) + 1)
+        if width > con.width:
+            from rich.console import Console as _Console
+
+            con = _Console(file=con.file, width=width, highlight=False)
+        con.print(table)
+        return
+    dropped: list[str] = []
+    while len(table.columns) > 1 and sum(needs) + 1 > con.width:
+        dropped.insert(0, str(table.columns.pop().header))
+        needs.pop()
+    for column in table.columns:
+        column.no_wrap = column.no_wrap or column.justify == "right"
+        column.min_width = max(column.min_width or 0, len(str(column.header)))
+    con.print(table)
+    if dropped:
+        con.print(
+            f"{len(dropped)} columns not shown: {', '.join(dropped)} "
+            "(--wide shows all, --json gives everything)",
+            markup=False,
+        )
+
+
 def console() -> Console:
     """A console on stdout (the only place the library's results are printed)."""
     from rich.console import Console

@@ -11,10 +11,12 @@ from gigaplan.cli import app
 from gigaplan.cli._common import (
     CatalogOption,
     JsonOption,
+    WideOption,
     catalog_from,
     console,
     fmt_number,
     print_json,
+    print_table,
 )
 
 if TYPE_CHECKING:
@@ -81,6 +83,7 @@ def list_entries(
     section: Annotated[Section, typer.Argument(help="Which section to list.")],
     catalog: CatalogOption = None,
     as_json: JsonOption = False,
+    wide: WideOption = False,
 ) -> None:
     """Print one section of the catalog as a table."""
     from rich.table import Table
@@ -103,7 +106,7 @@ def list_entries(
         table.add_column(col, justify="right")
     for key, entry in entries.items():
         table.add_row(key, entry.name, *(_cell(getattr(entry, c), c) for c in columns))
-    console().print(table)
+    print_table(console(), table, wide=wide)
 
 
 def _plain(value: object) -> object:

@@ -13,10 +13,12 @@ from gigaplan.cli._common import (
     CatalogOption,
     ForceOption,
     JsonOption,
+    WideOption,
     catalog_from,
     console,
     key_value_table,
     print_json,
+    print_table,
     stage_status,
 )
 
@@ -61,6 +63,7 @@ def risk_command(
     force: ForceOption = False,
     json_out: JsonOption = False,
     catalog: CatalogOption = None,
+    wide: WideOption = False,
 ) -> None:
     """P(shortfall), stranded capacity, NPV and break-even of a plan."""
     import numpy as np
@@ -138,7 +141,7 @@ def risk_command(
         table.add_column(col, justify="right")
     for row in frame[cols].itertuples(index=False):
         table.add_row(row[0], *(f"{v:,.3g}" for v in row[1:]))
-    con.print(table)
+    print_table(con, table, wide=wide)
     con.print(result.text)
 
 
