@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import typer
-from pydantic import ValidationError
 from typer._click import exceptions as click  # typer vendors click
 from typer.core import TyperGroup
 
@@ -90,14 +89,18 @@ class _ErrorTranslatingGroup(TyperGroup):
             return super().invoke(ctx)
         except (InputError, CatalogError) as err:
             self._fail(ctx, str(err), 2)
-        except ValidationError as err:
-            from gigaplan.scenario import validation_to_input_error
-
-            self._fail(ctx, str(validation_to_input_error(err)), 2)
         except (click.BadParameter, click.BadOptionUsage, click.NoSuchOption) as err:
             self._fail(ctx, _bad_parameter_line(err, args), 2)
         except GigaplanError as err:
             self._fail(ctx, str(err), 1)
+        except Exception as err:
+            # pydantic is loaded by the verb that raised it, not for --help
+            pydantic = sys.modules.get("pydantic")
+            if pydantic is None or not isinstance(err, pydantic.ValidationError):
+                raise
+            from gigaplan.scenario import validation_to_input_error
+
+            self._fail(ctx, str(validation_to_input_error(err)), 2)
 
     @staticmethod
     def _fail(ctx: typer.Context, line: str, code: int) -> None:
