@@ -98,8 +98,9 @@ def risk_command(
         if ref is None:
             status("solving the plan to evaluate (buildout LP, HiGHS)")
             upstream = {"plan": run_plan(scen, catalog_from(catalog))}
+        else:
+            status(f"reading the plan's capacity from {ref}")
         capacity = load_capacity(ref, upstream, db)
-        status("drawing demand paths")
         result = assess(
             section,
             capacity,
