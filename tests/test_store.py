@@ -275,6 +275,19 @@ def test_cli_run_and_runs_verbs(tmp_path, monkeypatch):
     payload = json.loads(diff.output)
     by_key = {(q["stage"], q["quantity"]): q for q in payload["quantities"]}
     assert by_key[("plan", "gw_online_end_gw")]["b"] == pytest.approx(15.0)
+    # only what changed, unless --all
+    assert all(q["a"] != q["b"] for q in payload["quantities"])
+    every = runner.invoke(
+        app, ["runs", "diff", record["run_id"], other, "--db", db, "--json", "--all"]
+    )
+    everything = json.loads(every.output)
+    hidden = payload["unchanged_not_shown"]
+    assert hidden > 0 and everything["unchanged_not_shown"] == 0
+    assert len(everything["quantities"]) == len(payload["quantities"]) + hidden
+    shown_diff = runner.invoke(
+        app, ["runs", "diff", record["run_id"], other, "--db", db]
+    )
+    assert f"{hidden} unchanged quantities not shown (--all)" in shown_diff.output
 
     out = tmp_path / "export"
     exported = runner.invoke(

@@ -80,6 +80,18 @@ class PipelineRun:
         """SHA-256 of the scenario text (hex)."""
         return scenario_sha256(self.scenario_yaml)
 
+    def _repr_html_(self) -> str:
+        """The run in a notebook: each stage's memo, summary and tables."""
+        import html
+
+        from gigaplan.results import stage_html
+
+        head = (
+            f"<h2>{html.escape(str(getattr(self.scenario, 'name', 'run')))}</h2>"
+            f"<p>{len(self.results)} stages, catalog {self.catalog_version[:12]}</p>"
+        )
+        return head + "\n".join(stage_html(r) for r in self.results)
+
 
 def scenario_sha256(text: str) -> str:
     """SHA-256 (hex) of a scenario file's text, as stored with every run."""

@@ -7,6 +7,9 @@ from typing import Any
 
 import pandas as pd
 
+#: Rows of each table shown in a notebook (the whole table is in ``tables``).
+HTML_ROWS = 10
+
 
 @dataclass(frozen=True)
 class StageResult:
@@ -30,3 +33,48 @@ class StageResult:
     summary: dict[str, Any]
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     text: str = ""
+
+    def _repr_html_(self) -> str:
+        """The result in a notebook: memo, headline numbers in units, tables."""
+        return stage_html(self)
+
+
+def stage_html(result: StageResult, level: int = 3) -> str:
+    """HTML of one stage result: its memo, its summary and each table's head.
+
+    Parameters
+    ----------
+    result : StageResult
+        The stage's outcome.
+    level : int
+        Heading level of the stage's title (``<h3>``).
+
+    Returns
+    -------
+    html : str
+        A fragment (no ``<html>``), every value escaped.
+    """
+    import html
+
+    from gigaplan.units import format_value
+
+    year = result.summary.get("dollar_year")
+    dollar_year = int(year) if isinstance(year, int | float) and year == year else None
+    rows = "".join(
+        f"<tr><th style='text-align:left'>{html.escape(str(key))}</th>"
+        f"<td style='text-align:right'>"
+        f"{html.escape(format_value(key, value, dollar_year=dollar_year))}</td></tr>"
+        for key, value in result.summary.items()
+    )
+    parts = [f"<h{level}>{html.escape(result.stage)}</h{level}>"]
+    if result.text:
+        parts.append(f"<pre>{html.escape(result.text)}</pre>")
+    parts.append(f"<table><tbody>{rows}</tbody></table>")
+    for name, frame in result.tables.items():
+        more = len(frame) - HTML_ROWS
+        note = f" (first {HTML_ROWS} of {len(frame):,} rows)" if more > 0 else ""
+        parts.append(
+            f"<details><summary>{html.escape(name)}{note}</summary>"
+            f"{frame.head(HTML_ROWS).to_html(index=False, border=0)}</details>"
+        )
+    return "\n".join(parts)

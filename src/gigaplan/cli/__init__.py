@@ -45,6 +45,23 @@ def _bad_parameter_line(err: click.ClickException, args: Sequence[str]) -> str:
     return f"{opts[0]}={_describe(value)}: {message}"
 
 
+def _clean_help(command: Any, ctx: typer.Context) -> None:
+    """No type after a flag in ``--help`` (``--json``, not ``--json <bool>``).
+
+    A file-list option reads ``FILE`` rather than ``<list[Path]>``. Applied to
+    every command and sub-group, so each verb's module stays plain typer.
+    """
+    for param in command.get_params(ctx):
+        if param.metavar is not None or not param.opts:
+            continue
+        if getattr(param, "is_flag", False) or getattr(param, "count", False):
+            param.metavar = ""
+        elif "list[path]" in str(param.display_type(ctx)).lower():
+            param.metavar = "FILE"
+    for sub in getattr(command, "commands", {}).values():
+        _clean_help(sub, ctx)
+
+
 class _ErrorTranslatingGroup(TyperGroup):
     """Top-level group that turns gigaplan errors into one line and an exit code.
 
@@ -52,6 +69,19 @@ class _ErrorTranslatingGroup(TyperGroup):
     model built from options read the same: ``gigaplan: error: FIELD=VALUE:
     what is allowed``, exit code 2.
     """
+
+    def get_params(self, ctx: typer.Context) -> list[Any]:  # type: ignore[override]
+        params = super().get_params(ctx)
+        for param in params:
+            if getattr(param, "is_flag", False) and param.metavar is None:
+                param.metavar = ""
+        return params
+
+    def get_command(self, ctx: typer.Context, cmd_name: str) -> Any:  # type: ignore[override]
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            _clean_help(command, ctx)
+        return command
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         args = [*ctx._protected_args, *ctx.args]

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import math
 import sys
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -40,11 +44,135 @@ JsonOption = Annotated[
 ]
 
 
+WideOption = Annotated[
+    bool,
+    typer.Option(
+        "--wide", help="Show every table column, even past the terminal's width."
+    ),
+]
+
+#: Widest a wrapped text cell is counted when fitting columns. [characters]
+_TEXT_CELL_CHARS = 24
+
+
+def _column_need(column: Any) -> int:
+    """Characters a column needs: its header unbroken, numbers unbroken."""
+    header = len(str(column.header))
+    cells = [str(c) for c in column._cells]
+    longest = max((len(c) for c in cells), default=0)
+    numeric = all(
+        c.replace(",", "").replace(".", "").strip("-$%e+ ").isdigit() or c == "-"
+        for c in cells
+    )
+    return max(header, longest if numeric else min(longest, _TEXT_CELL_CHARS)) + 3
+
+
+def print_table(con: Console, table: Table, *, wide: bool = False) -> None:
+    """Print ``table`` so that it fits the terminal, or whole with ``wide``.
+
+    Columns keep their headers whole; when they do not all fit, the right-most
+    columns are left out (the first always stays) and a line names them. With
+    ``wide`` every column is printed at its full width, past the terminal's
+    edge if need be (for a pager or a file).
+    """
+    needs = [_column_need(c) for c in table.columns]
+    if wide:
+        width = max(con.width, sum(needs) + 1)
+        if width > con.width:
+            from rich.console import Console as _Console
+
+            con = _Console(file=con.file, width=width, highlight=False)
+        con.print(table)
+        return
+    dropped: list[str] = []
+    while len(table.columns) > 1 and sum(needs) + 1 > con.width:
+        dropped.insert(0, str(table.columns.pop().header))
+        needs.pop()
+    for column in table.columns:
+        column.no_wrap = column.no_wrap or column.justify == "right"
+        column.min_width = max(column.min_width or 0, len(str(column.header)))
+    con.print(table)
+    if dropped:
+        con.print(
+            f"{len(dropped)} columns not shown: {', '.join(dropped)} "
+            "(--wide shows all, --json gives everything)",
+            markup=False,
+        )
+
+
 def console() -> Console:
     """A console on stdout (the only place the library's results are printed)."""
     from rich.console import Console
 
     return Console(highlight=False, soft_wrap=True)
+
+
+def err_console() -> Console:
+    """A console on stderr, for progress (stdout keeps only the results)."""
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class _StatusHandler(logging.Handler):
+    """Shows gigaplan's INFO log records (solver phase, paths, replications)."""
+
+    def __init__(self, show: Callable[[str], None]) -> None:
+        super().__init__(logging.INFO)
+        self.show = show
+
+    def emit(self, record: logging.LogRecord) -> None:
+        with contextlib.suppress(Exception):
+            self.show(record.getMessage())
+
+
+@contextlib.contextmanager
+def stage_status(stage: str, *, quiet: bool = False) -> Iterator[Callable[[str], None]]:
+    """Show on stderr what a long command is doing, stage by stage.
+
+    Yields a function ``status(message)``; the library's own INFO log records
+    (``logging.getLogger("gigaplan")``: solver phase, paths evaluated,
+    replications done) are shown the same way while the block runs. On a
+    terminal it is one spinner line that changes; otherwise (a pipe, a log
+    file) one line per message with the elapsed time. Nothing is shown with
+    ``quiet`` (``--json``), so stdout and stderr stay clean.
+
+    Parameters
+    ----------
+    stage : str
+        The name shown before each message (``power``, ``plan``).
+    quiet : bool
+        Show nothing.
+    """
+    if quiet:
+        yield lambda _message: None
+        return
+    con = err_console()
+    t0 = time.perf_counter()
+    spinner = con.status(f"[bold]{stage}[/bold]: starting") if con.is_terminal else None
+
+    def show(message: str) -> None:
+        if spinner is not None:
+            spinner.update(f"[bold]{stage}[/bold]: {message}")
+        else:
+            con.print(f"{stage} [{time.perf_counter() - t0:5.1f} s] {message}")
+
+    logger = logging.getLogger("gigaplan")
+    handler = _StatusHandler(show)
+    level = logger.level
+    logger.addHandler(handler)
+    if logger.getEffectiveLevel() > logging.INFO:
+        logger.setLevel(logging.INFO)
+    try:
+        if spinner is not None:
+            spinner.start()
+        yield show
+    finally:
+        if spinner is not None:
+            spinner.stop()
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    con.print(f"{stage}: done in {time.perf_counter() - t0:.1f} s")
 
 
 M = TypeVar("M", bound="BaseModel")

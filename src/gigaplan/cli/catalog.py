@@ -11,10 +11,12 @@ from gigaplan.cli import app
 from gigaplan.cli._common import (
     CatalogOption,
     JsonOption,
+    WideOption,
     catalog_from,
     console,
     fmt_number,
     print_json,
+    print_table,
 )
 
 if TYPE_CHECKING:
@@ -81,6 +83,7 @@ def list_entries(
     section: Annotated[Section, typer.Argument(help="Which section to list.")],
     catalog: CatalogOption = None,
     as_json: JsonOption = False,
+    wide: WideOption = False,
 ) -> None:
     """Print one section of the catalog as a table."""
     from rich.table import Table
@@ -103,7 +106,7 @@ def list_entries(
         table.add_column(col, justify="right")
     for key, entry in entries.items():
         table.add_row(key, entry.name, *(_cell(getattr(entry, c), c) for c in columns))
-    console().print(table)
+    print_table(console(), table, wide=wide)
 
 
 def _plain(value: object) -> object:
@@ -130,13 +133,24 @@ def show_entry(
         return
     table = Table(title=f"{section[:-1]} {key}: {entry.name}  (catalog {cat.version})")
     for col in ("field", "value", "source", "note"):
-        table.add_column(col, overflow="fold")
+        table.add_column(col, overflow="fold", no_wrap=col == "source")
+    cited: dict[str, int] = {}  # source key -> its number, in order of first use
     for field, val in entry:
         if isinstance(val, Sourced):
             year = getattr(val, "dollar_year", None)
             extra = f" ({year}$)" if year else ""
-            source = cat.sources.get(val.source or "", "") if val.source else ""
-            table.add_row(field, _cell(val, field) + extra, source, val.note or "")
+            ref = ""
+            if val.source:
+                number = cited.setdefault(val.source, len(cited) + 1)
+                ref = f"[{number}] {val.source}"
+            table.add_row(field, _cell(val, field) + extra, ref, val.note or "")
         elif val not in (None, ()):
-            table.add_row(field, str(val), "", "")
-    console().print(table)
+            shown = ", ".join(val) if isinstance(val, tuple) else str(val)
+            table.add_row(field, shown, "", "")
+    con = console()
+    con.print(table)
+    if cited:
+        con.print("[bold]Sources[/bold]")
+        for source, number in cited.items():
+            text = cat.sources.get(source, "(not in the catalog's sources)")
+            con.print(f"[{number}] {source}: {text}", markup=False)

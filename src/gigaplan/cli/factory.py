@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from gigaplan.cli import app
-from gigaplan.cli._common import JsonOption, console, fmt_number, key_value_table
+from gigaplan.cli._common import (
+    JsonOption,
+    console,
+    fmt_number,
+    key_value_table,
+    stage_status,
+)
 from gigaplan.errors import InputError
 
 if TYPE_CHECKING:
@@ -73,13 +79,15 @@ def factory(
         raise InputError(
             f"{scenario}: factory", None, "the scenario has no factory: section"
         )
-    result = run_factory(
-        scen.factory,
-        scen.seed,
-        replications=replications,
-        target_gw_per_week=target_gw_per_week,
-        whatif=whatif,
-    )
+    with stage_status("factory", quiet=json) as status:
+        status("simulating the build pipeline")
+        result = run_factory(
+            scen.factory,
+            scen.seed,
+            replications=replications,
+            target_gw_per_week=target_gw_per_week,
+            whatif=whatif,
+        )
     if json:
         from gigaplan.cli._common import print_json
 

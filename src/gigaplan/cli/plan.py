@@ -14,10 +14,13 @@ from gigaplan.cli._common import (
     CatalogOption,
     ForceOption,
     JsonOption,
+    WideOption,
     catalog_from,
     console,
     key_value_table,
     print_json,
+    print_table,
+    stage_status,
 )
 
 
@@ -37,6 +40,7 @@ def plan_command(
     ] = None,
     force: ForceOption = False,
     catalog: CatalogOption = None,
+    wide: WideOption = False,
 ) -> None:
     """Plan chips, sites, MW and power quarter by quarter; show what binds."""
     from rich.table import Table
@@ -50,8 +54,11 @@ def plan_command(
     scen = load_scenario(scenario)
     if scen.plan is None:
         raise InputError(str(scenario), "plan", "the scenario has no plan: section")
-    result = solve_scenario_plan(scen, catalog_from(catalog))
-    stage = summarise(result)
+    with stage_status("plan", quiet=json_out) as status:
+        status("building and solving the buildout LP (HiGHS)")
+        result = solve_scenario_plan(scen, catalog_from(catalog))
+        status("summarising the plan")
+        stage = summarise(result)
     if out is not None:
         from gigaplan.interop import write_plan_netcdf
 
@@ -86,7 +93,7 @@ def plan_command(
         table.add_column(col, justify="right")
     for row in frame[cols].itertuples(index=False):
         table.add_row(row[0], *(f"{v:,.3g}" for v in row[1:]))
-    con.print(table)
+    print_table(con, table, wide=wide)
     top = stage.tables["bottlenecks"]
     top = top[top["binding"]].nlargest(10, "shadow_price_usd")
     bt = Table(title="top binding limits (expected PV $ per unit)")

@@ -10,10 +10,12 @@ import typer
 from gigaplan.cli import app
 from gigaplan.cli._common import (
     CatalogOption,
+    ForceOption,
     JsonOption,
     catalog_from,
     console,
     print_json,
+    stage_status,
     validated,
 )
 
@@ -80,6 +82,14 @@ def power(
             "grid_price_usd_per_mwh overriding the synthetic ones."
         ),
     ] = None,
+    export_pypsa: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also write the campus LP as a PyPSA network (netCDF) to this file.",
+            metavar="FILE",
+        ),
+    ] = None,
+    force: ForceOption = False,
     catalog: CatalogOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -131,13 +141,30 @@ def power(
             },
             names={"co2_intensity_cap_t_per_mwh": "--co2-intensity-cap"},
         )
+    if export_pypsa is not None:
+        from gigaplan._files import check_file_target
+        from gigaplan.power.pypsa_network import _written_by_gigaplan
+
+        check_file_target(
+            export_pypsa, "--export-pypsa", force=force, ours=_written_by_gigaplan
+        )
     profiles = None
     if section.profiles_csv is not None:
         from gigaplan.external import read_profiles
 
         frame = read_profiles(section.profiles_csv, section.hours)
         profiles = {c: frame[c].to_numpy() for c in frame}
-    result = solve_section(section, catalog_from(catalog), profiles)
+    cat = catalog_from(catalog)
+    with stage_status("power", quiet=json_out) as status:
+        status("reading the region and profiles")
+        result = solve_section(section, cat, profiles)
+        if export_pypsa is not None:
+            from gigaplan.power.pypsa_network import export_campus
+            from gigaplan.power.stage import campus_inputs
+
+            status(f"writing the PyPSA network to {export_pypsa}")
+            args, kwargs = campus_inputs(section, cat, profiles)
+            export_campus(export_pypsa, args, kwargs, result, force=force)
     if json_out:
         print_json(
             {

@@ -13,10 +13,13 @@ from gigaplan.cli._common import (
     CatalogOption,
     ForceOption,
     JsonOption,
+    WideOption,
     catalog_from,
     console,
     key_value_table,
     print_json,
+    print_table,
+    stage_status,
 )
 
 
@@ -60,6 +63,7 @@ def risk_command(
     force: ForceOption = False,
     json_out: JsonOption = False,
     catalog: CatalogOption = None,
+    wide: WideOption = False,
 ) -> None:
     """P(shortfall), stranded capacity, NPV and break-even of a plan."""
     import numpy as np
@@ -90,15 +94,20 @@ def risk_command(
             )
         from gigaplan.plan.stage import run_stage as run_plan
 
-        upstream = {"plan": run_plan(scen, catalog_from(catalog))}
-    capacity = load_capacity(ref, upstream, db)
-    result = assess(
-        section,
-        capacity,
-        np.random.default_rng(scen.seed),
-        n_paths=paths,
-        workers=workers,
-    )
+    with stage_status("risk", quiet=json_out) as status:
+        if ref is None:
+            status("solving the plan to evaluate (buildout LP, HiGHS)")
+            upstream = {"plan": run_plan(scen, catalog_from(catalog))}
+        else:
+            status(f"reading the plan's capacity from {ref}")
+        capacity = load_capacity(ref, upstream, db)
+        result = assess(
+            section,
+            capacity,
+            np.random.default_rng(scen.seed),
+            n_paths=paths,
+            workers=workers,
+        )
     if scenarios_out is not None:
         if "reduced_scenarios" not in result.tables:
             raise InputError(
@@ -133,7 +142,7 @@ def risk_command(
         table.add_column(col, justify="right")
     for row in frame[cols].itertuples(index=False):
         table.add_row(row[0], *(f"{v:,.3g}" for v in row[1:]))
-    con.print(table)
+    print_table(con, table, wide=wide)
     con.print(result.text)
 
 

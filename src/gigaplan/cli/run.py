@@ -15,7 +15,13 @@ from typing import Annotated, Any
 import typer
 
 from gigaplan.cli import app
-from gigaplan.cli._common import ForceOption, console, fmt_number, print_json
+from gigaplan.cli._common import (
+    ForceOption,
+    console,
+    fmt_number,
+    print_json,
+    stage_status,
+)
 
 DbOption = Annotated[
     Path | None,
@@ -58,43 +64,25 @@ def run_command(
     ] = False,
 ) -> None:
     """Run every stage the scenario asks for and store the run."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
     from gigaplan.pipeline import run_and_record
     from gigaplan.scenario import parse_scenario
 
     path, text = read_scenario_file(scenario)
     scen = parse_scenario(text, path.name, base_dir=path.resolve().parent)
     store = _store(db)
-    con = console()
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total} stages"),
-        TimeElapsedColumn(),
-        console=con,
-        transient=json_out,
-        disable=json_out,
-    ) as bar:
-        task = bar.add_task("starting", total=None)
+    try:
+        with stage_status("run", quiet=json_out) as status:
 
-        def progress(stage: str, index: int, total: int, state: str) -> None:
-            bar.update(task, total=total)
-            if state == "start":
-                bar.update(task, description=f"running {stage}", completed=index)
-            elif state == "done":
-                bar.update(task, description=f"{stage} done", completed=index + 1)
-            else:
-                bar.update(task, description=f"{stage} failed")
+            def progress(stage: str, index: int, total: int, state: str) -> None:
+                verb = {"start": "running", "done": "done:", "failed": "failed:"}
+                status(f"stage {index + 1}/{total}: {verb.get(state, state)} {stage}")
 
-        try:
             run_id = run_and_record(
                 text, store, scenario=scen, where=path.name, progress=progress
             )
-        except KeyboardInterrupt:
-            bar.stop()
-            typer.echo("gigaplan: interrupted; nothing was stored", err=True)
-            raise typer.Exit(130) from None
+    except KeyboardInterrupt:
+        typer.echo("gigaplan: interrupted; nothing was stored", err=True)
+        raise typer.Exit(130) from None
     info = store.get(run_id)
     if json_out:
         print_json(info.as_dict())
@@ -198,8 +186,12 @@ def runs_diff(
     run_b: Annotated[str, typer.Argument(help="Second run.")],
     db: DbOption = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    show_all: Annotated[
+        bool,
+        typer.Option("--all", help="Show every headline number, not only changes."),
+    ] = False,
 ) -> None:
-    """Compare two runs: scenario changes and every headline number."""
+    """Compare two runs: scenario changes and the headline numbers that changed."""
     from rich.table import Table
 
     from gigaplan.store import diff_runs, scenario_diff
@@ -207,6 +199,10 @@ def runs_diff(
     store = _store(db)
     a, b = store.get(run_a), store.get(run_b)
     frame = diff_runs(a, b)
+    total = len(frame)
+    if not show_all:
+        changed = [not _same(x, y) for x, y in zip(frame["a"], frame["b"], strict=True)]
+        frame = frame[changed]
     text = scenario_diff(a, b)
     if json_out:
         print_json(
@@ -216,6 +212,7 @@ def runs_diff(
                 "scenario_diff": text,
                 "catalog_changed": a.catalog_version != b.catalog_version,
                 "quantities": frame.to_dict(orient="records"),
+                "unchanged_not_shown": total - len(frame),
             }
         )
         return
@@ -238,7 +235,26 @@ def runs_diff(
             _show(row.change),
             _show(row.change_pct, 3),
         )
-    con.print(table)
+    if len(frame):
+        con.print(table)
+    else:
+        con.print("no headline number changed")
+    if total > len(frame):
+        con.print(f"{total - len(frame)} unchanged quantities not shown (--all)")
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal values, NaN equal to NaN and None (a number absent in both runs)."""
+
+    def missing(v: Any) -> bool:
+        return v is None or (isinstance(v, float) and v != v)
+
+    if missing(a) or missing(b):
+        return missing(a) and missing(b)
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
 
 
 def _show(value: Any, digits: int = 4) -> str:

@@ -11,7 +11,15 @@ import typer
 
 from gigaplan._files import write_file
 from gigaplan.cli import app
-from gigaplan.cli._common import ForceOption, console, fmt_number, print_json
+from gigaplan.cli._common import (
+    ForceOption,
+    WideOption,
+    console,
+    err_console,
+    fmt_number,
+    print_json,
+    print_table,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -124,7 +132,7 @@ def _cell(value: Any) -> str:
     return fmt_number(value, 4)
 
 
-def _print_table(frame: pd.DataFrame, n_axes: int) -> None:
+def _print_table(frame: pd.DataFrame, n_axes: int, *, wide: bool = False) -> None:
     """Swept values, status and a few summary numbers; errors listed below."""
     from rich.markup import escape
     from rich.table import Table
@@ -148,7 +156,7 @@ def _print_table(frame: pd.DataFrame, n_axes: int) -> None:
             style="red" if row["status"] != "ok" else None,
         )
     con = console()
-    con.print(table)
+    print_table(con, table, wide=wide)
     for index, error in frame.loc[failed, "error"].items():
         con.print(f"combination {index} failed: {error}", markup=False)
 
@@ -188,6 +196,7 @@ def sweep_command(
         bool, typer.Option("--json", help="Print the full table as JSON records.")
     ] = False,
     force: ForceOption = False,
+    wide: WideOption = False,
 ) -> None:
     """Run the scenario for every combination of the --grid values."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -201,16 +210,17 @@ def sweep_command(
     _check_out(out, force)
     path, text = read_scenario_file(scenario)
     n = workers or _default_workers()
+    total = math.prod(len(axis.values) for axis in axes)
     with Progress(
         TextColumn("[bold]sweep"),
         BarColumn(),
         TextColumn("{task.completed}/{task.total} combinations"),
         TimeElapsedColumn(),
-        console=console(),
+        console=err_console(),
         transient=True,
         disable=json_out,
     ) as bar:
-        task = bar.add_task("sweep", total=None)
+        task = bar.add_task("sweep", total=total)
 
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
@@ -235,7 +245,7 @@ def sweep_command(
     if json_out:
         print_json(frame.reset_index().to_dict(orient="records"))
     else:
-        _print_table(frame, len(axes))
+        _print_table(frame, len(axes), wide=wide)
         if out is not None:
             console().print(f"wrote {out}")
     if (frame["status"] != "ok").all():

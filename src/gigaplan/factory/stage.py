@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,6 +26,8 @@ from gigaplan.factory.whatif import (
     smallest_single_increase,
 )
 from gigaplan.results import StageResult
+
+log = logging.getLogger(__name__)
 
 
 def run_factory(
@@ -87,6 +90,7 @@ def run_factory(
     design = compile_design(section, schedule)
     H, P = section.horizon_weeks, section.period_weeks
     ones = design.ones()
+    log.info("simulating %d replications of the build pipeline", reps)
     base = run_replications(
         design, ones, replications=reps, seed=seed, workers=section.workers
     )
@@ -101,6 +105,14 @@ def run_factory(
     for r, res in enumerate(design.resources):
         mult = ones.copy()
         mult[r] = section.relax_multiplier
+        log.info(
+            "bottleneck test %d/%d: %s relaxed x%g (%d replications)",
+            r + 1,
+            len(design.resources),
+            res.name,
+            section.relax_multiplier,
+            n_rel,
+        )
         relaxed[res.name] = run_replications(
             design, mult, replications=n_rel, seed=seed, workers=section.workers
         )

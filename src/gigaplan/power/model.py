@@ -15,6 +15,7 @@ Research Software 6(1). (Same storage and CO2-constraint formulation.)
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -26,6 +27,8 @@ from gigaplan._solver import solve_quietly
 from gigaplan.errors import InfeasibleError, InputError, SolverError
 from gigaplan.power.build import Built, Limits, Profiles, build_model
 from gigaplan.power.technologies import FLAT, KINDS, VARIABLE, Tech
+
+log = logging.getLogger(__name__)
 
 HOURS_PER_YEAR = 8760
 DUAL_FLOOR = 1e-3  # |dual| below this is interior-point dust: the limit is slack
@@ -197,14 +200,22 @@ def solve_campus(
         from gigaplan.power.repdays import reduce_profiles
 
         prof = reduce_profiles(prof, rep_days, seed=seed)
+    log.info(
+        "building the campus LP (%d hours, %d technologies)",
+        prof.demand_mw.size,
+        sum(t.max_mw != 0 for t in techs.values()),
+    )
     built = build_model(prof, techs, lim)
+    log.info("solving the campus LP (HiGHS interior point)")
     if not _solve(built, solver_options):
         # no feasible point: solve again with the penalised slacks to measure
         # which limit is missed and by how much
+        log.info("infeasible: solving again with elastic slacks to find the limit")
         built = build_model(prof, techs, lim, elastic=True)
         if not _solve(built, solver_options):
             raise SolverError("HiGHS found no solution even with elastic slacks")
     _raise_if_missed(built, prof, lim)
+    log.info("reading the solution and duals")
     return _extract(built, prof, lim, techs, rep_days)
 
 

@@ -31,7 +31,9 @@ depreciation are left out (pre-tax cash flow).
 from __future__ import annotations
 
 import itertools
+import logging
 import math
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -45,6 +47,8 @@ from gigaplan.errors import InputError
 from gigaplan.plan.capacity import CAPACITY_COLUMNS
 from gigaplan.plan.schema import quarter_index
 from gigaplan.risk.schema import Finance
+
+log = logging.getLogger(__name__)
 
 #: Paths per block: (32 periods x 4096 paths x 8 B) = 1 MB per working array.
 BLOCK_PATHS = 4096
@@ -466,6 +470,9 @@ def evaluate(
     starts = list(range(0, n, block_paths))
     n_workers = max(1, min(workers, len(starts)))
     groups = [starts[i::n_workers] for i in range(n_workers)]
+    done = [0]
+    lock = threading.Lock()
+    every = max(1, len(starts) // 10)  # about ten progress lines per evaluation
 
     def run(group: Sequence[int]) -> dict[str, np.ndarray]:
         acc = {s: np.zeros(n_t) for s in sums}
@@ -486,6 +493,14 @@ def evaluate(
                 acc,
                 col,
             )
+            with lock:
+                done[0] += 1
+                if done[0] % every == 0 and n > block_paths:
+                    log.info(
+                        "paths evaluated: %s/%s",
+                        f"{min(done[0] * block_paths, n):,}",
+                        f"{n:,}",
+                    )
         return acc
 
     if n_workers == 1:

@@ -13,6 +13,7 @@ The stage reads no file and no store: the pipeline reads the table named by
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,6 +25,8 @@ from gigaplan.errors import InputError
 from gigaplan.results import StageResult
 from gigaplan.risk.evaluate import Capacity, Evaluation, Policy, cvar, evaluate
 from gigaplan.risk.schema import RiskSection
+
+log = logging.getLogger(__name__)
 
 #: Percentiles of the per-period tables (the report draws fans from them).
 PERCENTILES: tuple[int, ...] = (5, 10, 50, 90, 95)
@@ -319,7 +322,9 @@ def assess(
         f"{len(capacity.periods)} periods x {n:,} paths",
     )
     path_rng, reduce_rng = rng.spawn(2)
+    log.info("drawing %s demand paths", f"{n:,}")
     demand = sample_paths(section.demand, capacity.periods, n, path_rng)
+    log.info("evaluating the plan on %s paths", f"{n:,}")
     policy = Policy(section.policy, section.inference_share or 1.0)
     ev = evaluate(
         capacity,
@@ -343,10 +348,12 @@ def assess(
                 else demand.launch_fraction[:, : red.paths],
                 demand.launch_multiplier,
             )
+        log.info("reducing the paths to %d scenarios", red.scenarios)
         reduced = reduce_paths(subset, red.scenarios, reduce_rng, red.iterations)
         reduced_ev = evaluate(
             capacity, reduced.as_paths(), section.finance, policy, workers=1
         )
+    log.info("summarising %s paths (percentiles, NPV, break-even)", f"{n:,}")
     return summarise(section, capacity, demand, ev, reduced, reduced_ev, workers)
 
 

@@ -7,12 +7,14 @@ combination into a table whose rows and values do not depend on the executor.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import multiprocessing
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -257,15 +259,45 @@ def _mp_context() -> Any:
     return multiprocessing.get_context("spawn")
 
 
+@contextlib.contextmanager
+def _main_not_rerun() -> Iterator[None]:
+    """Keep spawned workers from running the caller's script again.
+
+    A spawned worker normally re-runs the parent's ``__main__`` (by path, or
+    by module name under ``python -m``) so that functions defined there can
+    be unpickled; a plain script without an ``if __name__ == "__main__":``
+    guard would then start the sweep again inside every worker, and the pool
+    breaks. The workers run only :func:`run_combination` on strings, which
+    need nothing from ``__main__``, so while the pool lives ``__main__``
+    shows multiprocessing neither its file nor its module name.
+    """
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    names: tuple[str, ...] = ("__file__", "__spec__")
+    saved: dict[str, Any] = {k: main.__dict__[k] for k in names if k in vars(main)}
+    main.__dict__.pop("__file__", None)
+    main.__dict__["__spec__"] = None
+    try:
+        yield
+    finally:
+        main.__dict__.pop("__spec__", None)
+        main.__dict__.update(saved)
+
+
 def _run_local(
     plan: SweepPlan, max_workers: int, progress: SweepProgress | None
 ) -> list[dict[str, Any]]:
     total = len(plan.texts)
     rows: list[dict[str, Any] | None] = [None] * total
     workers = max(1, min(max_workers, total))
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=_mp_context(), initializer=_quiet_worker
-    ) as pool:
+    with (
+        _main_not_rerun(),
+        ProcessPoolExecutor(
+            max_workers=workers, mp_context=_mp_context(), initializer=_quiet_worker
+        ) as pool,
+    ):
         futures: dict[Future[dict[str, Any]], int] = {
             pool.submit(run_combination, i, text, catalog): i
             for i, (text, catalog) in enumerate(
