@@ -155,6 +155,7 @@ class ValidationModel(_Frozen):
     layers: int = Field(gt=0)
     kv_heads: int = Field(gt=0)
     head_dim: int = Field(gt=0)
+    hidden_size: int | None = Field(None, gt=0)
     note: str | None = None
 
 
@@ -166,6 +167,8 @@ class ValidationAccelerator(_Frozen):
     fp8_dense_tflops: float | None = Field(None, gt=0)
     memory_tb_per_s: float = Field(gt=0)
     memory_gb: float = Field(gt=0)
+    scale_up_gb_per_s: float | None = Field(None, gt=0)
+    scale_up_source: str | None = None
     note: str | None = None
 
 
@@ -203,6 +206,11 @@ class InferenceValidationSet(_Frozen):
         cited |= {
             f"inference_accelerators.{k}": v.source
             for k, v in self.inference_accelerators.items()
+        }
+        cited |= {
+            f"inference_accelerators.{k}.scale_up_source": str(v.scale_up_source)
+            for k, v in self.inference_accelerators.items()
+            if v.scale_up_gb_per_s is not None or v.scale_up_source is not None
         }
         for i, case in enumerate(self.inference_cases):
             where = f"inference_cases[{i}] ({case.name})"
@@ -289,6 +297,9 @@ def estimate_case_tokens_per_s(
         bandwidth_fraction=efficiencies.bandwidth_fraction,
         power_fraction_of_tdp=0.0,
         check_memory=False,
+        hidden_size=mdl.hidden_size,
+        layers=mdl.layers,
+        scale_up_gb_per_s=acc.scale_up_gb_per_s,
     )
     return est.output_tokens_per_s_per_accelerator
 
