@@ -54,6 +54,11 @@ def estimate_inference(
     price_usd_per_accelerator_hour: float | None = None,
     tokens_per_day: float | None = None,
     memory_bound_power_fraction_of_tdp: float | None = None,
+    check_memory: bool = True,
+    hidden_size: int | None = None,
+    layers: int | None = None,
+    scale_up_gb_per_s: float | None = None,
+    activation_bytes: float = 2.0,
 ) -> InferenceEstimate:
     r"""
     Estimate serving one model replica on ``count`` accelerators (tensor parallel).
@@ -85,6 +90,17 @@ def estimate_inference(
     memory_bound_power_fraction_of_tdp : float, optional
         Accelerator draw / TDP while a decode step is waiting on memory; None
         takes ``power_fraction_of_tdp`` (one draw for every phase). [dimensionless]
+    check_memory : bool
+        Raise if weights plus the full-length KV cache do not fit. Validation
+        turns it off to reproduce published runs whose servers allocate the KV
+        cache as it grows (Gaudi 3, Llama 2 7B at 128/2048 and batch 217 needs
+        130.5 of 128 GB by this count).
+    hidden_size, layers, scale_up_gb_per_s : optional
+        Model width and depth, and scale-up fabric bandwidth per accelerator, one
+        direction [GB/s]. With all three and ``count`` > 1, tensor-parallel
+        all-reduce time is added (see Notes); otherwise it is left out.
+    activation_bytes : float
+        Bytes per activation value sent in the all-reduce (BF16: 2). [B]
 
     Returns
     -------
@@ -98,9 +114,14 @@ def estimate_inference(
     reads the batch's mean KV cache at the memory bandwidth (Pope et al. [2]_):
     :math:`t_{step} = \max(W / (n \eta_m B),\; 2 N_a b / (n \eta_d P))
     + b\,k\,(L_{in}+L_{out}/2) / (n \eta_m B)`. The two run as separate
-    kernels, so their times add. Tensor-parallel all-reduce time is not
-    modelled; the calibrated efficiencies in ``workloads/defaults.yaml`` (fitted
-    on TP 2-4 measurements) absorb it, which is optimistic for count > 8.
+    kernels, so their times add. Tensor parallelism over :math:`n` accelerators
+    adds two all-reduces per layer (Megatron-LM, Shoeybi et al. [3]_, section 3)
+    of :math:`b\,h\,a` bytes per token position (width :math:`h`, activation
+    bytes :math:`a`); a ring all-reduce moves :math:`2(n-1)/n` times the message
+    over each accelerator's link of bandwidth :math:`B_{su}` (Patarasuk and Yuan
+    [4]_), so a decode step adds :math:`2 L \cdot 2(n-1)/n \cdot b h a / B_{su}`
+    and prefill the same with :math:`b L_{in}` positions. Communication is not
+    overlapped with compute; its latency term is left out.
     Throughput is output tokens over prefill plus decode time (static batch).
 
     Power at three boundaries. The accelerator draws
@@ -118,6 +139,9 @@ def estimate_inference(
     .. [1] Williams, Waterman, Patterson, "Roofline", CACM 52(4), 2009.
     .. [2] Pope et al., "Efficiently Scaling Transformer Inference",
        arXiv:2211.05102, 2022, section 2.
+    .. [3] Shoeybi et al., "Megatron-LM", arXiv:1909.08053, 2019, section 3.
+    .. [4] Patarasuk and Yuan, "Bandwidth optimal all-reduce algorithms for
+       clusters of workstations", J. Parallel Distrib. Comput. 69(2), 2009.
     """
     for field, value in (
         ("count", count),
@@ -134,7 +158,7 @@ def estimate_inference(
     weights_b = total_params * bytes_per_param
     kv_b = batch * kv_bytes_per_token * (input_tokens + output_tokens)
     need_gb_per_acc = (weights_b + kv_b) / count / 1e9
-    if need_gb_per_acc > memory_gb:
+    if check_memory and need_gb_per_acc > memory_gb:
         raise InputError(
             "count",
             count,
@@ -151,6 +175,24 @@ def estimate_inference(
         weights_b / bw_b_s, 2.0 * active_params * batch / (decode_mfu * peak_flop_s)
     )
     t_step = t_matmul + kv_read / bw_b_s
+    if (
+        count > 1
+        and hidden_size is not None
+        and layers is not None
+        and scale_up_gb_per_s is not None
+    ):
+        per_position = (
+            2.0
+            * layers
+            * 2.0
+            * (count - 1)
+            / count
+            * hidden_size
+            * activation_bytes
+            / (scale_up_gb_per_s * 1e9)
+        )
+        t_prefill += per_position * batch * input_tokens
+        t_step += per_position * batch
     t_request = t_prefill + output_tokens * t_step
     tps_per_acc = batch * output_tokens / t_request / count
     f_c = power_fraction_of_tdp

@@ -39,6 +39,21 @@ def _training_cases() -> list[dict[str, Any]]:
     return cases
 
 
+def published_accelerator_hours(case: dict[str, Any]) -> float:
+    """
+    A training case's published accelerator-hours.
+
+    Runs give them directly (``accelerator_hours``); throughput cases give
+    ``published_tokens_per_s_per_accelerator`` and the hours are those of the
+    case's ``tokens`` at that rate, so the error of the estimated hours is the
+    error of the estimated throughput, inverted.
+    """
+    if "accelerator_hours" in case:
+        return float(case["accelerator_hours"])
+    tps = float(case["published_tokens_per_s_per_accelerator"])
+    return float(case["tokens"]) / tps / 3600.0
+
+
 def fit_training_mfu() -> tuple[MfuCoefficients, dict[str, float]]:
     """
     Refit the MFU coefficients on the ``fit`` training cases; leave-one-out errors.
@@ -54,7 +69,7 @@ def fit_training_mfu() -> tuple[MfuCoefficients, dict[str, float]]:
             float(c["active_params"]),
             float(c["tokens"]),
             float(c["peak_tflops"]),
-            float(c["accelerator_hours"]),
+            published_accelerator_hours(c),
         )
         for c in fit
     ]
@@ -82,7 +97,7 @@ def training_accuracy_table() -> pd.DataFrame:
             mfu *= default("fp8_training_speedup")
         flops = 6.0 * case["active_params"] * case["tokens"]
         est_h = flops / (mfu * case["peak_tflops"] * 1e12) / 3600.0
-        pub_h = float(case["accelerator_hours"])
+        pub_h = published_accelerator_hours(case)
         rows.append(
             {
                 "case": case["name"],
@@ -140,6 +155,7 @@ class ValidationModel(_Frozen):
     layers: int = Field(gt=0)
     kv_heads: int = Field(gt=0)
     head_dim: int = Field(gt=0)
+    hidden_size: int | None = Field(None, gt=0)
     note: str | None = None
 
 
@@ -151,6 +167,8 @@ class ValidationAccelerator(_Frozen):
     fp8_dense_tflops: float | None = Field(None, gt=0)
     memory_tb_per_s: float = Field(gt=0)
     memory_gb: float = Field(gt=0)
+    scale_up_gb_per_s: float | None = Field(None, gt=0)
+    scale_up_source: str | None = None
     note: str | None = None
 
 
@@ -169,6 +187,7 @@ class InferenceValidationCase(_Frozen):
     input_tokens: int = Field(gt=0)
     output_tokens: int = Field(gt=0)
     published_output_tokens_per_s_per_accelerator: float = Field(gt=0)
+    note: str | None = None
 
 
 class InferenceValidationSet(_Frozen):
@@ -187,6 +206,11 @@ class InferenceValidationSet(_Frozen):
         cited |= {
             f"inference_accelerators.{k}": v.source
             for k, v in self.inference_accelerators.items()
+        }
+        cited |= {
+            f"inference_accelerators.{k}.scale_up_source": str(v.scale_up_source)
+            for k, v in self.inference_accelerators.items()
+            if v.scale_up_gb_per_s is not None or v.scale_up_source is not None
         }
         for i, case in enumerate(self.inference_cases):
             where = f"inference_cases[{i}] ({case.name})"
@@ -272,6 +296,10 @@ def estimate_case_tokens_per_s(
         decode_mfu=efficiencies.decode_mfu,
         bandwidth_fraction=efficiencies.bandwidth_fraction,
         power_fraction_of_tdp=0.0,
+        check_memory=False,
+        hidden_size=mdl.hidden_size,
+        layers=mdl.layers,
+        scale_up_gb_per_s=acc.scale_up_gb_per_s,
     )
     return est.output_tokens_per_s_per_accelerator
 
