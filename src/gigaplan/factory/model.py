@@ -34,8 +34,8 @@ from gigaplan.catalog.load import load_catalog, shipped_catalog
 from gigaplan.catalog.schema import Catalog
 from gigaplan.errors import InputError
 from gigaplan.factory.schema import DistSpec, FactorySection
+from gigaplan.units import WEEKS_PER_MONTH
 
-WEEKS_PER_MONTH = 52.1775 / 12.0
 ROUTES = {"all": 0, "grid": 1, "onsite": 2}
 
 

@@ -42,8 +42,8 @@ import pandas as pd
 
 from gigaplan.demand import DemandPaths
 from gigaplan.errors import InputError
+from gigaplan.periods import quarter_index
 from gigaplan.plan.capacity import CAPACITY_COLUMNS
-from gigaplan.plan.schema import quarter_index
 from gigaplan.risk.schema import Finance
 
 #: Paths per block: (32 periods x 4096 paths x 8 B) = 1 MB per working array.

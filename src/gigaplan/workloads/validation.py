@@ -8,8 +8,9 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
+from gigaplan._schema import STRICT
 from gigaplan.catalog.load import data_dir, read_yaml
 from gigaplan.errors import CatalogError
 from gigaplan.workloads.capability import BYTES_PER_PARAM
@@ -120,7 +121,7 @@ def error_summary(table: pd.DataFrame, group: str) -> list[dict[str, Any]]:
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = STRICT  # frozen, no unknown keys, finite floats
 
 
 class ValidationModel(_Frozen):
