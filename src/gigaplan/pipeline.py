@@ -124,6 +124,21 @@ def resolve_stage(name: str) -> StageFunc:
     )
 
 
+def _given_or_parsed(
+    scenario: Scenario | None,
+    text: str,
+    where: str,
+    base_dir: Path | None,
+    stage_funcs: Mapping[str, Any] | None,
+) -> Scenario:
+    """``scenario`` when the caller parsed it already, else ``text`` parsed once."""
+    if scenario is not None:
+        return scenario
+    return parse_scenario(
+        text, where, base_dir=base_dir or Path.cwd(), free_sections=stage_funcs or ()
+    )
+
+
 def run_pipeline(
     scenario_yaml: str,
     *,
@@ -177,13 +192,7 @@ def run_pipeline(
     """
     from gigaplan import external
 
-    if scenario is None:
-        scenario = parse_scenario(
-            scenario_yaml,
-            where,
-            base_dir=base_dir or Path.cwd(),
-            free_sections=stage_funcs or (),
-        )
+    scenario = _given_or_parsed(scenario, scenario_yaml, where, base_dir, stage_funcs)
     names = stages_in(scenario)
     if only:
         unknown = sorted(set(only) - set(names))
@@ -258,13 +267,7 @@ def run_and_record(
     is looked up in ``store``. Give ``scenario`` when the text was already
     validated, so that it is parsed once.
     """
-    if scenario is None:
-        scenario = parse_scenario(
-            text,
-            where,
-            base_dir=base_dir or Path.cwd(),
-            free_sections=stage_funcs or (),
-        )
+    scenario = _given_or_parsed(scenario, text, where, base_dir, stage_funcs)
     started = datetime.now(UTC)
     try:
         run = run_pipeline(
