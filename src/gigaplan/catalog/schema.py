@@ -17,8 +17,13 @@ Precision = Literal["bf16", "fp8", "fp4"]
 PRECISIONS: tuple[Precision, ...] = ("bf16", "fp8", "fp4")
 
 
-class Sourced(BaseModel):
-    """A number with the document it comes from."""
+class Assumed(BaseModel):
+    """A shipped number with its source, or with a note that says it is assumed.
+
+    Stage tables (power technologies, workload defaults) hold round figures
+    that no single table prints; those carry ``source: null`` and a note that
+    starts with ``ASSUMPTION``.
+    """
 
     model_config = STRICT
 
@@ -27,7 +32,17 @@ class Sourced(BaseModel):
     note: str | None = None
 
     @model_validator(mode="after")
-    def _has_provenance(self) -> Sourced:
+    def _has_provenance(self) -> Assumed:
+        if not self.source and not self.note:
+            raise ValueError("a number needs a source or a note saying it is assumed")
+        return self
+
+
+class Sourced(Assumed):
+    """A number with the document it comes from."""
+
+    @model_validator(mode="after")
+    def _has_provenance(self) -> Sourced:  # stricter: replaces Assumed's
         if self.value is not None and not self.source:
             raise ValueError("a value needs a source (a key of `sources`)")
         if self.value is None and not self.note:
@@ -143,27 +158,6 @@ class Region(Entry):
     latitude_deg: Sourced
     longitude_deg: Sourced
     timezone: str = "UTC"
-
-
-class Assumed(BaseModel):
-    """A shipped number with its source, or with a note that says it is assumed.
-
-    Stage tables (power technologies, workload defaults) hold round figures
-    that no single table prints; those carry ``source: null`` and a note that
-    starts with ``ASSUMPTION``.
-    """
-
-    model_config = STRICT
-
-    value: float | None
-    source: str | None = None
-    note: str | None = None
-
-    @model_validator(mode="after")
-    def _has_provenance(self) -> Assumed:
-        if not self.source and not self.note:
-            raise ValueError("a number needs a source or a note saying it is assumed")
-        return self
 
 
 class PowerTechnology(BaseModel):
@@ -341,7 +335,7 @@ class Catalog(BaseModel):
             )
         return self
 
-    def _numbers(self) -> list[tuple[str, Sourced | Assumed]]:
+    def _numbers(self) -> list[tuple[str, Assumed]]:
         """Every sourced number, with its place (``section.key.field``)."""
         entries: list[tuple[str, BaseModel]] = [
             (f"{section}.{key}", entry)
@@ -360,5 +354,5 @@ class Catalog(BaseModel):
             (f"{where}.{field}", val)
             for where, entry in entries
             for field, val in entry
-            if isinstance(val, Sourced | Assumed)
+            if isinstance(val, Assumed)
         ]
