@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from gigaplan.catalog import load_catalog
-from gigaplan.errors import CatalogError
+from gigaplan.errors import CatalogError, InputError
 from gigaplan.factory.model import compile_design
 from gigaplan.factory.stage import run_factory
 from gigaplan.power.stage import PowerSection, solve_section
@@ -141,3 +141,17 @@ def test_bad_stage_tables_are_one_line_errors(
     with pytest.raises(CatalogError, match=match) as err:
         load_catalog([_extra(tmp_path, text)])
     assert "\n" not in str(err.value)
+
+
+def test_a_null_technology_number_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    mine = load_catalog(
+        [
+            _extra(
+                tmp_path,
+                "power_technologies:\n  wind:\n"
+                "    capex_usd_per_kw: {value: null, note: unknown here}\n",
+            )
+        ]
+    )
+    with pytest.raises(InputError, match=r"power_technologies\.wind.*capex_usd"):
+        default_techs(catalog=mine)

@@ -17,7 +17,7 @@ Kinds and how the LP treats them (see :mod:`gigaplan.power.build`):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 from typing import Any
 
 from gigaplan.catalog.load import shipped_catalog
@@ -122,6 +122,7 @@ def read_data(catalog: Catalog | None = None) -> dict[str, Any]:
 
 
 _FIELDS = {f.name for f in fields(Tech)} - {"name"}
+_REQUIRED = {f.name for f in fields(Tech) if f.default is MISSING} - {"name"}
 
 
 def default_techs(
@@ -153,7 +154,16 @@ def default_techs(
             raise InputError(
                 f"catalog power_technologies.{name}", None, "missing from the catalog"
             )
-        vals: dict[str, Any] = raw[name].values()
+        vals: dict[str, Any] = {
+            k: v for k, v in raw[name].values().items() if v is not None
+        }
+        missing = sorted(_REQUIRED - set(vals))
+        if missing:
+            raise InputError(
+                f"catalog power_technologies.{name}",
+                None,
+                f"needs a number for {', '.join(missing)}",
+            )
         for key, val in overrides.get(name, {}).items():
             field = f"power.technologies.{name}.{key}"
             if key not in _FIELDS:
