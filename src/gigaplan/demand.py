@@ -47,11 +47,9 @@ import numpy as np
 import xarray as xr
 
 from gigaplan.errors import InputError
-from gigaplan.plan.schema import quarter_index
+from gigaplan.periods import quarter_index
 from gigaplan.risk.schema import Adoption, DemandSection, GrowthModel
-
-YEARS_PER_QUARTER = 0.25
-WEEKS_PER_QUARTER = 365.25 / 7 / 4
+from gigaplan.units import WEEKS_PER_QUARTER, YEARS_PER_QUARTER
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from gigaplan import _yaml
+from gigaplan._schema import STRICT
 from gigaplan._yaml import read_text
 from gigaplan.errors import InputError
 from gigaplan.external import is_table_file
@@ -115,7 +116,7 @@ class Scenario(BaseModel):
     section models as they land.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = STRICT
 
     name: str = "scenario"
     description: str = ""

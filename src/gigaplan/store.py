@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import fcntl
 import json
-import math
 import os
 import re
 import secrets
@@ -36,9 +35,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
+from gigaplan._json import jsonable
 from gigaplan.errors import GigaplanError, InputError
 
 if TYPE_CHECKING:
@@ -92,20 +91,6 @@ def new_run_id(now: datetime | None = None) -> str:
     """A sortable, unguessable run id: ``YYYYMMDD-HHMMSS-xxxxxx`` (UTC)."""
     now = now or datetime.now(UTC)
     return f"{now:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, str | int | float | bool) or value is None:
-        return value
-    return str(value)
 
 
 def _ident(text: str) -> str:
@@ -187,7 +172,7 @@ class RunInfo:
             "finished_at": _iso(self.finished_at),
             "duration_s": self.duration_s,
             "stages": list(self.stages),
-            "summary": _jsonable(self.summary),
+            "summary": jsonable(self.summary),
             "text": self.text,
             "error": self.error,
             "tables": [
@@ -271,7 +256,7 @@ class RunStore:
         from gigaplan import __version__
 
         run_id = run_id or new_run_id(run.started_at)
-        summary = {r.stage: _jsonable(r.summary) for r in run.results}
+        summary = {r.stage: jsonable(r.summary) for r in run.results}
         texts = {r.stage: r.text for r in run.results}
         tables = [
             (r.stage, key, _tidy_for_duckdb(frame))

@@ -22,6 +22,17 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+# Time conversions, one owner for every module (a quarter is a quarter of a
+# Julian year; the campus LP's model year is 8760 h; the factory's month is a
+# twelfth of a 52.1775-week year).
+HOURS_PER_WEEK = 168
+HOURS_PER_YEAR = 8760
+HOURS_PER_QUARTER = 365.25 * 24 / 4
+SECONDS_PER_QUARTER = 365.25 * 86400 / 4
+WEEKS_PER_QUARTER = 365.25 / 7 / 4
+YEARS_PER_QUARTER = 0.25
+WEEKS_PER_MONTH = 52.1775 / 12.0
+
 __all__ = [
     "KEYS",
     "PREFIXES",

@@ -12,10 +12,19 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from gigaplan import _yaml as yaml
-from gigaplan.catalog.schema import Accelerator, Catalog, Entry, Model, Region
+from gigaplan.catalog.schema import (
+    ENTRY_SECTIONS,
+    STAGE_SECTIONS,
+    Accelerator,
+    Catalog,
+    Entry,
+    Model,
+    Region,
+)
 from gigaplan.errors import CatalogError, InputError, UnknownNameError
 
-SECTIONS = ("accelerators", "models", "regions")
+SECTIONS = ENTRY_SECTIONS
+ALL_SECTIONS = (*ENTRY_SECTIONS, *STAGE_SECTIONS)
 
 E = TypeVar("E", bound=Entry)
 
@@ -62,7 +71,7 @@ def _merge(
     base: dict[str, Any], doc: Mapping[str, Any], origin: dict[tuple[str, str], str]
 ) -> None:
     name = doc.get("_file", "?")
-    for section in ("sources", *SECTIONS):
+    for section in ("sources", *ALL_SECTIONS):
         given = doc.get(section) or {}
         if not isinstance(given, Mapping):
             raise InputError(
@@ -72,20 +81,41 @@ def _merge(
                 + ("citations" if section == "sources" else "entries"),
             )
     base["sources"].update(doc.get("sources") or {})
-    for section in SECTIONS:
+    for section in ALL_SECTIONS:
         for key, entry in (doc.get(section) or {}).items():
-            if not isinstance(entry, Mapping):
-                raise CatalogError(f"{name}: {section}.{key} must be a mapping")
-            key = str(key).lower()
-            current = base[section].get(key, {})
-            base[section][key] = {**current, **_expand_shorthand(entry)}
-            origin[(section, key)] = name
-    unknown = set(doc) - {*SECTIONS, "sources", "schema_version", "_file"}
+            if section in SECTIONS:
+                if not isinstance(entry, Mapping):
+                    raise CatalogError(f"{name}: {section}.{key} must be a mapping")
+                key = str(key).lower()
+                entry = _expand_shorthand(entry)
+            current = base[section].get(key)
+            base[section][key] = _merge_value(current, entry, whole=section in SECTIONS)
+            origin[(section, str(key))] = name
+    unknown = set(doc) - {*ALL_SECTIONS, "sources", "schema_version", "_file"}
     if unknown:
         raise CatalogError(
             f"{name}: unknown top-level keys {sorted(unknown)}; "
-            f"allowed: schema_version, sources, {', '.join(SECTIONS)}"
+            f"allowed: schema_version, sources, {', '.join(ALL_SECTIONS)}"
         )
+
+
+def _merge_value(current: Any, given: Any, whole: bool = False) -> Any:
+    """``given`` over ``current``: mappings key by key, anything else replaced.
+
+    A number (a mapping with ``value``) and a duration that names its ``dist``
+    replace the old one whole, so no stale source, note or parameter is kept;
+    ``whole`` merges one level only (catalog entries, field by field).
+    """
+    if not isinstance(current, Mapping) or not isinstance(given, Mapping):
+        return given
+    if "value" in given or "dist" in given:
+        return given
+    if whole:
+        return {**current, **given}
+    out = dict(current)
+    for key, val in given.items():
+        out[key] = _merge_value(out.get(key), val)
+    return out
 
 
 def _format_validation(err: ValidationError, origin: dict[tuple[str, str], str]) -> str:
@@ -105,11 +135,16 @@ def load_catalog(extra: Iterable[Path] = (), root: Path | None = None) -> Catalo
     ----------
     extra : iterable of Path
         User catalog files; their entries add to or override shipped ones
-        field by field, and get the same validation.
+        field by field, and get the same validation. Any section may be
+        given: ``accelerators``, ``models``, ``regions``,
+        ``power_technologies``, ``power_defaults``,
+        ``factory_durations_weeks``, ``workload_defaults``.
     root : Path, optional
-        Folder whose ``*.yaml`` files (not sub-folders) hold the sections
-        ``accelerators``, ``models``, ``regions``; default the shipped one.
-        Stage data (power technologies, lead times) lives in sub-folders.
+        Folder whose ``*.yaml`` files hold the sections ``accelerators``,
+        ``models``, ``regions``; default the shipped one. The stage tables
+        are read from its sub-folders (``power/technologies.yaml``,
+        ``factory/durations.yaml``, ``workloads/defaults.yaml``), or the
+        shipped ones where it has none.
 
     Returns
     -------
@@ -117,8 +152,12 @@ def load_catalog(extra: Iterable[Path] = (), root: Path | None = None) -> Catalo
         Frozen; ``version`` is a hash of every file that went into it.
     """
     root = root or data_dir()
-    paths = sorted(root.glob("*.yaml")) + [Path(p) for p in extra]
-    merged: dict[str, Any] = {"sources": {}, **{s: {} for s in SECTIONS}}
+    stage_files = [
+        root / rel if (root / rel).is_file() else data_dir() / rel
+        for rel in dict.fromkeys(STAGE_SECTIONS.values())
+    ]
+    paths = [*sorted(root.glob("*.yaml")), *stage_files, *(Path(p) for p in extra)]
+    merged: dict[str, Any] = {"sources": {}, **{s: {} for s in ALL_SECTIONS}}
     origin: dict[tuple[str, str], str] = {}
     digest = hashlib.sha256()
     for path in paths:
@@ -129,6 +168,15 @@ def load_catalog(extra: Iterable[Path] = (), root: Path | None = None) -> Catalo
         return Catalog.model_validate({"version": digest.hexdigest()[:12], **merged})
     except ValidationError as err:
         raise CatalogError(_format_validation(err, origin)) from None
+
+
+def shipped_catalog(catalog: Catalog | None = None) -> Catalog:
+    """``catalog``, or the shipped one when it is None (a default for old callers).
+
+    Stages are given the run's catalog; this is only for public functions whose
+    ``catalog`` argument came later and may be left out.
+    """
+    return catalog if catalog is not None else load_catalog()
 
 
 def normalise_name(name: str) -> str:

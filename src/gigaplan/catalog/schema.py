@@ -9,23 +9,40 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
+
+from gigaplan._schema import STRICT
 
 Precision = Literal["bf16", "fp8", "fp4"]
 PRECISIONS: tuple[Precision, ...] = ("bf16", "fp8", "fp4")
 
 
-class Sourced(BaseModel):
-    """A number with the document it comes from."""
+class Assumed(BaseModel):
+    """A shipped number with its source, or with a note that says it is assumed.
 
-    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+    Stage tables (power technologies, workload defaults) hold round figures
+    that no single table prints; those carry ``source: null`` and a note that
+    starts with ``ASSUMPTION``.
+    """
+
+    model_config = STRICT
 
     value: float | None
     source: str | None = None
     note: str | None = None
 
     @model_validator(mode="after")
-    def _has_provenance(self) -> Sourced:
+    def _has_provenance(self) -> Assumed:
+        if not self.source and not self.note:
+            raise ValueError("a number needs a source or a note saying it is assumed")
+        return self
+
+
+class Sourced(Assumed):
+    """A number with the document it comes from."""
+
+    @model_validator(mode="after")
+    def _has_provenance(self) -> Sourced:  # stricter: replaces Assumed's
         if self.value is not None and not self.source:
             raise ValueError("a value needs a source (a key of `sources`)")
         if self.value is None and not self.note:
@@ -65,7 +82,7 @@ class SourcedRate(SourcedMoney):
 class Entry(BaseModel):
     """Common fields of every catalog entry."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+    model_config = STRICT
 
     name: str
     aliases: tuple[str, ...] = ()
@@ -143,31 +160,199 @@ class Region(Entry):
     timezone: str = "UTC"
 
 
+class PowerTechnology(BaseModel):
+    """Defaults of one campus power technology (2024 US$); see power/technologies."""
+
+    model_config = STRICT
+
+    capex_usd_per_kw: Assumed | None = None
+    fixed_om_usd_per_kw_yr: Assumed | None = None
+    variable_om_usd_per_mwh: Assumed | None = None
+    lifetime_yr: Assumed | None = None
+    firm_fraction: Assumed | None = None
+    lead_time_quarters: Assumed | None = None
+    heat_rate_mmbtu_per_mwh: Assumed | None = None
+    fuel_usd_per_mmbtu: Assumed | None = None
+    co2_kg_per_mmbtu: Assumed | None = None
+    ppa_usd_per_mwh: Assumed | None = None
+    energy_capex_usd_per_kwh: Assumed | None = None
+    energy_fixed_om_usd_per_kwh_yr: Assumed | None = None
+    min_hours: Assumed | None = None
+    max_hours: Assumed | None = None
+    roundtrip_efficiency: Assumed | None = None
+    min_mw: Assumed | None = None
+    max_mw: Assumed | None = None
+
+    def values(self) -> dict[str, float | None]:
+        """The numbers given, by field name (fields left out are not listed)."""
+        return {k: v.value for k, v in self if v is not None}
+
+
+class PowerDefaults(BaseModel):
+    """Campus-wide power defaults: value of flexible load, annual wind and solar CF."""
+
+    model_config = STRICT
+
+    flexible_cost_usd_per_mwh_it: Assumed
+    solar_annual_cf: dict[str, float] = Field(
+        description="annual solar capacity factor by region id, and `default`"
+    )
+    wind_annual_cf: dict[str, float] = Field(
+        description="annual onshore wind capacity factor by region id, and `default`"
+    )
+
+    @model_validator(mode="after")
+    def _has_default(self) -> PowerDefaults:
+        for name in ("solar_annual_cf", "wind_annual_cf"):
+            table = getattr(self, name)
+            if "default" not in table:
+                raise ValueError(f"{name} needs a `default` entry")
+            bad = {k: v for k, v in table.items() if not 0 <= v <= 1}
+            if bad:
+                raise ValueError(f"{name} must be in [0, 1]: {bad}")
+        return self
+
+
+DistKind = Literal["fixed", "uniform", "triangular", "lognormal", "exponential"]
+#: The parameters each distribution needs (weeks or MW).
+DIST_PARAMS: dict[str, tuple[str, ...]] = {
+    "fixed": ("value",),
+    "uniform": ("low", "high"),
+    "triangular": ("low", "mode", "high"),
+    "lognormal": ("median", "p90"),
+    "exponential": ("mean",),
+}
+
+
+class DurationDefault(BaseModel):
+    """A sourced default duration of one build-pipeline stage. [weeks]
+
+    ``dist: null`` (no sourced figure) needs a note; a scenario must then give
+    the distribution itself.
+    """
+
+    model_config = STRICT
+
+    dist: DistKind | None
+    confidence: Literal["high", "medium", "low"] | None = None
+    note: str = ""
+    value: Sourced | None = None
+    low: Sourced | None = None
+    mode: Sourced | None = None
+    high: Sourced | None = None
+    median: Sourced | None = None
+    p90: Sourced | None = None
+    mean: Sourced | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> DurationDefault:
+        if self.dist is None:
+            if not self.note:
+                raise ValueError("a stage with no sourced distribution needs a note")
+            return self
+        missing = [k for k in DIST_PARAMS[self.dist] if getattr(self, k) is None]
+        if missing:
+            raise ValueError(f"a {self.dist} distribution needs {', '.join(missing)}")
+        return self
+
+    def params(self) -> dict[str, float]:
+        """The distribution's parameters as plain numbers. [weeks]"""
+        return {
+            k: float(v.value)
+            for k in ("value", "low", "mode", "high", "median", "p90", "mean")
+            if (v := getattr(self, k)) is not None and v.value is not None
+        }
+
+
+class WorkloadDefaults(BaseModel):
+    """Calibration constants of the training and inference estimates."""
+
+    model_config = STRICT
+
+    training_mfu: Assumed
+    training_mfu_intercept: Assumed
+    training_mfu_size_slope: Assumed
+    training_mfu_peak_slope: Assumed
+    fp8_training_speedup: Assumed
+    training_power_fraction_of_tdp: Assumed
+    system_overhead_fraction_of_tdp: Assumed
+    default_pue: Assumed
+    decode_bandwidth_fraction: Assumed
+    prefill_mfu: Assumed
+    decode_mfu: Assumed
+    inference_power_fraction_of_tdp: Assumed
+    decode_memory_bound_power_fraction_of_tdp: Assumed
+
+    @model_validator(mode="after")
+    def _all_known(self) -> WorkloadDefaults:
+        unknown = [k for k, v in self if v.value is None]
+        if unknown:
+            raise ValueError(f"a workload default needs a value: {', '.join(unknown)}")
+        return self
+
+    def value(self, name: str) -> float:
+        """The number of one constant (see ``workloads/defaults.yaml`` for sources)."""
+        return float(getattr(self, name).value)
+
+
+#: Sections whose entries are merged field by field (with shorthand numbers).
+ENTRY_SECTIONS = ("accelerators", "models", "regions")
+#: Stage tables, one file each under ``data/``; merged key by key, a number
+#: (a mapping with ``value``) replaced whole.
+STAGE_SECTIONS = {
+    "power_technologies": "power/technologies.yaml",
+    "power_defaults": "power/technologies.yaml",
+    "factory_durations_weeks": "factory/durations.yaml",
+    "workload_defaults": "workloads/defaults.yaml",
+}
+
+
 class Catalog(BaseModel):
     """The whole catalog, validated once and frozen."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+    model_config = STRICT
 
     version: str
     sources: dict[str, str]
     accelerators: dict[str, Accelerator] = {}
     models: dict[str, Model] = {}
     regions: dict[str, Region] = {}
+    power_technologies: dict[str, PowerTechnology]
+    power_defaults: PowerDefaults
+    factory_durations_weeks: dict[str, DurationDefault]
+    workload_defaults: WorkloadDefaults
 
     @model_validator(mode="after")
     def _sources_resolve(self) -> Catalog:
-        missing: list[str] = []
-        for section in ("accelerators", "models", "regions"):
-            for key, entry in getattr(self, section).items():
-                for field, val in entry:
-                    if (
-                        isinstance(val, Sourced)
-                        and val.source
-                        and val.source not in self.sources
-                    ):
-                        missing.append(f"{section}.{key}.{field}.source={val.source}")
+        missing = [
+            f"{where}.source={num.source}"
+            for where, num in self._numbers()
+            if num.source and num.source not in self.sources
+        ]
         if missing:
             raise ValueError(
                 "unknown source keys (add them to `sources`): " + "; ".join(missing)
             )
         return self
+
+    def _numbers(self) -> list[tuple[str, Assumed]]:
+        """Every sourced number, with its place (``section.key.field``)."""
+        entries: list[tuple[str, BaseModel]] = [
+            (f"{section}.{key}", entry)
+            for section in (*ENTRY_SECTIONS, "power_technologies")
+            for key, entry in getattr(self, section).items()
+        ]
+        entries += [
+            (f"factory_durations_weeks.{k}", e)
+            for k, e in self.factory_durations_weeks.items()
+        ]
+        entries += [
+            ("power_defaults", self.power_defaults),
+            ("workload_defaults", self.workload_defaults),
+        ]
+        return [
+            (f"{where}.{field}", val)
+            for where, entry in entries
+            for field, val in entry
+            if isinstance(val, Assumed)
+        ]

@@ -5,8 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import math
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from gigaplan._json import jsonable
 from gigaplan.errors import InputError
 
 if TYPE_CHECKING:  # rich, pydantic and numpy load when a verb runs, not for --help
@@ -216,22 +215,9 @@ def catalog_from(extra: list[Path] | None) -> Catalog:
     return load_catalog(extra or ())
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    np = sys.modules.get("numpy")  # a numpy scalar means numpy is loaded
-    if np is not None and isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 def print_json(payload: Any) -> None:
     """Print ``payload`` as JSON on stdout (NaN and inf become null)."""
-    typer.echo(json.dumps(_jsonable(payload), indent=2, sort_keys=False))
+    typer.echo(json.dumps(jsonable(payload), indent=2, sort_keys=False))
 
 
 def fmt_number(value: float | None, digits: int = 4) -> str:

@@ -37,6 +37,17 @@ def _print_estimate(out: dict[str, float | None]) -> None:
     console().print(table)
 
 
+#: ``--price-usd-per-accelerator-hour`` of both estimates.
+PriceOption = Annotated[
+    float | None,
+    typer.Option(
+        help="Rental price per accelerator-hour [USD]; default: the catalog's "
+        "dated rental_usd_per_hour for the chip (see `gigaplan catalog`).",
+        min=0,
+    ),
+]
+
+
 @estimate_app.command("training")
 def training(
     tokens: Annotated[float, typer.Option(help="Training tokens.")],
@@ -60,14 +71,7 @@ def training(
     grid_kgco2_per_mwh: Annotated[
         float | None, typer.Option(help="Grid intensity.")
     ] = None,
-    price_usd_per_accelerator_hour: Annotated[
-        float | None,
-        typer.Option(
-            help="Rental price per accelerator-hour [USD]; default: the catalog's "
-            "dated rental_usd_per_hour for the chip (see `gigaplan catalog`).",
-            min=0,
-        ),
-    ] = None,
+    price_usd_per_accelerator_hour: PriceOption = None,
     catalog: CatalogOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -122,14 +126,7 @@ def inference(
     output_tokens: Annotated[int, typer.Option(help="Output tokens.")] = 500,
     tokens_per_day: Annotated[float | None, typer.Option(help="Fleet sizing.")] = None,
     pue: Annotated[float | None, typer.Option(help="Facility PUE.")] = None,
-    price_usd_per_accelerator_hour: Annotated[
-        float | None,
-        typer.Option(
-            help="Rental price per accelerator-hour [USD]; default: the catalog's "
-            "dated rental_usd_per_hour for the chip (see `gigaplan catalog`).",
-            min=0,
-        ),
-    ] = None,
+    price_usd_per_accelerator_hour: PriceOption = None,
     catalog: CatalogOption = None,
     json_out: JsonOption = False,
 ) -> None:

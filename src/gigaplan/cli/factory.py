@@ -10,7 +10,9 @@ import typer
 
 from gigaplan.cli import app
 from gigaplan.cli._common import (
+    CatalogOption,
     JsonOption,
+    catalog_from,
     console,
     fmt_number,
     key_value_table,
@@ -56,6 +58,7 @@ def factory(
     whatif: Annotated[
         bool, typer.Option("--whatif/--no-whatif", help="Search what-ifs for a target.")
     ] = True,
+    catalog: CatalogOption = None,
     json: JsonOption = False,
 ) -> None:
     """Simulate the GW build pipeline: GW energised per week, stage queues,
@@ -87,6 +90,7 @@ def factory(
             replications=replications,
             target_gw_per_week=target_gw_per_week,
             whatif=whatif,
+            catalog=catalog_from([*(Path(p) for p in scen.catalog), *(catalog or [])]),
         )
     if json:
         from gigaplan.cli._common import print_json

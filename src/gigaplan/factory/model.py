@@ -23,7 +23,6 @@ from __future__ import annotations
 import math
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from functools import lru_cache
 from importlib.resources import files
 from multiprocessing import get_context
 from pathlib import Path
@@ -31,11 +30,12 @@ from typing import Any
 
 import numpy as np
 
-from gigaplan import _yaml
+from gigaplan.catalog.load import load_catalog, shipped_catalog
+from gigaplan.catalog.schema import Catalog
 from gigaplan.errors import InputError
 from gigaplan.factory.schema import DistSpec, FactorySection
+from gigaplan.units import WEEKS_PER_MONTH
 
-WEEKS_PER_MONTH = 52.1775 / 12.0
 ROUTES = {"all": 0, "grid": 1, "onsite": 2}
 
 
@@ -45,61 +45,60 @@ ROUTES = {"all": 0, "grid": 1, "onsite": 2}
 
 
 def defaults_path() -> Path:
-    """Path of the sourced default durations."""
+    """Path of the shipped default durations (the catalog's ``factory`` table)."""
     return Path(str(files("gigaplan.catalog") / "data" / "factory" / "durations.yaml"))
 
 
-@lru_cache(maxsize=4)
-def load_default_durations(path: str | None = None) -> dict[str, dict[str, Any]]:
-    """Read the sourced default durations and check each number has a source.
+def load_default_durations(
+    path: str | None = None, catalog: Catalog | None = None
+) -> dict[str, dict[str, Any]]:
+    """The catalog's default durations (``factory_durations_weeks``).
+
+    Parameters
+    ----------
+    path : str, optional
+        A catalog file merged over the shipped catalog (as ``--catalog``).
+    catalog : Catalog, optional
+        The catalog to read; default the shipped one.
 
     Returns
     -------
     dict
         ``{key: {"dist": kind or None, "params": {name: weeks}, "note": str}}``.
     """
-    doc = _yaml.safe_load(Path(path or defaults_path()).read_text(encoding="utf-8"))
-    sources = doc.get("sources") or {}
-    out: dict[str, dict[str, Any]] = {}
-    for key, entry in (doc.get("durations_weeks") or {}).items():
-        params = {}
-        for name in ("value", "low", "mode", "high", "median", "p90", "mean"):
-            if name in entry:
-                item = entry[name]
-                if item.get("source") not in sources:
-                    raise InputError(
-                        f"factory defaults: {key}.{name}.source",
-                        item.get("source"),
-                        "must be a key of `sources`",
-                    )
-                params[name] = float(item["value"])
-        out[key] = {
-            "dist": entry.get("dist"),
-            "params": params,
-            "note": entry.get("note", ""),
-            "confidence": entry.get("confidence"),
+    if path is not None:
+        catalog = load_catalog([Path(path)])
+    return {
+        key: {
+            "dist": entry.dist,
+            "params": entry.params(),
+            "note": entry.note,
+            "confidence": entry.confidence,
         }
-    return out
+        for key, entry in shipped_catalog(catalog).factory_durations_weeks.items()
+    }
 
 
-def resolve_dist(spec: DistSpec, field: str) -> DistSpec:
-    """Replace ``{catalog: key}`` by the sourced default distribution."""
+def resolve_dist(
+    spec: DistSpec, field: str, catalog: Catalog | None = None
+) -> DistSpec:
+    """Replace ``{catalog: key}`` by the catalog's sourced default distribution."""
     if spec.catalog is None:
         return spec
-    defaults = load_default_durations()
+    defaults = shipped_catalog(catalog).factory_durations_weeks
     if spec.catalog not in defaults:
         raise InputError(
             field, spec.catalog, f"unknown default; known: {', '.join(defaults)}"
         )
     entry = defaults[spec.catalog]
-    if entry["dist"] is None:
+    if entry.dist is None:
         raise InputError(
             field,
             spec.catalog,
             "no sourced default exists; give a distribution marked as an "
-            f"assumption ({entry['note'].strip()})",
+            f"assumption ({entry.note.strip()})",
         )
-    return DistSpec(dist=entry["dist"], **entry["params"])
+    return DistSpec(dist=entry.dist, **entry.params())
 
 
 def draw(spec: DistSpec, rng: np.random.Generator, n: int) -> np.ndarray:
@@ -211,12 +210,17 @@ class Design:
 def compile_design(
     section: FactorySection,
     schedule: tuple[tuple[float, ...], tuple[float, ...]] | None = None,
+    catalog: Catalog | None = None,
 ) -> Design:
     """Resolve catalog defaults and index names; the result pickles cheaply.
+
+    ``catalog`` holds the default durations (``{catalog: key}``); the shipped
+    one when it is left out.
 
     ``schedule`` is (arrival week, size MW) per project, when the projects come
     from a plan (``projects.from_plan``) rather than count and arrival rate.
     """
+    cat = shipped_catalog(catalog)
     res_names = list(section.resources)
     resources = tuple(
         Resource(
@@ -237,9 +241,11 @@ def compile_design(
     for i, s in enumerate(section.stages):
         step += 0 if s.concurrent_with_previous else 1
         field = f"factory.stages[{i}].duration_weeks"
-        default = resolve_dist(s.duration_weeks, field) if s.duration_weeks else None
+        default = (
+            resolve_dist(s.duration_weeks, field, cat) if s.duration_weeks else None
+        )
         by_region = tuple(
-            resolve_dist(s.duration_by_region[r], f"{field}_by_region.{r}")
+            resolve_dist(s.duration_by_region[r], f"{field}_by_region.{r}", cat)
             if r in s.duration_by_region
             else None
             for r in regions
@@ -283,7 +289,7 @@ def compile_design(
         n_projects=len(schedule[0]) if schedule else section.projects.count or 0,
         arrivals_per_week=section.projects.arrivals_per_week or 1.0,
         poisson=section.projects.arrival_process == "poisson",
-        size_mw=resolve_dist(section.projects.size_mw, "factory.projects.size_mw"),
+        size_mw=resolve_dist(section.projects.size_mw, "factory.projects.size_mw", cat),
         size_ref_mw=section.projects.size_ref_mw,
         onsite_share=section.projects.onsite_power_share,
         region_names=regions,

@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 
 from gigaplan.errors import InputError
+from gigaplan.units import WEEKS_PER_QUARTER
 
 #: Weeks in a quarter (365.25 / 7 / 4), as the planner counts them.
-WEEKS_PER_QUARTER = 365.25 / 7 / 4
 #: The factory delivers a quarter when its median energised GW is within this
 #: share of the plan's online GW.
 DELIVERED_SHARE = 0.99

@@ -14,8 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, model_validator
 
 from gigaplan._schema import STRICT
-
-DistKind = Literal["fixed", "uniform", "triangular", "lognormal", "exponential"]
+from gigaplan.catalog.schema import DIST_PARAMS, DistKind
 
 
 class _Frozen(BaseModel):
@@ -44,14 +43,7 @@ class DistSpec(_Frozen):
     def _complete(self) -> DistSpec:
         if (self.dist is None) == (self.catalog is None):
             raise ValueError("give exactly one of `dist` or `catalog`")
-        need = {
-            None: (),
-            "fixed": ("value",),
-            "uniform": ("low", "high"),
-            "triangular": ("low", "mode", "high"),
-            "lognormal": ("median", "p90"),
-            "exponential": ("mean",),
-        }[self.dist]
+        need = () if self.dist is None else DIST_PARAMS[self.dist]
         missing = [k for k in need if getattr(self, k) is None]
         if missing:
             raise ValueError(f"a {self.dist} distribution needs {', '.join(missing)}")

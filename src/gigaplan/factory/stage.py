@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from gigaplan.catalog.schema import Catalog
 from gigaplan.errors import InputError
 from gigaplan.factory import analysis
 from gigaplan.factory.model import compile_design, run_replications
@@ -29,6 +30,9 @@ from gigaplan.results import StageResult
 
 log = logging.getLogger(__name__)
 
+if TYPE_CHECKING:
+    from gigaplan.scenario import Scenario
+
 
 def run_factory(
     section: FactorySection,
@@ -38,6 +42,7 @@ def run_factory(
     target_gw_per_week: float | None = None,
     whatif: bool = True,
     plan_by_period: pd.DataFrame | None = None,
+    catalog: Catalog | None = None,
 ) -> StageResult:
     """Simulate the pipeline, attribute bottlenecks, search what-ifs.
 
@@ -57,6 +62,9 @@ def run_factory(
         The plan's ``by_period`` table; needed with ``projects.from_plan``,
         whose projects are the plan's facility MW started
         (:mod:`gigaplan.factory.plan_check`).
+    catalog : Catalog, optional
+        Holds the default durations ``{catalog: key}`` refers to; default the
+        shipped one.
 
     Returns
     -------
@@ -87,7 +95,7 @@ def run_factory(
         schedule = schedule_from_plan(
             plan_by_period, section.start_date, section.projects.size_ref_mw
         )
-    design = compile_design(section, schedule)
+    design = compile_design(section, schedule, catalog)
     H, P = section.horizon_weeks, section.period_weeks
     ones = design.ones()
     log.info("simulating %d replications of the build pipeline", reps)
@@ -229,26 +237,19 @@ def _memo(summary: dict[str, Any]) -> str:
 
 
 def run_stage(
-    scenario: Any, catalog: Any, upstream: Mapping[str, StageResult] | None = None
+    scenario: Scenario,
+    catalog: Catalog,
+    upstream: Mapping[str, StageResult] | None = None,
 ) -> StageResult:
     """Pipeline entry point: run the scenario's ``factory`` section.
 
-    The factory reads its sourced defaults from
-    ``catalog/data/factory/durations.yaml``; ``catalog`` is accepted for the
-    common signature.
+    Default durations (``{catalog: key}``) come from ``catalog``.
     """
     section = scenario.factory
     if section is None:
         raise InputError("factory", None, "the scenario has no factory: section")
-    if isinstance(section, dict):
-        from pydantic import ValidationError
-
-        from gigaplan.scenario import validation_to_input_error
-
-        try:
-            section = FactorySection.model_validate(section)
-        except ValidationError as err:
-            raise validation_to_input_error(err, "factory") from None
     plan = (upstream or {}).get("plan")
     by_period = plan.tables.get("by_period") if plan is not None else None
-    return run_factory(section, scenario.seed, plan_by_period=by_period)
+    return run_factory(
+        section, scenario.seed, plan_by_period=by_period, catalog=catalog
+    )

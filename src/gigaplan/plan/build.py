@@ -26,16 +26,14 @@ import xarray as xr
 from gigaplan.plan.inputs import (
     CO2_T,
     FLOP,
-    HOURS_PER_QUARTER,
-    SECONDS_PER_QUARTER,
     TOKENS,
     UNITS,
     USD,
-    WEEKS_PER_QUARTER,
     PlanInputs,
     resolve,
 )
 from gigaplan.plan.objective import add_objective, scenario_cost
+from gigaplan.units import HOURS_PER_QUARTER, SECONDS_PER_QUARTER, WEEKS_PER_QUARTER
 
 __all__ = ["ELASTIC_LIMITS", "build_model", "resolve"]
 

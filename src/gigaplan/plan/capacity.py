@@ -14,8 +14,9 @@ from __future__ import annotations
 import pandas as pd
 import xarray as xr
 
+from gigaplan.units import HOURS_PER_QUARTER
+
 #: Hours in a quarter of a Julian year (365.25 d), as the planner counts them.
-HOURS_PER_QUARTER = 365.25 * 24 / 4
 
 #: Columns of :func:`capacity_table`, the contract between plan and risk.
 CAPACITY_COLUMNS: tuple[str, ...] = (

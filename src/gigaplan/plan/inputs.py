@@ -16,11 +16,12 @@ import pandas as pd
 import xarray as xr
 
 from gigaplan.errors import InfeasibleError, InputError
-from gigaplan.plan.schema import PlanSection, quarter_index
+from gigaplan.periods import quarter_index
+from gigaplan.plan.schema import PlanSection
+from gigaplan.units import HOURS_PER_QUARTER as HOURS_PER_QUARTER  # re-exported
+from gigaplan.units import SECONDS_PER_QUARTER as SECONDS_PER_QUARTER
+from gigaplan.units import WEEKS_PER_QUARTER as WEEKS_PER_QUARTER
 
-SECONDS_PER_QUARTER = 365.25 * 86400 / 4
-HOURS_PER_QUARTER = 365.25 * 24 / 4
-WEEKS_PER_QUARTER = 365.25 / 7 / 4
 # Internal (model) units, chosen so that one model unit of fleet (1000
 # accelerators) serves about one model unit of demand per quarter and costs
 # tens of model units of money: matrix, cost and right-hand-side ranges then

@@ -12,14 +12,12 @@ import xarray as xr
 from gigaplan.plan.inputs import (
     CO2_T,
     FLOP,
-    HOURS_PER_QUARTER,
-    SECONDS_PER_QUARTER,
     TOKENS,
     UNITS,
     USD,
-    WEEKS_PER_QUARTER,
     PlanInputs,
 )
+from gigaplan.units import HOURS_PER_QUARTER, SECONDS_PER_QUARTER, WEEKS_PER_QUARTER
 
 # limit name -> (how many model units make one planner unit, planner unit,
 # sign that turns the dual into the value of loosening the limit: -1 for an

@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from gigaplan._schema import STRICT
+from gigaplan.periods import quarter_index, quarter_labels
 from gigaplan.power.stage import PowerSection
 
-_QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
-
-
-def quarter_index(label: str) -> int:
-    """Quarters since year 0 of a ``YYYYQn`` label (``2026Q1`` -> 8104)."""
-    match = _QUARTER.match(label)
-    if not match:
-        raise ValueError(f"period {label!r} must look like 2026Q1")
-    return int(match.group(1)) * 4 + int(match.group(2)) - 1
-
-
-def quarter_labels(start: str, end: str) -> list[str]:
-    """All quarter labels from ``start`` to ``end`` inclusive."""
-    first, last = quarter_index(start), quarter_index(end)
-    return [f"{q // 4}Q{q % 4 + 1}" for q in range(first, last + 1)]
+__all__ = ["quarter_index", "quarter_labels"]  # re-exported: the old import names
 
 
 class _Strict(BaseModel):

@@ -27,10 +27,10 @@ from gigaplan._solver import solve_quietly
 from gigaplan.errors import InfeasibleError, InputError, SolverError
 from gigaplan.power.build import Built, Limits, Profiles, build_model
 from gigaplan.power.technologies import FLAT, KINDS, VARIABLE, Tech
+from gigaplan.units import HOURS_PER_YEAR
 
 log = logging.getLogger(__name__)
 
-HOURS_PER_YEAR = 8760
 DUAL_FLOOR = 1e-3  # |dual| below this is interior-point dust: the limit is slack
 # HiGHS options of every campus solve (``solver_options`` adds to them); the
 # PyPSA benchmark gives PyPSA the same ones

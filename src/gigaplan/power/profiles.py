@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-HOURS_PER_YEAR = 8760
+from gigaplan.units import HOURS_PER_YEAR
 
 
 def solar_cf_profile(

@@ -9,6 +9,7 @@ import pandas as pd
 from pydantic import BaseModel, Field, model_validator
 
 from gigaplan._schema import STRICT
+from gigaplan.catalog.schema import Catalog
 from gigaplan.errors import InputError
 from gigaplan.results import StageResult
 
@@ -68,7 +69,7 @@ def _region_value(region_id: str, region: Any, field: str) -> float:
 
 def solve_section(
     section: PowerSection,
-    catalog: Any,
+    catalog: Catalog,
     profiles_given: Mapping[str, Any] | None = None,
 ) -> Any:
     """Build inputs from the catalog region (or given profiles) and solve.
@@ -97,7 +98,7 @@ def solve_section(
 
 def campus_inputs(
     section: PowerSection,
-    catalog: Any,
+    catalog: Catalog,
     profiles_given: Mapping[str, Any] | None = None,
 ) -> tuple[tuple[Any, ...], dict[str, Any]]:
     """The arguments :func:`gigaplan.power.model.solve_campus` gets for ``section``.
@@ -132,13 +133,15 @@ def campus_inputs(
             "was not read: run the scenario through gigaplan.pipeline.run_pipeline "
             "(or the CLI), which reads the file it names",
         )
+    solar_cf = solar_annual_cf(region_id, catalog)
+    wind_cf = wind_annual_cf(region_id, catalog)
     given = {
         k: np.asarray(v, dtype=float)[:n] for k, v in (profiles_given or {}).items()
     }
     profiles = {
         "demand_mw": np.full(n, section.it_load_mw * section.pue),
-        "solar_cf": solar_cf_profile(lat, lon, solar_annual_cf(region_id))[:n],
-        "wind_cf": wind_cf_profile(lat, lon, wind_annual_cf(region_id))[:n],
+        "solar_cf": solar_cf_profile(lat, lon, solar_cf)[:n],
+        "wind_cf": wind_cf_profile(lat, lon, wind_cf)[:n],
         **given,
     }
     if "grid_price_usd_per_mwh" not in profiles:
@@ -149,13 +152,13 @@ def campus_inputs(
     flex_cost_it = (
         section.flexible_cost_usd_per_mwh_it
         if section.flexible_cost_usd_per_mwh_it is not None
-        else flexible_cost_usd_per_mwh_it()
+        else flexible_cost_usd_per_mwh_it(catalog)
     )
     args = (
         demand,
         profiles["solar_cf"],
         profiles["grid_price_usd_per_mwh"],
-        default_techs(section.technologies),
+        default_techs(section.technologies, catalog),
     )
     return args, dict(
         wind_cf=profiles["wind_cf"],

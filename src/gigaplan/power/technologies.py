@@ -1,4 +1,8 @@
-"""Technology defaults for the campus power LP, read from the sourced catalog file.
+"""Technology defaults for the campus power LP, from the catalog's power tables.
+
+The numbers are the catalog's ``power_technologies`` and ``power_defaults``
+(shipped in ``catalog/data/power/technologies.yaml``, overridable with
+``--catalog``); the functions here take the catalog they read from.
 
 Kinds and how the LP treats them (see :mod:`gigaplan.power.build`):
 
@@ -13,21 +17,13 @@ Kinds and how the LP treats them (see :mod:`gigaplan.power.build`):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from pathlib import Path
+from dataclasses import MISSING, dataclass, fields
 from typing import Any
 
-import yaml
-
+from gigaplan.catalog.load import shipped_catalog
+from gigaplan.catalog.schema import Catalog
 from gigaplan.errors import InputError
 
-DATA_FILE = (
-    Path(__file__).resolve().parents[1]
-    / "catalog"
-    / "data"
-    / "power"
-    / "technologies.yaml"
-)
 VARIABLE = ("solar", "wind")
 THERMAL = ("gas_cc", "gas_oc", "recip", "fuel_cell")
 FLAT = ("nuclear",)
@@ -109,25 +105,34 @@ def annuity_factor(rate: float, years: float) -> float:
     return rate / (1.0 - (1.0 + rate) ** (-years))
 
 
-def read_data() -> dict[str, Any]:
-    """The raw technology data file (values with sources).
+def read_data(catalog: Catalog | None = None) -> dict[str, Any]:
+    """The catalog's power tables as plain data (values with sources).
 
-    Read with libyaml's safe loader where PyYAML has it (same result as
-    ``yaml.safe_load``, about 10x faster; each campus section reads the file
-    four times, which dominated the inputs of a cached campus solve).
+    Keys ``technologies`` (per technology, per field ``{value, source, note}``)
+    and ``power_defaults``.
     """
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with DATA_FILE.open() as fh:
-        return yaml.load(fh, Loader=loader)
+    cat = shipped_catalog(catalog)
+    return {
+        "technologies": {
+            k: t.model_dump(exclude_none=True)
+            for k, t in cat.power_technologies.items()
+        },
+        "power_defaults": cat.power_defaults.model_dump(),
+    }
 
 
 _FIELDS = {f.name for f in fields(Tech)} - {"name"}
+_REQUIRED = {f.name for f in fields(Tech) if f.default is MISSING} - {"name"}
 
 
 def default_techs(
     overrides: dict[str, dict[str, float | None]] | None = None,
+    catalog: Catalog | None = None,
 ) -> dict[str, Tech]:
     """Technology defaults with the scenario's overrides applied field by field.
+
+    ``catalog`` holds the defaults (``power_technologies``); the shipped one
+    when it is left out.
 
     Raises
     ------
@@ -136,7 +141,7 @@ def default_techs(
         above ``max_mw``, ``min_hours`` above ``max_hours`` or a round-trip
         efficiency outside (0, 1].
     """
-    raw = read_data()["technologies"]
+    raw = shipped_catalog(catalog).power_technologies
     overrides = overrides or {}
     out: dict[str, Tech] = {}
     for name in overrides:
@@ -145,7 +150,20 @@ def default_techs(
                 f"power.technologies.{name}", name, f"one of {', '.join(KINDS)}"
             )
     for name in KINDS:
-        vals: dict[str, Any] = {k: v["value"] for k, v in raw[name].items()}
+        if name not in raw:
+            raise InputError(
+                f"catalog power_technologies.{name}", None, "missing from the catalog"
+            )
+        vals: dict[str, Any] = {
+            k: v for k, v in raw[name].values().items() if v is not None
+        }
+        missing = sorted(_REQUIRED - set(vals))
+        if missing:
+            raise InputError(
+                f"catalog power_technologies.{name}",
+                None,
+                f"needs a number for {', '.join(missing)}",
+            )
         for key, val in overrides.get(name, {}).items():
             field = f"power.technologies.{name}.{key}"
             if key not in _FIELDS:
@@ -178,18 +196,25 @@ def _check_tech(t: Tech) -> None:
         raise InputError(f"{base}.lifetime_yr", t.lifetime_yr, "> 0 years")
 
 
-def solar_annual_cf(region_id: str) -> float:
+def solar_annual_cf(region_id: str, catalog: Catalog | None = None) -> float:
     """Published-range annual solar capacity factor for a region (see data file)."""
-    table = read_data()["solar_annual_cf"]
+    table = shipped_catalog(catalog).power_defaults.solar_annual_cf
     return float(table.get(region_id, table["default"]))
 
 
-def wind_annual_cf(region_id: str) -> float:
+def wind_annual_cf(region_id: str, catalog: Catalog | None = None) -> float:
     """Annual onshore wind capacity factor for a region (see data file)."""
-    table = read_data()["wind_annual_cf"]
+    table = shipped_catalog(catalog).power_defaults.wind_annual_cf
     return float(table.get(region_id, table["default"]))
 
 
-def flexible_cost_usd_per_mwh_it() -> float:
+def flexible_cost_usd_per_mwh_it(catalog: Catalog | None = None) -> float:
     """Default cost of a MWh of IT energy not served by pausing training."""
-    return float(read_data()["flexible_load"]["cost_usd_per_mwh_it"]["value"])
+    number = shipped_catalog(catalog).power_defaults.flexible_cost_usd_per_mwh_it
+    if number.value is None:
+        raise InputError(
+            "catalog power_defaults.flexible_cost_usd_per_mwh_it",
+            None,
+            f"no value ({number.note}); give power.flexible_cost_usd_per_mwh_it",
+        )
+    return float(number.value)

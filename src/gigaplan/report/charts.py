@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from gigaplan.report.summary import LIMIT_WORDS
-from gigaplan.units import Unit, axis_title, display_scale, unit_of
+from gigaplan.units import HOURS_PER_WEEK, Unit, axis_title, display_scale, unit_of
 
 #: Order of the report's chart sections.
 SECTIONS = (
@@ -31,9 +31,6 @@ SECTIONS = (
     "Risk",
     "Factory",
 )
-
-#: Hours in one week of the power model's hourly dispatch.
-HOURS_PER_WEEK = 168
 
 Summary = Mapping[str, Mapping[str, Any]]
 

@@ -44,8 +44,8 @@ import pandas as pd
 
 from gigaplan.demand import DemandPaths
 from gigaplan.errors import InputError
+from gigaplan.periods import quarter_index
 from gigaplan.plan.capacity import CAPACITY_COLUMNS
-from gigaplan.plan.schema import quarter_index
 from gigaplan.risk.schema import Finance
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, model_validator
 
 from gigaplan._schema import STRICT
-from gigaplan.plan.schema import quarter_index
+from gigaplan.periods import quarter_index
 
 
 class _Strict(BaseModel):

@@ -47,7 +47,9 @@ class Capability:
     sources: dict[str, str] = field(default_factory=dict)
 
 
-def accelerator_power_w(acc: Any) -> tuple[float, float]:
+def accelerator_power_w(
+    acc: Any, catalog: Catalog | None = None
+) -> tuple[float, float]:
     """TDP and system overhead per accelerator of a catalog entry. [W]
 
     A null overhead is taken as ``system_overhead_fraction_of_tdp`` x TDP (an
@@ -69,7 +71,7 @@ def accelerator_power_w(acc: Any) -> tuple[float, float]:
         )
     overhead_w = acc.system_overhead_w.value
     if overhead_w is None:
-        overhead_w = default("system_overhead_fraction_of_tdp") * tdp_w
+        overhead_w = default("system_overhead_fraction_of_tdp", catalog) * tdp_w
     return float(tdp_w), float(overhead_w)
 
 
@@ -139,7 +141,7 @@ def accelerator_capability(
     ):
         if value <= 0:
             raise InputError(name, value, "must be > 0")
-    accelerator_power_w(acc)  # a missing TDP is named before anything else
+    accelerator_power_w(acc, catalog)  # a missing TDP is named before anything else
     count = replica_count(
         catalog, accelerator, model, precision, batch, input_tokens, output_tokens
     )

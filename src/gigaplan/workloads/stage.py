@@ -11,7 +11,7 @@ import pandas as pd
 
 from gigaplan.catalog import Catalog
 from gigaplan.catalog.load import find_accelerator, find_model, find_region
-from gigaplan.catalog.schema import Accelerator
+from gigaplan.catalog.schema import Accelerator, Entry
 from gigaplan.errors import InputError
 from gigaplan.results import StageResult
 from gigaplan.workloads.capability import (
@@ -19,9 +19,9 @@ from gigaplan.workloads.capability import (
     accelerator_power_w,
     kv_bytes_per_token,
 )
-from gigaplan.workloads.defaults import default
+from gigaplan.workloads.defaults import default, mfu_coefficients
 from gigaplan.workloads.inference import InferenceEstimate, estimate_inference
-from gigaplan.workloads.mfu import MfuCoefficients, training_mfu
+from gigaplan.workloads.mfu import training_mfu
 from gigaplan.workloads.schema import EstimateSection
 from gigaplan.workloads.training import (
     TrainingEstimate,
@@ -65,6 +65,18 @@ def _finite_result(est: E, inputs: Mapping[str, object]) -> E:
     return est
 
 
+def _known(entry: Entry, field: str) -> float:
+    """A catalog number the estimate needs; a null one is an error, never 0."""
+    number = getattr(entry, field)
+    if number.value is None:
+        raise InputError(
+            f"{type(entry).__name__.lower()} {entry.name}: {field}",
+            None,
+            f"not in the catalog ({number.note}); add it with --catalog",
+        )
+    return float(number.value)
+
+
 def default_rental_usd_per_hour(acc: Accelerator) -> float | None:
     """The catalog's dated rental price for ``acc``, or None where none is sourced."""
     rate = acc.rental_usd_per_hour
@@ -72,7 +84,10 @@ def default_rental_usd_per_hour(acc: Accelerator) -> float | None:
 
 
 def default_training_mfu(
-    acc: Accelerator, active_params: float, precision: str
+    acc: Accelerator,
+    active_params: float,
+    precision: str,
+    catalog: Catalog | None = None,
 ) -> float:
     """
     MFU against the peak at ``precision`` from the fitted model in ``defaults.yaml``.
@@ -88,16 +103,11 @@ def default_training_mfu(
             None,
             "not in the catalog; give --mfu",
         )
-    coef = MfuCoefficients(
-        intercept=default("training_mfu_intercept"),
-        size_slope=default("training_mfu_size_slope"),
-        peak_slope=default("training_mfu_peak_slope"),
-    )
-    mfu_bf16 = training_mfu(active_params, bf16, coef)
+    mfu_bf16 = training_mfu(active_params, bf16, mfu_coefficients(catalog))
     if precision == "bf16":
         return mfu_bf16
     peak = _peak_tflops(acc, precision)
-    return min(1.0, mfu_bf16 * bf16 * default("fp8_training_speedup") / peak)
+    return min(1.0, mfu_bf16 * bf16 * default("fp8_training_speedup", catalog) / peak)
 
 
 def training_case(
@@ -123,13 +133,15 @@ def training_case(
     token (needs ``model`` for the layer count and attention width).
     """
     _, acc = find_accelerator(catalog, accelerator)
-    tdp_w, overhead_w = accelerator_power_w(acc)
+    tdp_w, overhead_w = accelerator_power_w(acc, catalog)
     mdl = find_model(catalog, model)[1] if model is not None else None
     if mdl is not None:
         if params is not None:
             raise InputError("params", params, "give a model name or params, not both")
-        params = float(mdl.total_params.value or 0)
-        active_params = active_params or float(mdl.active_params.value or params)
+        params = _known(mdl, "total_params")
+        if active_params is None:
+            given = mdl.active_params.value
+            active_params = params if given is None else float(given)
     if params is not None and active_params is not None and active_params > params:
         raise InputError(
             "active_params", active_params, f"must be at most params={params:g}"
@@ -140,13 +152,12 @@ def training_case(
     if seq_len is not None:
         if mdl is None:
             raise InputError("seq_len", seq_len, "needs a catalog model (--model)")
-        heads = float(mdl.attention_heads.value or 0)
         attention_flops_per_token = training_flops(
             0.0,
             1.0,
-            layers=float(mdl.layers.value or 0),
+            layers=_known(mdl, "layers"),
             seq_len=seq_len,
-            attn_dim=heads * float(mdl.head_dim.value or 0),
+            attn_dim=_known(mdl, "attention_heads") * _known(mdl, "head_dim"),
         )
     if region is not None and grid_kgco2_per_mwh is None:
         grid_kgco2_per_mwh = find_region(catalog, region)[1].grid_kgco2_per_mwh.value
@@ -160,9 +171,11 @@ def training_case(
         count=count,
         tdp_w=tdp_w,
         system_overhead_w=overhead_w,
-        mfu=mfu if mfu is not None else default_training_mfu(acc, n_active, precision),
-        power_fraction_of_tdp=default("training_power_fraction_of_tdp"),
-        pue=pue if pue is not None else default("default_pue"),
+        mfu=mfu
+        if mfu is not None
+        else default_training_mfu(acc, n_active, precision, catalog),
+        power_fraction_of_tdp=default("training_power_fraction_of_tdp", catalog),
+        pue=pue if pue is not None else default("default_pue", catalog),
         grid_kgco2_per_mwh=grid_kgco2_per_mwh,
         price_usd_per_accelerator_hour=price_usd_per_accelerator_hour,
         attention_flops_per_token=attention_flops_per_token,
@@ -194,11 +207,11 @@ def inference_case(
 ) -> InferenceEstimate:
     """Resolve catalog names and sourced defaults, then :func:`estimate_inference`."""
     _, acc = find_accelerator(catalog, accelerator)
-    tdp_w, overhead_w = accelerator_power_w(acc)
+    tdp_w, overhead_w = accelerator_power_w(acc, catalog)
     _, mdl = find_model(catalog, model)
     peak = _peak_tflops(acc, precision)
     bpp = BYTES_PER_PARAM[precision]
-    total = float(mdl.total_params.value or 0)
+    total = _known(mdl, "total_params")
     if price_usd_per_accelerator_hour is None:
         price_usd_per_accelerator_hour = default_rental_usd_per_hour(acc)
     if acc.memory_gb.value is None or acc.memory_tb_per_s.value is None:
@@ -210,26 +223,28 @@ def inference_case(
         )
     est = estimate_inference(
         total_params=total,
-        active_params=float(mdl.active_params.value or total),
+        active_params=(
+            total if mdl.active_params.value is None else float(mdl.active_params.value)
+        ),
         kv_bytes_per_token=kv_bytes_per_token(mdl, max(bpp, 1.0)),
         bytes_per_param=bpp,
         peak_tflops=peak,
-        memory_tb_per_s=float(acc.memory_tb_per_s.value or 0),
-        memory_gb=float(acc.memory_gb.value or 0),
+        memory_tb_per_s=float(acc.memory_tb_per_s.value),
+        memory_gb=float(acc.memory_gb.value),
         tdp_w=tdp_w,
         system_overhead_w=overhead_w,
         count=count,
         batch=batch,
         input_tokens=input_tokens,
         output_tokens=output_tokens,
-        prefill_mfu=default("prefill_mfu"),
-        decode_mfu=default("decode_mfu"),
-        bandwidth_fraction=default("decode_bandwidth_fraction"),
-        power_fraction_of_tdp=default("inference_power_fraction_of_tdp"),
+        prefill_mfu=default("prefill_mfu", catalog),
+        decode_mfu=default("decode_mfu", catalog),
+        bandwidth_fraction=default("decode_bandwidth_fraction", catalog),
+        power_fraction_of_tdp=default("inference_power_fraction_of_tdp", catalog),
         memory_bound_power_fraction_of_tdp=default(
-            "decode_memory_bound_power_fraction_of_tdp"
+            "decode_memory_bound_power_fraction_of_tdp", catalog
         ),
-        pue=pue if pue is not None else default("default_pue"),
+        pue=pue if pue is not None else default("default_pue", catalog),
         price_usd_per_accelerator_hour=price_usd_per_accelerator_hour,
         tokens_per_day=tokens_per_day,
     )
@@ -251,8 +266,6 @@ def run_stage(
 ) -> StageResult:
     """Run every case of the scenario's ``estimate:`` section."""
     section = scenario.estimate or EstimateSection()
-    if isinstance(section, dict):
-        section = EstimateSection.model_validate(section)
     training = pd.DataFrame(
         [
             {

@@ -8,12 +8,13 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
+from gigaplan._schema import STRICT
 from gigaplan.catalog.load import data_dir, read_yaml
 from gigaplan.errors import CatalogError
 from gigaplan.workloads.capability import BYTES_PER_PARAM
-from gigaplan.workloads.defaults import default
+from gigaplan.workloads.defaults import default, mfu_coefficients
 from gigaplan.workloads.inference import estimate_inference
 from gigaplan.workloads.mfu import (
     MfuCoefficients,
@@ -22,14 +23,6 @@ from gigaplan.workloads.mfu import (
     published_mfu,
     training_mfu,
 )
-
-
-def _mfu_coefficients() -> MfuCoefficients:
-    return MfuCoefficients(
-        intercept=default("training_mfu_intercept"),
-        size_slope=default("training_mfu_size_slope"),
-        peak_slope=default("training_mfu_peak_slope"),
-    )
 
 
 def _training_cases() -> list[dict[str, Any]]:
@@ -88,7 +81,7 @@ def training_accuracy_table() -> pd.DataFrame:
     ``role`` says whether a case was used to fit the coefficients; for ``fit``
     cases ``loo_error_pct`` is the error when that case is left out of the fit.
     """
-    coef = _mfu_coefficients()
+    coef = mfu_coefficients()
     _, loo = fit_training_mfu()
     rows = []
     for case in _training_cases():
@@ -143,7 +136,7 @@ def error_summary(table: pd.DataFrame, group: str) -> list[dict[str, Any]]:
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = STRICT  # frozen, no unknown keys, finite floats
 
 
 class ValidationModel(_Frozen):
