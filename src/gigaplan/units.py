@@ -254,6 +254,7 @@ KEYS: dict[str, str] = {
     "flag": "text",
     "units_existing": "accelerators",
     "facility_new_gw": "GW",
+    "training_gain": "ratio",
     "units_leased": "accelerators",
     # factory fed by the plan
     "target_reachable": "text",

@@ -41,3 +41,27 @@ def test_compute_halving_every_year_offsets_demand_doubling_every_year() -> None
     fleet = grown.units_in_service.sum(["site", "accelerator"]).squeeze("scenario")
     end = float(fleet.isel(period=-1))
     assert end == pytest.approx(first * 2**0.75, rel=1e-6)
+
+
+def test_research_value_per_chip_hour_is_kept_with_algorithmic_progress() -> None:
+    from gigaplan.plan.stage import summarise
+
+    # a low value of research: some training demand is left unmet, priced per
+    # FLOP at the start's algorithms, falling as 1 / 2^(t / 4) (so a chip-hour
+    # of research keeps its value); the split objective sums to the LP's
+    sec = _training_only(training_compute_halving_months=12.0)
+    sec["unmet_training_usd_per_eflop"] = 0.5  # below a chip's ~$1/EFLOP
+    result = plan(sec)
+    s = summarise(result).summary
+    parts = sum(
+        s[k]
+        for k in (
+            "pv_capex_usd",
+            "pv_opex_usd",
+            "pv_lease_usd",
+            "pv_unmet_inference_usd",
+            "pv_unmet_training_usd",
+        )
+    )
+    assert s["pv_unmet_training_usd"] > 0
+    assert parts == pytest.approx(result.objective_usd, rel=1e-9)

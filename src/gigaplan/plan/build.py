@@ -551,9 +551,13 @@ def _build(linopy: Any, inp: PlanInputs, elastic: bool) -> tuple[Any, dict[str, 
             * (pw.energy_usd_per_mwh * HOURS_PER_QUARTER / USD).where(pw.exists, 0)
         ).sum(["site", "option"])
     )
+    # Training demand is in FLOP at the start's algorithms; with algorithmic
+    # progress a chip-hour covers gain_trn times more of it, so the value per
+    # such FLOP falls as 1 / gain_trn and a research chip-hour keeps its value
+    # (what the risk stage credits per accelerator-hour).
     penalty = unmet_inf * (
         sec.unmet_inference_usd_per_mtoken * TOKENS / 1e6 / USD
-    ) + unmet_trn * (sec.unmet_training_usd_per_eflop * FLOP / 1e18 / USD)
+    ) + unmet_trn * (sec.unmet_training_usd_per_eflop * FLOP / 1e18 / USD / gain_trn)
     exprs: dict[str, Any] = {
         **chips,
         "facility_build": fac,

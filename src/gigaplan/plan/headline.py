@@ -296,10 +296,12 @@ def objective_parts(ds: xr.Dataset) -> dict[str, float]:
 
     per_token = float(ds.attrs["unmet_inference_usd_per_mtoken"]) / 1e6
     per_flop = float(ds.attrs["unmet_training_usd_per_eflop"]) / 1e18
+    gain = ds.training_gain if "training_gain" in ds else 1.0
     return {
         "pv_capex_usd": pv(ds.capex_usd),
         "pv_opex_usd": pv(ds.opex_usd),
         "pv_lease_usd": pv(ds.lease_usd) if "lease_usd" in ds else 0.0,
         "pv_unmet_inference_usd": pv(ds.inference_unmet_tokens) * per_token,
-        "pv_unmet_training_usd": pv(ds.training_unmet_flop) * per_flop,
+        # per FLOP at the start's algorithms, falling with algorithmic progress
+        "pv_unmet_training_usd": pv(ds.training_unmet_flop / gain) * per_flop,
     }

@@ -131,6 +131,7 @@ def extract(
             "capex_usd": exprs["capex_usd"].solution * USD,
             "opex_usd": exprs["opex_usd"].solution * USD,
             "units_existing": existing,
+            "training_gain": gain.training * xr.ones_like(dem.period, dtype=float),
             "facility_existing_mw": inp.site.energised_mw,
             "units_leased": leased,
             "lease_usd": lease_usd,
