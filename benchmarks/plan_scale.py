@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import time
 from dataclasses import dataclass
 
@@ -151,8 +152,8 @@ def main() -> None:
     print(
         f"{'scenarios':>9} {'rows':>10} {'nnz':>10} {'method':>10} "
         f"{'build_s':>8} {'solve_s':>8} {'total/120s':>10} {'iter':>5} "
-        f"{'gap':>8} {'dual_res':>8} {'master_s':>8} {'objective_musd':>15} "
-        f"{'load_1min':>9}"
+        f"{'gap':>8} {'dual_res':>8} {'master_s':>8} {'cuts':>6} {'f_cuts':>6} "
+        f"{'dropped':>7} {'objective_musd':>15} {'peak_gb':>7} {'load_1min':>9}"
     )
     done: list[tuple[int, float]] = []
     for n in sorted(args.scenarios):
@@ -179,7 +180,10 @@ def main() -> None:
                 f"{r.build_s:>8.1f} {r.solve_s:>8.1f} {total / TARGET_S:>10.2f} "
                 f"{info.get('iterations', '-')!s:>5} "
                 f"{_num(info.get('gap')):>8} {_num(info.get('dual_residual')):>8} "
-                f"{_sec(info.get('master_s')):>8} {obj:>15} {load:>9.2f}",
+                f"{_sec(info.get('master_s')):>8} {info.get('cuts', '-')!s:>6} "
+                f"{info.get('feasibility_cuts', '-')!s:>6} "
+                f"{info.get('dropped_cuts', '-')!s:>7} {obj:>15} {_peak_gb():>7.2f} "
+                f"{load:>9.2f}",
                 flush=True,
             )
         done.append((n, runs["auto"].build_s + runs["auto"].solve_s))
@@ -193,6 +197,11 @@ def main() -> None:
                 f"{diff:.1e}",
                 flush=True,
             )
+
+
+def _peak_gb() -> float:
+    """Peak resident memory of this process so far (Linux: ru_maxrss in kB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
 
 
 def _sec(value: object) -> str:
