@@ -85,9 +85,14 @@ class DaskScenarios:
         Scheduler address, or a client (left open at :meth:`close`).
     data : list of ScenarioData
         The scenario LPs.
+    own_solvers : int
+        Scenarios per worker that keep a HiGHS object of their own
+        (:class:`~gigaplan.plan.scenario_lp.ScenarioGroup`).
     """
 
-    def __init__(self, cluster: Any, data: list[ScenarioData]) -> None:
+    def __init__(
+        self, cluster: Any, data: list[ScenarioData], own_solvers: int = 0
+    ) -> None:
         from distributed import Client
 
         self.own_client = not isinstance(cluster, Client)
@@ -110,6 +115,7 @@ class DaskScenarios:
                     ScenarioGroup,
                     scattered,
                     n,
+                    own_solvers,
                     actor=True,
                     workers=[address],
                     allow_other_workers=False,

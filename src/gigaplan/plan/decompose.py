@@ -83,6 +83,10 @@ from gigaplan.plan.scenario_lp import (
 MASTER_PRIMAL_TOL = 1e-9
 #: A cut row without a dual in this many master solves in a row is deleted.
 DROP_IDLE_AFTER = 3
+#: Scenario LPs that keep a HiGHS object of their own between rounds (the
+#: rest share one per thread): a kept object re-solves without passing the
+#: LP and re-factorising its basis, but holds about 13 MB (benchmark case).
+OWN_SOLVERS = 32
 
 
 class Scenarios(Protocol):
@@ -464,9 +468,9 @@ def solve_decomposed(
     if cluster is not None:
         from gigaplan.plan.cluster import DaskScenarios
 
-        scen = DaskScenarios(cluster, data)
+        scen = DaskScenarios(cluster, data, OWN_SOLVERS)
     else:
-        scen = ScenarioGroup(data, threads or _threads())
+        scen = ScenarioGroup(data, threads or _threads(), OWN_SOLVERS)
     del data
     master_s = 0.0
     round_s: list[float] = []

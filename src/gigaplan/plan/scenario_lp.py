@@ -184,6 +184,9 @@ class ScenarioLP:
         self.next_index = 0
         self.primal = np.zeros(len(data.cost))
         self.solve_s = 0.0
+        self.own: Any = None  # a HiGHS object of its own, if it has one
+        self.loaded = False  # ``own`` holds this LP (not its phase-1 LP)
+        self.row_index = np.arange(len(data.h), dtype=np.int32)
 
     def evaluate(self, h: Any, x_link: np.ndarray) -> Cut:
         """Solve at ``x_link`` in solver ``h``; the optimality or feasibility cut."""
@@ -197,9 +200,13 @@ class ScenarioLP:
             )
             cost = np.concatenate([d.cost, np.zeros(d.n_slack)])
             rows = row_bounds(d.sense, d.h - d.t @ x_link)
-            pass_lp(h, d.matrix, cost, bounds, rows)
-            if self.basis is not None:
-                h.setBasis(self.basis)
+            if h is self.own and self.loaded:  # only the row bounds change
+                h.changeRowsBounds(len(d.h), self.row_index, *rows)
+            else:
+                pass_lp(h, d.matrix, cost, bounds, rows)
+                if self.basis is not None:
+                    h.setBasis(self.basis)
+                self.loaded = h is self.own
             status = run(h)
             if status == "optimal":
                 self.basis = h.getBasis()
@@ -213,6 +220,7 @@ class ScenarioLP:
                     f"({status})"
                 )
             # phase 1 in the same solver: slacks free at cost 1, others cost 0
+            self.loaded = False
             n = n_cols + d.n_slack
             idx = np.arange(n, dtype=np.int32)
             h.changeColsCost(
@@ -270,13 +278,22 @@ class ScenarioLP:
 class ScenarioGroup:
     """Scenario LPs solved by a few threads, each with one HiGHS object.
 
+    The first ``own_solvers`` scenarios keep a HiGHS object of their own
+    (re-solved after changing only row bounds, no new factorisation); the
+    others share the threads' objects. Memory is then bounded by
+    ``own_solvers + threads`` solvers whatever the number of scenarios.
+
     The same class runs in the planner's process (all scenarios) and as a
     Dask actor on a worker (that worker's scenarios), see
     :mod:`gigaplan.plan.cluster`.
     """
 
-    def __init__(self, data: list[ScenarioData], threads: int) -> None:
+    def __init__(
+        self, data: list[ScenarioData], threads: int, own_solvers: int = 0
+    ) -> None:
         self.lps = [ScenarioLP(d) for d in data]
+        for lp in self.lps[:own_solvers]:
+            lp.own = new_highs()
         self.by_slot = {lp.data.slot: lp for lp in self.lps}
         self.threads = max(1, threads)
         self.solvers: queue.SimpleQueue[Any] = queue.SimpleQueue()
@@ -285,6 +302,8 @@ class ScenarioGroup:
         self.pool = ThreadPoolExecutor(max_workers=self.threads)
 
     def _one(self, lp: ScenarioLP, x: np.ndarray) -> Cut:
+        if lp.own is not None:
+            return lp.evaluate(lp.own, x)
         h = self.solvers.get()
         try:
             return lp.evaluate(h, x)
