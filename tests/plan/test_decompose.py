@@ -231,3 +231,20 @@ def test_same_optimum_on_a_dask_cluster() -> None:
     gap, residual = _strong_duality(remote)
     assert abs(gap) < 1e-6
     assert residual < 1e-5
+
+
+@pytest.mark.parametrize("groups", [1, 2])
+def test_grouped_cuts_give_the_same_optimum_and_duals(groups: int) -> None:
+    # Optimality cuts summed over groups of scenarios (1: single-cut): the
+    # same optimum as multi-cut to RTOL, and the duals handed to each
+    # scenario of a summed cut still form a dual of the whole LP.
+    inp = resolve(PlanSection.model_validate(_section()))
+    multi, _ = build_model(inp)
+    solve_decomposed(multi, threads=2)
+    grouped, _ = build_model(inp)
+    info = solve_decomposed(grouped, threads=2, cut_groups=groups)
+    assert info["gap"] <= 1e-8
+    assert grouped.objective.value == pytest.approx(multi.objective.value, rel=RTOL)
+    gap, residual = _strong_duality(grouped)
+    assert abs(gap) < 1e-6
+    assert residual < 1e-5

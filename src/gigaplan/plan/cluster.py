@@ -146,6 +146,10 @@ class DaskScenarios:
         """Seconds in scenario solves on all workers, summed over threads."""
         return float(sum(a.solve_s().result() for a in self.actors))
 
+    def tolerated(self) -> int:
+        """Scenario solves accepted with violations within tolerance."""
+        return int(sum(a.tolerated().result() for a in self.actors))
+
     def figures(self) -> dict[str, Any]:
         """Workers used and bytes moved (pickled sizes) at setup and per round."""
         return {

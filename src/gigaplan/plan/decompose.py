@@ -112,6 +112,9 @@ class Scenarios(Protocol):
     def solve_s(self) -> float:
         """Seconds in scenario solves, summed over threads."""
 
+    def tolerated(self) -> int:
+        """Scenario solves accepted with row violations within tolerance."""
+
     def close(self) -> None:
         """Release threads or actors."""
 
@@ -235,9 +238,20 @@ class Master:
     and the dual residual from 6.6e-3 to 1.6e-4.
     """
 
-    def __init__(self, split: Split, theta_lower: np.ndarray, kept: int = 0) -> None:
+    def __init__(
+        self,
+        split: Split,
+        theta_lower: np.ndarray,
+        kept: int = 0,
+        cut_groups: int | None = None,
+    ) -> None:
         self.n_link = len(split.link)
         self.n_scen = len(theta_lower)
+        n_theta = min(cut_groups or self.n_scen, self.n_scen)
+        #: theta of each scenario slot: contiguous groups share one
+        self.group_of = np.arange(self.n_scen) * n_theta // self.n_scen
+        self.group_size = np.bincount(self.group_of, minlength=n_theta)
+        theta_lower = np.bincount(self.group_of, theta_lower, minlength=n_theta)
         self.kept_cols = split.scenario_cols[kept]
         self.kept_rows = split.scenario_rows[kept]
         cols = np.concatenate([split.link, self.kept_cols])
@@ -245,13 +259,11 @@ class Master:
         self.lb = split.lb[split.link]
         self.ub = split.ub[split.link]
         block = split.A[rows][:, cols]
-        matrix = sp.csc_array(
-            sp.hstack([block, sp.csr_array((len(rows), self.n_scen))])
-        )
-        cost = np.concatenate([split.c[cols], np.ones(self.n_scen)])
+        matrix = sp.csc_array(sp.hstack([block, sp.csr_array((len(rows), n_theta))]))
+        cost = np.concatenate([split.c[cols], np.ones(n_theta)])
         bounds = (
             np.concatenate([split.lb[cols], theta_lower]),
-            np.concatenate([split.ub[cols], np.full(self.n_scen, np.inf)]),
+            np.concatenate([split.ub[cols], np.full(n_theta, np.inf)]),
         )
         self.lp = new_highs()
         self.lp.setOptionValue("primal_feasibility_tolerance", MASTER_PRIMAL_TOL)
@@ -263,7 +275,9 @@ class Master:
         self.theta0 = len(cols)
         self.kept_cost = split.c[self.kept_cols]
         self.last: tuple[np.ndarray, np.ndarray] = (np.empty(0), np.empty(0))
-        self.cut_of_row: list[tuple[int, int]] = []
+        #: per cut row, the (scenario slot, cut index) pairs summed in it
+        self.cut_of_row: list[list[tuple[int, int]]] = []
+        self.unused: list[tuple[int, int]] = []  # cuts never added as rows
         self.idle = np.zeros(0, dtype=np.int64)  # solves since each cut had a dual
         self.cuts = 0
         self.feasibility_cuts = 0
@@ -290,11 +304,40 @@ class Master:
         self.solve(x, 0.0)
         return x
 
+    def _rows(self, cuts: list[Cut]) -> list[tuple[Cut, list[tuple[int, int]]]]:
+        """Cuts as master rows: optimality cuts summed per theta group.
+
+        A group's optimality cuts are summed only when every scenario of the
+        group gave one at this point (a scenario without a solution gives a
+        feasibility cut instead); otherwise they are left out.
+        """
+        out = [(c, [(c.slot, c.index)]) for c in cuts if not c.optimality]
+        by_group: dict[int, list[Cut]] = {}
+        for c in cuts:
+            if c.optimality:
+                by_group.setdefault(int(self.group_of[c.slot]), []).append(c)
+        for g, members in by_group.items():
+            pairs = [(c.slot, c.index) for c in members]
+            if len(members) < self.group_size[g]:
+                self.unused += pairs
+                continue
+            total = Cut(
+                scenario=members[0].scenario,
+                slot=g,
+                optimality=True,
+                value=sum(c.value for c in members),
+                grad=np.sum([c.grad for c in members], axis=0),
+                index=-1,
+            )
+            out.append((total, pairs))
+        return out
+
     def add(self, cuts: list[Cut], x_hat: np.ndarray) -> None:
-        """Add cuts generated at ``x_hat`` as rows."""
+        """Add cuts generated at ``x_hat`` as rows (optimality cuts by group)."""
         starts, index, value, lower, upper = [], [], [], [], []
         nnz = 0
-        for cut in cuts:
+        rows = self._rows(cuts)
+        for cut, _ in rows:
             tiny = 1e-11 * max(1.0, float(np.max(np.abs(cut.grad), initial=0.0)))
             g = np.where(np.abs(cut.grad) > tiny, cut.grad, 0.0)
             cols = np.flatnonzero(g)
@@ -312,10 +355,10 @@ class Master:
                 lower.append(-np.inf)
                 upper.append(-const)
                 nnz += len(cols)
-        self.cut_of_row += [(cut.slot, cut.index) for cut in cuts]
-        self.idle = np.concatenate([self.idle, np.zeros(len(cuts), dtype=np.int64)])
+        self.cut_of_row += [pairs for _, pairs in rows]
+        self.idle = np.concatenate([self.idle, np.zeros(len(rows), dtype=np.int64)])
         self.lp.addRows(
-            len(cuts),
+            len(rows),
             np.asarray(lower),
             np.asarray(upper),
             nnz,
@@ -362,25 +405,30 @@ class Master:
         scenario's duals in memory; a cut that is needed again comes back
         from the next scenario solve near the point that made it.
         """
+        out, self.unused = self.unused, []
         gone = np.flatnonzero(self.idle >= after)
         if len(gone) == 0:
-            return []
+            return out
         self.lp.deleteRows(len(gone), (self.n_rows + gone).astype(np.int32))
         keep = np.ones(len(self.idle), dtype=bool)
         keep[gone] = False
-        out = [self.cut_of_row[i] for i in gone]
+        out += [pair for i in gone for pair in self.cut_of_row[i]]
         self.cut_of_row = [c for c, k in zip(self.cut_of_row, keep, strict=True) if k]
         self.idle = self.idle[keep]
         self.dropped += len(gone)
         return out
 
     def cut_weights(self) -> dict[int, dict[int, float]]:
-        """Per theta slot, the last solve's dual of each of its cuts."""
+        """Per scenario slot, the last solve's dual of each of its cuts.
+
+        A summed (grouped) cut gives its dual to each scenario cut in it.
+        """
         weights: dict[int, dict[int, float]] = {s: {} for s in range(self.n_scen)}
         duals = self.last[1][self.n_rows :]
-        for (slot, index), w in zip(self.cut_of_row, duals, strict=False):
+        for pairs, w in zip(self.cut_of_row, duals, strict=False):
             if w != 0.0:
-                weights[slot][index] = float(w)
+                for slot, index in pairs:
+                    weights[slot][index] = float(w)
         return weights
 
     def kept_value(self) -> float:
@@ -412,6 +460,7 @@ def solve_decomposed(
     threads: int | None = None,
     max_iterations: int = 500,
     cluster: Any = None,
+    cut_groups: int | None = None,
 ) -> dict[str, Any]:
     """Solve a two-stage LP by scenario decomposition; write the result back.
 
@@ -436,12 +485,20 @@ def solve_decomposed(
         Solve the scenario LPs on this Dask cluster (scheduler address such
         as ``"tcp://10.0.0.5:8786"``, or a client): each worker keeps its
         scenarios' LPs between rounds (:mod:`gigaplan.plan.cluster`).
+    cut_groups : int, optional
+        Number of :math:`\theta` in the master: the scenarios solved apart
+        are cut into this many contiguous groups and a group's optimality
+        cuts are summed into one row (1: single-cut L-shaped; default: one
+        per scenario, multi-cut).
 
     Returns
     -------
     dict
         ``method`` ("benders"), ``iterations``, ``cuts`` (of which
         ``feasibility_cuts``; ``dropped_cuts`` deleted while idle),
+        ``tolerated_solves`` (scenario points off their rows by at most
+        :data:`~gigaplan.plan.scenario_lp.SLACK_TOL`, solved with that
+        allowed),
         ``lower_bound`` and ``upper_bound`` (model units), ``gap`` (relative,
         from a last master solve without the box), ``dual_residual``
         (largest reduced-cost violation of the duals written back, relative
@@ -470,7 +527,7 @@ def solve_decomposed(
         raise SolverError(
             "plan: a scenario cost has no lower bound; decomposition needs one"
         )
-    master = Master(split, theta_lower)
+    master = Master(split, theta_lower, cut_groups=cut_groups)
     c_link = split.c[split.link]
     scen: Scenarios
     if cluster is not None:
@@ -549,6 +606,7 @@ def solve_decomposed(
             _trust_region_step(state, x, value, state.value - predicted)
         residual = _write_back(model, split, scen.finish(weights), x, master)
         scenario_s = scen.solve_s()
+        tolerated = scen.tolerated()
         extra: dict[str, Any] = getattr(scen, "figures", dict)()
     finally:
         scen.close()
@@ -558,6 +616,7 @@ def solve_decomposed(
         "cuts": master.cuts,
         "feasibility_cuts": master.feasibility_cuts,
         "dropped_cuts": master.dropped,
+        "tolerated_solves": tolerated,
         "scenarios": len(theta_lower),
         "upper_bound": value,
         "lower_bound": lower,
