@@ -36,25 +36,33 @@ plus two network latencies.
 Cost at 1,000 scenarios (on paper, from measured figures)
 ----------------------------------------------------------
 Measured with ``benchmarks/plan_cluster.py`` on the planner's scale case
-(32 quarters x 20 sites x 10 accelerators x 6 power options; 10 scenarios,
-2 shared cores at load 2-4; see the commit message for the run):
+(32 quarters x 20 sites x 10 accelerators x 6 power options, 10 scenarios)
+on 2 shared cores at load 12-16 (so wall times are inflated and noisy; the
+byte counts are exact):
 
-- a warm scenario re-solve took 0.3-0.6 s of one core (first, cold solves
-  about 1.5 s); the decomposition took 25-35 rounds;
-- a round sent 8 bytes per first-stage column per worker (about 0.1 MB for
-  the 13,000 first-stage columns of this case) and received about 8 bytes per
-  first-stage column per scenario (a dense cut gradient, 0.1 MB each);
-- setup sent about 1.3 MB of scenario arrays per scenario; a worker held
-  about 40 MB for a HiGHS object per thread plus a few MB per scenario.
+=================  ======  ========  =======  =========  ========  ========
+run                wall s  rounds    s/round  master s   s/solve   MB/round
+=================  ======  ========  =======  =========  ========  ========
+local, 2 threads   336.6   32        3.70     212.1      0.75      --
+dask 1 worker x2   181.8   29        2.11     118.4      0.44      0.05
+dask 2 workers x1  103.2   29        1.46     59.8       0.28      0.05
+=================  ======  ========  =======  =========  ========  ========
 
-So 1,000 scenarios on 50 workers of 2 threads: 10 scenarios a thread, about
-5 s of solves per round, 100 MB of cuts gathered per round (under a second
-on
-10 Gbit/s), 1.3 GB sent once at setup, and per worker 20 scenarios (about
-100 MB). With 30 rounds about 3 minutes of scenario solves plus the master,
-which grows with the cuts it holds (1,000 a round before idle ones are
-deleted) and would then dominate; grouping scenarios into fewer
-:math:`\theta` (single-cut per group) is the next step at that size.
+Same optimum: the objective differs from the local run by 3.7e-9
+(relative). Setup sent 13.0 MB (1.3 MB of arrays per scenario); a round
+sent the first-stage point (about 4 kB per worker) and got back about 5 kB
+of cut per scenario. A warm scenario re-solve took 0.28-0.75 s of a core
+here (s/solve, summed over threads, inflated by the load).
+
+So 1,000 scenarios on 50 workers of 2 threads each: 10 scenarios a thread,
+about 3-8 s of solves per round at the figures above, 5 MB of cuts gathered
+per round (milliseconds on a 10 Gbit/s network), 1.3 GB sent once at setup,
+and per worker 20 scenarios: 26 MB of arrays plus up to 20 HiGHS objects of
+about 13 MB (``OWN_SOLVERS`` caps them), under 0.3 GB. With about 30 rounds
+that is 2-4 minutes of scenario solves. The master then holds up to 1,000 new
+cut rows a round (idle ones deleted after three solves) and would dominate;
+``cut_groups`` (say 50 groups of 20 scenarios) trades fewer master rows for
+more rounds, to be measured at that size.
 """
 
 from __future__ import annotations
