@@ -2,12 +2,13 @@ r"""Scenario LPs of the decomposition: data, warm re-solves, a few solvers.
 
 A scenario LP :math:`Q_s(x)` is kept as plain arrays (:class:`ScenarioData`,
 picklable, so it can be sent to a Dask worker) plus its last simplex basis.
-Its HiGHS object is not kept: a :class:`ScenarioGroup` holds one HiGHS object
-per thread and passes a scenario's LP into a free one when it is solved,
-with the scenario's basis, so the re-solve is warm (dual simplex from the
-last basis, no presolve) and the memory is one solver per thread, not one
-per scenario. On the 200-scenario benchmark a HiGHS object per scenario held
-about 30 MB each, most of the 6.9 GB peak.
+A :class:`ScenarioGroup` lets the first few scenarios keep a HiGHS object
+of their own (fastest re-solve: only row bounds change) and holds one more
+per thread for the rest, into which a scenario's LP is passed with its
+basis when it is solved, so that re-solve is warm too (dual simplex from the
+last basis, no presolve, one more factorisation). Memory is then bounded by
+the cap plus the threads, not one solver per scenario (about 13 MB each on
+the benchmark case; with one per scenario, 200 scenarios peaked at 6.9 GB).
 
 The rows that first-stage columns enter also have elastic slack columns,
 fixed at zero in the scenario LP. When a point has no solution the same
