@@ -6,9 +6,11 @@ rows, columns and nonzeros of the LP, the build and solve times for 10, 50 and
 200 scenarios (one run each) with the method the planner picks
 (:func:`gigaplan.plan.solve.use_decomposition`: scenario decomposition for
 these sizes), the ratio of build + solve to the 120 s target, the iterations,
-gap and dual residual of the decomposition, and the 1-minute load average
-before each run (timings on a shared machine are noisy: compare runs at
-similar load).
+gap and dual residual of the decomposition, the process CPU time (all
+threads; steadier than wall time on a busy machine), the cuts (feasibility
+cuts, idle cuts dropped, scenario points accepted within tolerance), peak
+resident memory and the 1-minute load average before each run (timings on
+a shared machine are noisy: compare runs at similar load).
 
 Peer: for scenario counts up to ``--peer-max`` (default 10) the same LP is
 also solved whole (HiGHS interior point + crossover, the method used before
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import time
 from dataclasses import dataclass
 
@@ -107,6 +110,7 @@ class Run:
 
     build_s: float
     solve_s: float
+    cpu_s: float  # process CPU time of build and solve, all threads
     rows: int
     cols: int
     nnz: int
@@ -118,6 +122,7 @@ def run(n_scen: int, method: str, time_limit_s: float = 600.0) -> Run:
     """Build and solve one instance of ``n_scen`` scenarios with ``method``."""
     section = synthetic_section(n_scen, np.random.default_rng(20261124))
     t0 = time.perf_counter()
+    c0 = time.process_time()
     inputs = resolve(section)
     model, exprs = build_model(inputs)
     t1 = time.perf_counter()
@@ -137,7 +142,8 @@ def run(n_scen: int, method: str, time_limit_s: float = 600.0) -> Run:
     except SolverError:
         pass
     t2 = time.perf_counter()
-    return Run(t1 - t0, t2 - t1, model.ncons, model.nvars, nnz, info, objective)
+    cpu = time.process_time() - c0
+    return Run(t1 - t0, t2 - t1, cpu, model.ncons, model.nvars, nnz, info, objective)
 
 
 def main() -> None:
@@ -150,8 +156,9 @@ def main() -> None:
     print("32 quarters x 20 sites x 10 accelerators x 6 power options, 2 cores")
     print(
         f"{'scenarios':>9} {'rows':>10} {'nnz':>10} {'method':>10} "
-        f"{'build_s':>8} {'solve_s':>8} {'total/120s':>10} {'iter':>5} "
-        f"{'gap':>8} {'dual_res':>8} {'master_s':>8} {'objective_musd':>15} "
+        f"{'build_s':>8} {'solve_s':>8} {'cpu_s':>7} {'total/120s':>10} {'iter':>5} "
+        f"{'gap':>8} {'dual_res':>8} {'master_s':>8} {'cuts':>6} {'f_cuts':>6} "
+        f"{'dropped':>7} {'tol':>4} {'objective_musd':>15} {'peak_gb':>7} "
         f"{'load_1min':>9}"
     )
     done: list[tuple[int, float]] = []
@@ -176,10 +183,16 @@ def main() -> None:
             info = r.info
             print(
                 f"{n:>9} {r.rows:>10,} {r.nnz:>10,} {info.get('method', '-')!s:>10} "
-                f"{r.build_s:>8.1f} {r.solve_s:>8.1f} {total / TARGET_S:>10.2f} "
+                f"{r.build_s:>8.1f} {r.solve_s:>8.1f} {r.cpu_s:>7.1f} "
+                f"{total / TARGET_S:>10.2f} "
                 f"{info.get('iterations', '-')!s:>5} "
                 f"{_num(info.get('gap')):>8} {_num(info.get('dual_residual')):>8} "
-                f"{_sec(info.get('master_s')):>8} {obj:>15} {load:>9.2f}",
+                f"{_sec(info.get('master_s')):>8} {info.get('cuts', '-')!s:>6} "
+                f"{info.get('feasibility_cuts', '-')!s:>6} "
+                f"{info.get('dropped_cuts', '-')!s:>7} "
+                f"{info.get('tolerated_solves', '-')!s:>4} {obj:>15} "
+                f"{_peak_gb():>7.2f} "
+                f"{load:>9.2f}",
                 flush=True,
             )
         done.append((n, runs["auto"].build_s + runs["auto"].solve_s))
@@ -193,6 +206,11 @@ def main() -> None:
                 f"{diff:.1e}",
                 flush=True,
             )
+
+
+def _peak_gb() -> float:
+    """Peak resident memory of this process so far (Linux: ru_maxrss in kB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
 
 
 def _sec(value: object) -> str:

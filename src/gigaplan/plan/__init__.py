@@ -63,6 +63,7 @@ def plan(section: PlanSection | dict[str, Any], catalog: Any = None) -> Any:
             model,
             mip_rel_gap=section.mip_rel_gap,
             method=section.solve_method,
+            cluster=section.solve_cluster,
             n_scenarios=len(section.scenarios),
         )
     except InfeasibleError as err:

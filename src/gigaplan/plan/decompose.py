@@ -27,10 +27,16 @@ no scenario (starting from nothing built) took 304, most of them repairing
 infeasible proposals with feasibility cuts. Master steps are kept inside an
 :math:`\ell_\infty` box around the incumbent that grows or shrinks with the
 ratio of actual to predicted decrease, the trust-region method of Linderoth
-and Wright [2]_ (their Procedure 1 and Algorithm TR). Scenario LPs are
-built once and re-solved warm with the dual simplex after each master step
-(only their row bounds change), in threads: HiGHS releases the GIL while it
-solves.
+and Wright [2]_ (their Procedure 1 and Algorithm TR). Cut rows that have had
+no dual for :data:`DROP_IDLE_AFTER` master solves are deleted (Linderoth and
+Wright drop inactive cuts the same way), so the master does not grow by one
+row per scenario every round. Scenario LPs are kept as arrays and a simplex
+basis (:mod:`gigaplan.plan.scenario_lp`) and re-solved warm with the dual
+simplex after each master step (only their row bounds change), in threads
+(HiGHS releases the GIL while it solves) or on the workers of a Dask cluster
+(:mod:`gigaplan.plan.cluster`). Up to :data:`OWN_SOLVERS` of them keep a
+HiGHS object between rounds; the others share one per thread, so memory
+grows with the scenarios' arrays only.
 
 The method reads the linopy model's own matrices, so every limit of the plan
 (deals, budgets, CO2 cap, must-serve shares, CVaR) is decomposed without a
@@ -61,15 +67,59 @@ from __future__ import annotations
 
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import scipy.sparse as sp
 
-from gigaplan._solver import quiet_stdout_fd
 from gigaplan.errors import InfeasibleError, SolverError
+from gigaplan.plan.scenario_lp import (
+    Cut,
+    ScenarioData,
+    ScenarioGroup,
+    new_highs,
+    pass_lp,
+    row_bounds,
+    run,
+)
+
+#: Master LP's primal feasibility tolerance (the HiGHS default). See
+#: :class:`Master`.
+MASTER_PRIMAL_TOL = 1e-7
+#: A cut row without a dual in this many master solves in a row is deleted.
+DROP_IDLE_AFTER = 3
+#: Scenario LPs that keep a HiGHS object of their own between rounds (the
+#: rest share one per thread): a kept object re-solves without passing the
+#: LP and re-factorising its basis, but holds about 13 MB (benchmark case).
+#: At 50 benchmark scenarios, 32 own: 89.3 s CPU, 1.43 GB peak; all 50 own:
+#: 77.7 s CPU, 1.73 GB (before this cap and idle-cut deletion: 90.7 s, 1.89 GB).
+OWN_SOLVERS = 32
+
+
+class Scenarios(Protocol):
+    """Where the scenario LPs live: this process (:class:`ScenarioGroup`) or
+    a Dask cluster (:class:`gigaplan.plan.cluster.DaskScenarios`)."""
+
+    def evaluate(
+        self, x: np.ndarray, dropped: list[tuple[int, int]] | None = None
+    ) -> list[Cut]:
+        """Cuts of every scenario at ``x``, after forgetting ``dropped`` cuts."""
+
+    def finish(
+        self, weights: dict[int, dict[int, float]]
+    ) -> list[tuple[int, np.ndarray, np.ndarray]]:
+        """(scenario, primal, row duals) of every scenario."""
+
+    def solve_s(self) -> float:
+        """Seconds in scenario solves, summed over threads."""
+
+    def tolerated(self) -> int:
+        """Scenario solves accepted with row violations within tolerance."""
+
+    def close(self) -> None:
+        """Release threads or actors."""
+
 
 __all__ = ["Split", "solve_decomposed", "split_by_scenario"]
 
@@ -167,47 +217,6 @@ def split_by_scenario(model: Any, dim: str = "scenario") -> Split:
     )
 
 
-def _row_bounds(sense: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """HiGHS row bounds (lower, upper) of rows ``sense rhs``."""
-    lower = np.where(sense == "<", -np.inf, rhs)
-    upper = np.where(sense == ">", np.inf, rhs)
-    return lower, upper
-
-
-def _highs(
-    matrix: sp.csc_array,
-    cost: np.ndarray,
-    col_bounds: tuple[np.ndarray, np.ndarray],
-    row_bounds: tuple[np.ndarray, np.ndarray],
-) -> Any:
-    """A quiet HiGHS object holding the LP ``min cost.x`` over the given rows."""
-    import highspy
-
-    with quiet_stdout_fd():
-        h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("threads", 1)
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = matrix.shape[1], matrix.shape[0]
-    lp.col_cost_ = np.asarray(cost, dtype=float)
-    lp.col_lower_, lp.col_upper_ = col_bounds
-    lp.row_lower_, lp.row_upper_ = row_bounds
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = matrix.indptr
-    lp.a_matrix_.index_ = matrix.indices
-    lp.a_matrix_.value_ = matrix.data
-    h.passModel(lp)
-    return h
-
-
-def _status(h: Any) -> str:
-    """'optimal', 'infeasible' or the HiGHS model status text."""
-    text = h.modelStatusToString(h.getModelStatus()).lower()
-    if text == "optimal":
-        return "optimal"
-    return "infeasible" if "infeasible" in text else text
-
-
 def _master_ok(status: str) -> None:
     """Raise unless a master solve is optimal."""
     if status == "infeasible":
@@ -218,200 +227,37 @@ def _master_ok(status: str) -> None:
         raise SolverError(f"plan: the decomposition's master LP is {status}")
 
 
-def _run(h: Any) -> str:
-    """Solve warm; once more from scratch when the warm solve gives up.
-
-    A warm dual simplex can stop with an unknown status on a basis made
-    ill-conditioned by many cuts; a cold solve (presolve, new basis) then
-    settles it.
-    """
-    h.run()
-    status = _status(h)
-    if status in ("optimal", "infeasible"):
-        return status
-    h.clearSolver()
-    h.run()
-    return _status(h)
-
-
-@dataclass
-class Cut:
-    """A cut from one scenario at ``x``: ``value + grad.(x' - x)``.
-
-    ``optimality``: a lower bound on :math:`Q_s(x')`; otherwise a feasibility
-    cut, whose right side must be <= 0.
-    """
-
-    scenario: int
-    slot: int  # position of this scenario's theta in the master
-    optimality: bool
-    value: float
-    grad: np.ndarray
-    index: int  # which of the scenario's stored rhs derivatives belongs to it
-
-
-def _elastic_columns(t: sp.csr_array, sense: np.ndarray) -> sp.csc_array:
-    """Slack columns for the rows that the first stage enters.
-
-    One column per row and direction in which it may be violated: ``+1`` for
-    a '>' row (activity + s >= rhs), ``-1`` for a '<' row, both for '='.
-    """
-    touched = np.flatnonzero(np.diff(t.indptr) > 0)
-    up = touched[sense[touched] != "<"]
-    down = touched[sense[touched] != ">"]
-    rows = np.concatenate([up, down])
-    values = np.concatenate([np.ones(len(up)), -np.ones(len(down))])
-    return sp.csc_array(
-        (values, (rows, np.arange(len(rows)))), shape=(t.shape[0], len(rows))
-    )
-
-
-class ScenarioLP:
-    r"""One scenario's LP :math:`Q_s(x)`, built once and re-solved warm.
-
-    The rows that first-stage columns enter also have elastic slack columns,
-    fixed at zero in the scenario LP. When a point has no solution the same
-    HiGHS object becomes the phase-1 LP (costs 0, slacks free at cost 1) for
-    the feasibility cut and then switches back, so a scenario holds one
-    solver, not two (with 100 benchmark scenarios: 3.6 GB instead of 5.2 GB).
-    """
-
-    def __init__(self, split: Split, s: int, slot: int) -> None:
-        rows, cols = split.scenario_rows[s], split.scenario_cols[s]
-        block = split.A[rows]
-        self.scenario = s
-        self.slot = slot
-        self.t = sp.csr_array(block[:, split.link])
-        self.h = split.b[rows]
-        self.sense = split.sense[rows]
-        self.cost = split.c[cols]
-        self.n_cols = len(cols)
-        elastic = _elastic_columns(self.t, self.sense)
-        self.n_slack = elastic.shape[1]
-        matrix = sp.csc_array(sp.hstack([block[:, cols], elastic]))
-        cost = np.concatenate([self.cost, np.zeros(self.n_slack)])
-        self.col_bounds = (split.lb[cols], split.ub[cols])
-        bounds = (
-            np.concatenate([self.col_bounds[0], np.zeros(self.n_slack)]),
-            np.concatenate([self.col_bounds[1], np.zeros(self.n_slack)]),
-        )
-        x0 = np.clip(0.0, split.lb[split.link], split.ub[split.link])
-        rhs = self.h - self.t @ x0
-        self.lp = _highs(matrix, cost, bounds, _row_bounds(self.sense, rhs))
-        self.row_index = np.arange(len(self.h), dtype=np.int32)
-        self.rhs_derivatives: list[sp.csr_array] = []
-        self.solve_s = 0.0
-
-    def lower_bound(self) -> float:
-        """A bound on :math:`Q_s` from the column bounds alone (may be -inf)."""
-        lo, up = self.col_bounds
-        with np.errstate(invalid="ignore"):
-            at = np.where(self.cost >= 0, lo, up) * self.cost
-        return float(np.nansum(np.where(self.cost == 0, 0.0, at)))
-
-    def evaluate(self, x_link: np.ndarray) -> Cut:
-        """Solve at ``x_link`` and return the optimality or feasibility cut."""
-        t0 = time.perf_counter()
-        try:
-            lower, upper = _row_bounds(self.sense, self.h - self.t @ x_link)
-            self.lp.changeRowsBounds(len(self.h), self.row_index, lower, upper)
-            status = _run(self.lp)
-            if status == "infeasible":
-                return self._feasibility_cut()
-            if status != "optimal":
-                raise SolverError(
-                    f"plan: scenario {self.scenario} LP stopped without an optimum "
-                    f"({status})"
-                )
-            dual = np.asarray(self.lp.getSolution().row_dual)
-            value = float(self.lp.getInfo().objective_function_value)
-            return self._cut(True, value, dual)
-        finally:
-            self.solve_s += time.perf_counter() - t0
-
-    def _phase1(self, on: bool) -> None:
-        """Switch between the scenario LP and its phase-1 LP (same object)."""
-        n = self.n_cols + self.n_slack
-        idx = np.arange(n, dtype=np.int32)
-        if on:
-            cost = np.concatenate([np.zeros(self.n_cols), np.ones(self.n_slack)])
-            slack_up = np.inf
-        else:
-            cost = np.concatenate([self.cost, np.zeros(self.n_slack)])
-            slack_up = 0.0
-        self.lp.changeColsCost(n, idx, cost)
-        sl = idx[self.n_cols :]
-        self.lp.changeColsBounds(
-            len(sl), sl, np.zeros(len(sl)), np.full(len(sl), slack_up)
-        )
-
-    def _feasibility_cut(self) -> Cut:
-        """Phase-1 LP at the current right-hand side: the feasibility cut."""
-        self._phase1(True)
-        try:
-            status = _run(self.lp)
-            if status == "infeasible":
-                raise InfeasibleError(
-                    f"plan: scenario {self.scenario} has no solution whatever is "
-                    "built in the first stage"
-                )
-            if status != "optimal":
-                raise SolverError(
-                    f"plan: scenario {self.scenario} phase-1 LP stopped ({status})"
-                )
-            dual = np.asarray(self.lp.getSolution().row_dual)
-            value = float(self.lp.getInfo().objective_function_value)
-        finally:
-            self._phase1(False)
-        return self._cut(False, value, dual)
-
-    def _cut(self, optimality: bool, value: float, dual: np.ndarray) -> Cut:
-        """The cut from row duals ``dual``; keeps how its bound moves with h.
-
-        The cut's bound moves with this scenario's right-hand side h as
-        ``dual`` (optimality cut, a lower bound) or ``-dual`` (feasibility
-        cut, an upper bound); :meth:`row_duals` combines these.
-        """
-        dual = np.where(np.abs(dual) > 1e-13, dual, 0.0)
-        self.rhs_derivatives.append(sp.csr_array(dual if optimality else -dual))
-        index = len(self.rhs_derivatives) - 1
-        grad = -(self.t.T @ dual)
-        return Cut(self.scenario, self.slot, optimality, value, grad, index)
-
-    def row_duals(self, weights: dict[int, float]) -> np.ndarray:
-        r"""Duals of this scenario's rows from the master's cut duals.
-
-        ``weights`` maps a cut index to its dual in the master. The sum
-        :math:`\sum_k w_k \partial b_k / \partial h` is a convex combination
-        of dual solutions of this scenario's LP (plus rays, from feasibility
-        cuts), so with the master's duals it is a dual solution of the whole
-        LP whose objective is the master's bound [1]_.
-        """
-        total = np.zeros(len(self.h))
-        for k, w in weights.items():
-            if w != 0.0:
-                total += w * self.rhs_derivatives[k].toarray().ravel()
-        return total
-
-    def primal(self) -> np.ndarray:
-        """Columns of the last solve (slacks left out)."""
-        return np.asarray(self.lp.getSolution().col_value)[: self.n_cols]
-
-
 class Master:
     """The master LP over the shared columns and one :math:`\\theta_s` each.
 
-    HiGHS scales it as usual. With dense cut rows that leaves master points
-    off a shared row by up to 3e-5 model units, and every scenario LP then
-    calls the point infeasible (a round of tolerance-sized feasibility
-    cuts). Turning scaling off removed most such rounds (333 to 99
-    feasibility cuts, 100 benchmark scenarios) but made master solves 2.7x
-    slower (23 to 63 s), 91 s to 125 s in all, so scaling stays on.
+    HiGHS scales it as usual. With dense cut rows and the default primal
+    tolerance (1e-7, on the scaled LP) that left master points off a shared
+    row by up to 3e-5 model units, and every scenario LP then called the
+    point infeasible (a round of tolerance-sized feasibility cuts: on the
+    10-scenario benchmark all 36 had phase-1 values of 4e-7 to 3e-5).
+    Turning scaling off removed most such rounds but made master solves
+    2.7x slower; a primal tolerance of 1e-9 kept the same 18 (27 with idle
+    cuts dropped) feasibility cuts and made master solves 1.3x slower. The
+    scenario LPs now accept a point off their rows by at most
+    :data:`~gigaplan.plan.scenario_lp.SLACK_TOL` (solved with that slack,
+    a relaxation, so its cut stays valid): no feasibility cut was left and
+    iterations fell from 34 to 27, so the master keeps HiGHS's tolerance.
     """
 
-    def __init__(self, split: Split, theta_lower: np.ndarray, kept: int = 0) -> None:
+    def __init__(
+        self,
+        split: Split,
+        theta_lower: np.ndarray,
+        kept: int = 0,
+        cut_groups: int | None = None,
+    ) -> None:
         self.n_link = len(split.link)
         self.n_scen = len(theta_lower)
+        n_theta = min(cut_groups or self.n_scen, self.n_scen)
+        #: theta of each scenario slot: contiguous groups share one
+        self.group_of = np.arange(self.n_scen) * n_theta // self.n_scen
+        self.group_size = np.bincount(self.group_of, minlength=n_theta)
+        theta_lower = np.bincount(self.group_of, theta_lower, minlength=n_theta)
         self.kept_cols = split.scenario_cols[kept]
         self.kept_rows = split.scenario_rows[kept]
         cols = np.concatenate([split.link, self.kept_cols])
@@ -419,25 +265,29 @@ class Master:
         self.lb = split.lb[split.link]
         self.ub = split.ub[split.link]
         block = split.A[rows][:, cols]
-        matrix = sp.csc_array(
-            sp.hstack([block, sp.csr_array((len(rows), self.n_scen))])
-        )
-        cost = np.concatenate([split.c[cols], np.ones(self.n_scen)])
+        matrix = sp.csc_array(sp.hstack([block, sp.csr_array((len(rows), n_theta))]))
+        cost = np.concatenate([split.c[cols], np.ones(n_theta)])
         bounds = (
             np.concatenate([split.lb[cols], theta_lower]),
-            np.concatenate([split.ub[cols], np.full(self.n_scen, np.inf)]),
+            np.concatenate([split.ub[cols], np.full(n_theta, np.inf)]),
         )
-        self.lp = _highs(
-            matrix, cost, bounds, _row_bounds(split.sense[rows], split.b[rows])
+        self.lp = new_highs()
+        self.lp.setOptionValue("primal_feasibility_tolerance", MASTER_PRIMAL_TOL)
+        pass_lp(
+            self.lp, matrix, cost, bounds, row_bounds(split.sense[rows], split.b[rows])
         )
         self.n_master_rows = len(split.master_rows)
         self.n_rows = len(rows)
         self.theta0 = len(cols)
         self.kept_cost = split.c[self.kept_cols]
         self.last: tuple[np.ndarray, np.ndarray] = (np.empty(0), np.empty(0))
-        self.cut_of_row: list[tuple[int, int]] = []
+        #: per cut row, the (scenario slot, cut index) pairs summed in it
+        self.cut_of_row: list[list[tuple[int, int]]] = []
+        self.unused: list[tuple[int, int]] = []  # cuts never added as rows
+        self.idle = np.zeros(0, dtype=np.int64)  # solves since each cut had a dual
         self.cuts = 0
         self.feasibility_cuts = 0
+        self.dropped = 0
 
     def start(self) -> np.ndarray:
         """A first-stage start: the best plan were every scenario the kept one.
@@ -460,11 +310,40 @@ class Master:
         self.solve(x, 0.0)
         return x
 
+    def _rows(self, cuts: list[Cut]) -> list[tuple[Cut, list[tuple[int, int]]]]:
+        """Cuts as master rows: optimality cuts summed per theta group.
+
+        A group's optimality cuts are summed only when every scenario of the
+        group gave one at this point (a scenario without a solution gives a
+        feasibility cut instead); otherwise they are left out.
+        """
+        out = [(c, [(c.slot, c.index)]) for c in cuts if not c.optimality]
+        by_group: dict[int, list[Cut]] = {}
+        for c in cuts:
+            if c.optimality:
+                by_group.setdefault(int(self.group_of[c.slot]), []).append(c)
+        for g, members in by_group.items():
+            pairs = [(c.slot, c.index) for c in members]
+            if len(members) < self.group_size[g]:
+                self.unused += pairs
+                continue
+            total = Cut(
+                scenario=members[0].scenario,
+                slot=g,
+                optimality=True,
+                value=sum(c.value for c in members),
+                grad=np.sum([c.grad for c in members], axis=0),
+                index=-1,
+            )
+            out.append((total, pairs))
+        return out
+
     def add(self, cuts: list[Cut], x_hat: np.ndarray) -> None:
-        """Add cuts generated at ``x_hat`` as rows."""
+        """Add cuts generated at ``x_hat`` as rows (optimality cuts by group)."""
         starts, index, value, lower, upper = [], [], [], [], []
         nnz = 0
-        for cut in cuts:
+        rows = self._rows(cuts)
+        for cut, _ in rows:
             tiny = 1e-11 * max(1.0, float(np.max(np.abs(cut.grad), initial=0.0)))
             g = np.where(np.abs(cut.grad) > tiny, cut.grad, 0.0)
             cols = np.flatnonzero(g)
@@ -482,9 +361,10 @@ class Master:
                 lower.append(-np.inf)
                 upper.append(-const)
                 nnz += len(cols)
-        self.cut_of_row += [(cut.slot, cut.index) for cut in cuts]
+        self.cut_of_row += [pairs for _, pairs in rows]
+        self.idle = np.concatenate([self.idle, np.zeros(len(rows), dtype=np.int64)])
         self.lp.addRows(
-            len(cuts),
+            len(rows),
             np.asarray(lower),
             np.asarray(upper),
             nnz,
@@ -509,25 +389,52 @@ class Master:
             up = np.minimum(up, center + radius)
         idx = np.arange(self.n_link, dtype=np.int32)
         self.lp.changeColsBounds(self.n_link, idx, lo, up)
-        status = _run(self.lp)
+        status = run(self.lp)
         if status != "optimal":
             return status, np.empty(0), np.nan
         sol = self.lp.getSolution()
         col = np.asarray(sol.col_value)
         self.last = (col[self.n_link : self.theta0], np.asarray(sol.row_dual))
+        used = self.last[1][self.n_rows :] != 0.0
+        self.idle = np.where(used, 0, self.idle + 1)
         return (
             status,
             col[: self.n_link],
             float(self.lp.getInfo().objective_function_value),
         )
 
-    def cut_weights(self) -> list[dict[int, float]]:
-        """Per theta slot, the last solve's dual of each of its cuts."""
-        weights: list[dict[int, float]] = [{} for _ in range(self.n_scen)]
+    def drop_idle(self, after: int) -> list[tuple[int, int]]:
+        """Delete the cut rows without a dual in the last ``after`` solves.
+
+        Returns the (slot, cut index) pairs deleted. Idle cuts only slow the
+        master (with 200 scenarios it gains 200 rows a round) and keep their
+        scenario's duals in memory; a cut that is needed again comes back
+        from the next scenario solve near the point that made it.
+        """
+        out, self.unused = self.unused, []
+        gone = np.flatnonzero(self.idle >= after)
+        if len(gone) == 0:
+            return out
+        self.lp.deleteRows(len(gone), (self.n_rows + gone).astype(np.int32))
+        keep = np.ones(len(self.idle), dtype=bool)
+        keep[gone] = False
+        out += [pair for i in gone for pair in self.cut_of_row[i]]
+        self.cut_of_row = [c for c, k in zip(self.cut_of_row, keep, strict=True) if k]
+        self.idle = self.idle[keep]
+        self.dropped += len(gone)
+        return out
+
+    def cut_weights(self) -> dict[int, dict[int, float]]:
+        """Per scenario slot, the last solve's dual of each of its cuts.
+
+        A summed (grouped) cut gives its dual to each scenario cut in it.
+        """
+        weights: dict[int, dict[int, float]] = {s: {} for s in range(self.n_scen)}
         duals = self.last[1][self.n_rows :]
-        for (slot, index), w in zip(self.cut_of_row, duals, strict=False):
+        for pairs, w in zip(self.cut_of_row, duals, strict=False):
             if w != 0.0:
-                weights[slot][index] = float(w)
+                for slot, index in pairs:
+                    weights[slot][index] = float(w)
         return weights
 
     def kept_value(self) -> float:
@@ -558,6 +465,8 @@ def solve_decomposed(
     time_limit_s: float | None = None,
     threads: int | None = None,
     max_iterations: int = 500,
+    cluster: Any = None,
+    cut_groups: int | None = None,
 ) -> dict[str, Any]:
     """Solve a two-stage LP by scenario decomposition; write the result back.
 
@@ -574,20 +483,36 @@ def solve_decomposed(
     time_limit_s : float, optional
         Wall-clock limit. [s]
     threads : int, optional
-        Scenario LPs solved at once (default: the cores available).
+        Scenario LPs solved at once in this process (default: the cores
+        available); unused with ``cluster``.
     max_iterations : int
         Master solves at most.
+    cluster : str or distributed.Client, optional
+        Solve the scenario LPs on this Dask cluster (scheduler address such
+        as ``"tcp://10.0.0.5:8786"``, or a client): each worker keeps its
+        scenarios' LPs between rounds (:mod:`gigaplan.plan.cluster`).
+    cut_groups : int, optional
+        Number of :math:`\theta` in the master: the scenarios solved apart
+        are cut into this many contiguous groups and a group's optimality
+        cuts are summed into one row (1: single-cut L-shaped; default: one
+        per scenario, multi-cut).
 
     Returns
     -------
     dict
         ``method`` ("benders"), ``iterations``, ``cuts`` (of which
-        ``feasibility_cuts``), ``lower_bound``
-        and ``upper_bound`` (model units), ``gap`` (relative, from a last
-        master solve without the box), ``dual_residual`` (largest
-        reduced-cost violation of the duals written back, relative to the
-        largest cost), ``master_s``, ``scenario_s`` (summed over threads),
-        ``decompose_s`` and ``scenarios`` (solved apart from the master).
+        ``feasibility_cuts``; ``dropped_cuts`` deleted while idle),
+        ``tolerated_solves`` (scenario points off their rows by at most
+        :data:`~gigaplan.plan.scenario_lp.SLACK_TOL`, solved with that
+        allowed),
+        ``lower_bound`` and ``upper_bound`` (model units), ``gap`` (relative,
+        from a last master solve without the box), ``dual_residual``
+        (largest reduced-cost violation of the duals written back, relative
+        to the largest cost), ``master_s``, ``scenario_s`` (summed over
+        threads), ``round_s`` (wall time of each round of scenario solves),
+        ``decompose_s``, ``scenarios`` (solved apart from the master) and,
+        on a cluster, ``workers``, ``setup_bytes`` and ``round_bytes``
+        (pickled bytes sent and received per round).
 
     Raises
     ------
@@ -599,19 +524,32 @@ def solve_decomposed(
     """
     t_start = time.perf_counter()
     split = split_by_scenario(model, dim)
-    scen = [ScenarioLP(split, s, s - 1) for s in range(1, len(split.scenario_cols))]
-    theta_lower = np.array([s.lower_bound() for s in scen])
+    data = [
+        ScenarioData.from_split(split, s, s - 1)
+        for s in range(1, len(split.scenario_cols))
+    ]
+    theta_lower = np.array([d.lower_bound() for d in data])
     if not np.all(np.isfinite(theta_lower)):
         raise SolverError(
             "plan: a scenario cost has no lower bound; decomposition needs one"
         )
-    master = Master(split, theta_lower)
+    master = Master(split, theta_lower, cut_groups=cut_groups)
     c_link = split.c[split.link]
-    pool = ThreadPoolExecutor(max_workers=threads or _threads())
+    scen: Scenarios
+    if cluster is not None:
+        from gigaplan.plan.cluster import DaskScenarios
+
+        scen = DaskScenarios(cluster, data, OWN_SOLVERS)
+    else:
+        scen = ScenarioGroup(data, threads or _threads(), OWN_SOLVERS)
+    del data
     master_s = 0.0
+    round_s: list[float] = []
 
     def evaluate(x: np.ndarray) -> tuple[float, list[Cut]]:
-        cuts = list(pool.map(lambda lp: lp.evaluate(x), scen))
+        t0 = time.perf_counter()
+        cuts = scen.evaluate(x, master.drop_idle(DROP_IDLE_AFTER))
+        round_s.append(time.perf_counter() - t0)
         if not all(c.optimality for c in cuts):
             return np.inf, cuts
         kept = master.kept_value()
@@ -662,6 +600,7 @@ def solve_decomposed(
             if np.isfinite(state.value) and state.value - predicted <= tol:
                 # Converged in the box: check against the bound without it.
                 x, lower = unboxed_master()
+                weights = master.cut_weights()
                 value, cuts = evaluate(x)
                 if value - lower <= tol:
                     break
@@ -671,22 +610,29 @@ def solve_decomposed(
             value, cuts = evaluate(x)
             master.add(cuts, x)
             _trust_region_step(state, x, value, state.value - predicted)
-        residual = _write_back(model, split, scen, x, master)
+        residual = _write_back(model, split, scen.finish(weights), x, master)
+        scenario_s = scen.solve_s()
+        tolerated = scen.tolerated()
+        extra: dict[str, Any] = getattr(scen, "figures", dict)()
     finally:
-        pool.shutdown()
+        scen.close()
     return {
         "method": "benders",
         "iterations": iterations,
         "cuts": master.cuts,
         "feasibility_cuts": master.feasibility_cuts,
-        "scenarios": len(scen),
+        "dropped_cuts": master.dropped,
+        "tolerated_solves": tolerated,
+        "scenarios": len(theta_lower),
         "upper_bound": value,
         "lower_bound": lower,
         "gap": (value - lower) / max(1.0, abs(value)),
         "dual_residual": residual,
         "master_s": master_s,
-        "scenario_s": sum(s.solve_s for s in scen),
+        "scenario_s": scenario_s,
+        "round_s": round_s,
         "decompose_s": time.perf_counter() - t_start,
+        **extra,
     }
 
 
@@ -759,7 +705,11 @@ def _dual_residual(split: Split, primal: np.ndarray, dual: np.ndarray) -> float:
 
 
 def _write_back(
-    model: Any, split: Split, scen: list[ScenarioLP], x: np.ndarray, master: Master
+    model: Any,
+    split: Split,
+    scen: list[tuple[int, np.ndarray, np.ndarray]],
+    x: np.ndarray,
+    master: Master,
 ) -> float:
     """Primal and duals in model order onto ``model`` (linopy assign_result).
 
@@ -781,10 +731,9 @@ def _write_back(
     primal_pos[master.kept_cols] = kept_y
     dual_pos[split.master_rows] = master_dual[: master.n_master_rows]
     dual_pos[master.kept_rows] = master_dual[master.n_master_rows : master.n_rows]
-    weights = master.cut_weights()
-    for lp in scen:
-        primal_pos[split.scenario_cols[lp.scenario]] = lp.primal()
-        dual_pos[split.scenario_rows[lp.scenario]] = lp.row_duals(weights[lp.slot])
+    for s, primal, duals in scen:
+        primal_pos[split.scenario_cols[s]] = primal
+        dual_pos[split.scenario_rows[s]] = duals
     dual_pos = _complementary(split, primal_pos, dual_pos)
     residual = _dual_residual(split, primal_pos, dual_pos)
     n_var = max(item.range[1] for _, item in model.variables.items())

@@ -351,6 +351,11 @@ class PlanSection(_Strict):
         description="LP solved whole ('extensive') or by scenario decomposition "
         "(Benders, trust region); 'auto' decomposes large LPs with many scenarios",
     )
+    solve_cluster: str | None = Field(
+        default=None,
+        description="Dask scheduler address (tcp://host:8786) on whose workers a "
+        "decomposed LP's scenario LPs are solved; unset: threads in this process",
+    )
     accelerators: list[AcceleratorOption] = Field(min_length=1)
     sites: list[Site] = Field(min_length=1)
     scenarios: list[DemandScenario] = Field(

@@ -149,6 +149,7 @@ def solve_plan(
     time_limit_s: float | None = None,
     method: str = "auto",
     n_scenarios: int = 1,
+    cluster: Any = None,
 ) -> dict[str, Any]:
     """Solve an LP, or a MILP then its fixed-integer LP for duals.
 
@@ -166,6 +167,9 @@ def solve_plan(
         (:func:`use_decomposition`); a MILP is always solved whole.
     n_scenarios : int
         Demand scenarios in the model. [dimensionless]
+    cluster : str or distributed.Client, optional
+        Dask cluster for the scenario LPs of a decomposed LP (scheduler
+        address or client); see :mod:`gigaplan.plan.cluster`.
 
     Returns
     -------
@@ -183,7 +187,7 @@ def solve_plan(
         if use_decomposition(method, model.ncons, n_scenarios):
             from gigaplan.plan.decompose import solve_decomposed
 
-            info = solve_decomposed(model, time_limit_s=time_limit_s)
+            info = solve_decomposed(model, time_limit_s=time_limit_s, cluster=cluster)
             return {"problem": "LP", "solve_s": time.perf_counter() - t0, **info}
         solve_model(model, time_limit_s=time_limit_s, **lp)
         return {
