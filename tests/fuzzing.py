@@ -176,10 +176,18 @@ def value_cases(example: str, section: str) -> list[Case]:
 
 def _duplicate_a_key(text: str, rng: random.Random) -> tuple[str, str]:
     lines = text.splitlines()
+
+    def indent(line: str) -> int:
+        return len(line) - len(line.lstrip())
+
+    # a key whose value ends on its own line (not a block scalar or a quoted
+    # string wrapped onto the next lines, which a copy would cut in half)
     keyed = [
         i
         for i, line in enumerate(lines)
-        if re.match(r"^\s*[A-Za-z_]\w*:\s*[^\s#{\[>|]", line) and "- " not in line[:4]
+        if re.match(r"^\s*[A-Za-z_]\w*:\s*[^\s#{\[>|]", line)
+        and "- " not in line[:4]
+        and (i + 1 == len(lines) or indent(lines[i + 1]) <= indent(line))
     ]
     i = rng.choice(keyed)
     key = lines[i].split(":")[0].strip()
