@@ -110,7 +110,14 @@ co2_intensity_cap_t_per_mwh
     InputError
         An option PyPSA cannot express is set.
     """
-    import pypsa
+    try:
+        import pypsa
+    except ImportError:
+        raise InputError(
+            "--export-pypsa",
+            "pypsa",
+            "needs the pypsa package: pip install pypsa (or gigaplan[dev])",
+        ) from None
 
     for name, off in _UNSUPPORTED.items():
         value = options.get(name, off)
