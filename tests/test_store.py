@@ -395,3 +395,73 @@ def test_two_gigaplan_run_processes_at_once(tmp_path):
         assert info.status == "complete"
         assert info.summary == record["summary"]
         assert len(store.tables(info.run_id)) == len(record["tables"])
+
+
+# -- media: read-only, full disk, held by another program (issue 16) ----------
+def test_reads_work_on_read_only_media_and_writes_say_so(tmp_path, monkeypatch):
+    import errno
+
+    import gigaplan.store as store_module
+
+    db = tmp_path / "runs.duckdb"
+    store = RunStore(db)
+    run_id = store.save(_run())
+
+    def read_only_open(path, *args, **kwargs):
+        if str(path).endswith(".lock"):
+            raise OSError(errno.EROFS, "Read-only file system")
+        return open(path, *args, **kwargs)
+
+    monkeypatch.setattr(store_module, "open", read_only_open, raising=False)
+    assert [r.run_id for r in store.list_runs()] == [run_id]
+    assert "plan_by_period" in {k for k in store.tables(run_id)}
+    with pytest.raises(InputError, match="read-only location"):
+        store.save(_run())
+    res = runner.invoke(app, ["runs", "list", "--db", str(db), "--json"])
+    assert res.exit_code == 0 and run_id in res.output
+
+
+def test_full_disk_is_named_and_nothing_is_stored(tmp_path, monkeypatch):
+    import duckdb
+
+    store = RunStore(tmp_path / "runs.duckdb")
+    keep = store.save(_run())
+
+    def full(con, name, frame):
+        raise duckdb.IOException("Could not write file: No space left on device")
+
+    monkeypatch.setattr(RunStore, "_create_table", staticmethod(full))
+    with pytest.raises(GigaplanError, match="no space left on the device"):
+        store.save(_run())
+    assert [r.run_id for r in store.list_runs()] == [keep]
+
+
+def test_a_store_held_by_another_program_is_found_before_the_run(tmp_path):
+    db = tmp_path / "held.duckdb"
+    RunStore(db).check_writable()  # creates it
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(db)!r}); "
+            "print('held', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        calls = []
+
+        def stage(scenario, catalog, upstream):
+            calls.append(1)  # must not run: the store is checked first
+            raise AssertionError("computed although the store is held")
+
+        with pytest.raises(GigaplanError, match="another program holds"):
+            pipeline.run_and_record(
+                "name: x\nplan: {any: 1}\n", RunStore(db), stage_funcs={"plan": stage}
+            )
+        assert calls == []
+    finally:
+        holder.kill()
+        holder.wait()

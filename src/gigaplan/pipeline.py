@@ -280,6 +280,9 @@ def run_and_record(
     validated, so that it is parsed once.
     """
     scenario = _parsed(scenario, text, where, base_dir, stage_funcs)
+    check = getattr(store, "check_writable", None)
+    if check is not None:  # a held or read-only store is found before the work
+        check()
     started = datetime.now(UTC)
     try:
         run = run_pipeline(

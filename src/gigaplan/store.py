@@ -22,6 +22,8 @@ runs therefore both land intact, one after the other.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import fcntl
 import json
 import os
@@ -203,14 +205,28 @@ class RunStore:
 
     # -- connection -------------------------------------------------------
     @contextmanager
-    def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def _connect(self, *, write: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection under the store's lock (see the class notes).
+
+        Reading works on read-only media: when the lock file cannot be made,
+        a store that exists is opened read-only without the lock. Writing
+        there is one line that says the location is read-only.
+        """
         import duckdb
 
         if self.path.exists() and self.path.is_dir():
             raise InputError("db", str(self.path), "is a folder, not a database file")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         lock_path = self.path.with_name(self.path.name + ".lock")
-        with open(lock_path, "a+") as lock_file:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            lock_file = open(lock_path, "a+")  # noqa: SIM115 (closed below)
+        except OSError as err:
+            if write or not self.path.is_file():
+                raise InputError("db", str(self.path), _os_reason(err)) from None
+            with self._open(duckdb, read_only=True) as con:
+                yield con
+            return
+        with lock_file:
             deadline = time.monotonic() + self.lock_timeout_s
             while True:
                 try:
@@ -224,19 +240,33 @@ class RunStore:
                         ) from None
                     time.sleep(0.05)
             try:
-                try:
-                    con = duckdb.connect(str(self.path))
-                except duckdb.Error as err:
-                    raise GigaplanError(
-                        f"cannot open run store {self.path}: {err}"
-                    ) from None
-                try:
-                    con.execute(_SCHEMA)
+                with self._open(duckdb, read_only=False) as con:
                     yield con
-                finally:
-                    con.close()
             finally:
                 fcntl.flock(lock_file.fileno(), fcntl.LOCK_UN)
+
+    @contextmanager
+    def _open(
+        self, duckdb: Any, *, read_only: bool
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        try:
+            con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.Error as err:
+            raise GigaplanError(
+                f"cannot open run store {self.path}: {_duck_reason(err)}"
+            ) from None
+        try:
+            if not read_only:
+                con.execute(_SCHEMA)
+            yield con
+        finally:
+            con.close()
+
+    def check_writable(self) -> None:
+        """Open the store for writing once, so that a store another program
+        holds, or a read-only location, is found before a run computes."""
+        with self._connect():
+            pass
 
     # -- writing ----------------------------------------------------------
     def save(
@@ -304,8 +334,14 @@ class RunStore:
                     ],
                 )
                 con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
+            except BaseException as err:
+                with contextlib.suppress(Exception):  # the real error matters
+                    con.execute("ROLLBACK")
+                if isinstance(err, OSError | duckdb_error()):
+                    raise GigaplanError(
+                        f"cannot save to run store {self.path}: "
+                        f"{_duck_reason(err)}; nothing was stored"
+                    ) from None
                 raise
         return run_id
 
@@ -364,8 +400,14 @@ class RunStore:
                 con.execute("DELETE FROM run_tables WHERE run_id = ?", [run_id])
                 con.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
                 con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
+            except BaseException as err:
+                with contextlib.suppress(Exception):  # the real error matters
+                    con.execute("ROLLBACK")
+                if isinstance(err, OSError | duckdb_error()):
+                    raise GigaplanError(
+                        f"cannot save to run store {self.path}: "
+                        f"{_duck_reason(err)}; nothing was stored"
+                    ) from None
                 raise
         return run_id
 
@@ -399,12 +441,12 @@ class RunStore:
 
     def resolve(self, ref: str) -> str:
         """Full id of the run ``ref`` names (id, unique prefix, or ``latest``)."""
-        with self._connect() as con:
+        with self._connect(write=False) as con:
             return self._resolve(con, ref)
 
     def list_runs(self) -> list[RunInfo]:
         """Every stored run, newest first (summaries included, no tables)."""
-        with self._connect() as con:
+        with self._connect(write=False) as con:
             rows = con.execute(
                 "SELECT * FROM runs ORDER BY started_at DESC, run_id DESC"
             ).fetchall()
@@ -419,7 +461,7 @@ class RunStore:
 
     def get(self, ref: str) -> RunInfo:
         """One run's record (no table data)."""
-        with self._connect() as con:
+        with self._connect(write=False) as con:
             run_id = self._resolve(con, ref)
             row = con.execute(
                 "SELECT * FROM runs WHERE run_id = ?", [run_id]
@@ -437,7 +479,7 @@ class RunStore:
 
     def tables(self, ref: str) -> dict[str, pd.DataFrame]:
         """All result tables of a run, keyed ``<stage>_<name>``."""
-        with self._connect() as con:
+        with self._connect(write=False) as con:
             run_id = self._resolve(con, ref)
             listed = con.execute(
                 "SELECT stage, name, duck_table FROM run_tables WHERE run_id = ? "
@@ -451,7 +493,7 @@ class RunStore:
 
     def table_names(self) -> set[str]:
         """Names of every DuckDB table in the file (for consistency checks)."""
-        with self._connect() as con:
+        with self._connect(write=False) as con:
             return {
                 r[0]
                 for r in con.execute(
@@ -495,6 +537,35 @@ class RunStore:
         )
         files["run.json"] = partial(Path.write_text, data=record, encoding="utf-8")
         return write_folder(out_dir, files, field="--out", force=force)
+
+
+def duckdb_error() -> type[Exception]:
+    """DuckDB's base error class (imported when a store is used)."""
+    import duckdb
+
+    return duckdb.Error  # type: ignore[no-any-return]
+
+
+def _duck_reason(err: BaseException) -> str:
+    """An error's cause in words; a full disk and a held file said plainly."""
+    text = str(err)
+    if "No space left" in text or getattr(err, "errno", None) == errno.ENOSPC:
+        return "no space left on the device"
+    if "lock" in text.lower() and "conflicting" in text.lower():
+        return "another program holds the database file open; close it first"
+    if "read-only" in text.lower() or getattr(err, "errno", None) == errno.EROFS:
+        return "the location is read-only"
+    return text.splitlines()[0] if text else type(err).__name__
+
+
+def _os_reason(err: OSError) -> str:
+    if err.errno == errno.EROFS:
+        return "read-only location: the run store cannot be written here"
+    if err.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied: the run store cannot be written here"
+    if err.errno == errno.ENOSPC:
+        return "no space left on the device"
+    return err.strerror or str(err)
 
 
 def _naive_utc(when: datetime) -> datetime:
