@@ -53,11 +53,25 @@ def plan(section: PlanSection | dict[str, Any], catalog: Any = None) -> Any:
             "its scenarios are drawn from the scenario's risk.demand model: solve "
             "it with gigaplan.plan.stage.solve_scenario_plan(scenario, catalog)",
         )
+    import logging
+
     from gigaplan.plan.site_power import with_campus_power
 
+    log = logging.getLogger(__name__)
+    powered = sum(s.power is not None for s in section.sites)
+    if powered:
+        log.info("solving the campus LPs of %d site(s)", powered)
     section, _ = with_campus_power(section, catalog)
+    log.info("resolving chips (catalog and estimator), sites and demand")
     inputs = resolve(section, catalog)
     model, exprs = build_model(inputs)
+    log.info(
+        "solving the buildout LP: %d rows, %d columns, %d scenario(s) (%s)",
+        model.constraints.ncons,
+        model.variables.nvars,
+        len(section.scenarios),
+        section.solve_method,
+    )
     try:
         info = solve_plan(
             model,
@@ -68,6 +82,7 @@ def plan(section: PlanSection | dict[str, Any], catalog: Any = None) -> Any:
         )
     except InfeasibleError as err:
         raise explain_infeasibility(inputs, err) from None
+    log.info("reading the plan, its shadow prices and the headline")
     return extract(inputs, model, exprs, info)
 
 
