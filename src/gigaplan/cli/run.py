@@ -194,7 +194,7 @@ def runs_diff(
     """Compare two runs: scenario changes and the headline numbers that changed."""
     from rich.table import Table
 
-    from gigaplan.store import diff_runs, scenario_diff
+    from gigaplan.compare import diff_runs, scenario_diff
 
     store = _store(db)
     a, b = store.get(run_a), store.get(run_b)

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends, HTTPException, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from gigaplan.compare import diff_runs, scenario_diff
 from gigaplan.errors import InputError
-from gigaplan.store import diff_runs, scenario_diff
 from gigaplan.web.state import WebContext, context
 
 #: A scenario file is a few kB; the body limit of the app applies first. [chars]

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from gigaplan.store import diff_runs, scenario_diff
+from gigaplan.compare import diff_runs, scenario_diff
 from gigaplan.web.state import WebContext, context
 
 router = APIRouter(include_in_schema=False)
