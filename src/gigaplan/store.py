@@ -299,51 +299,62 @@ class RunStore:
                 sorted(run.sources.items()), columns=["source", "citation"]
             )
             tables.append(("run", "catalog_sources", cited))
-        with self._connect() as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                for stage, key, frame in tables:
-                    duck = f"t_{_ident(run_id)}_{_ident(stage)}_{_ident(key)}"
-                    self._create_table(con, duck, frame)
-                    con.execute(
-                        "INSERT INTO run_tables VALUES (?, ?, ?, ?, ?, ?)",
-                        [
-                            run_id,
-                            stage,
-                            key,
-                            duck,
-                            len(frame),
-                            json.dumps(list(frame.columns)),
-                        ],
-                    )
+        with self._connect() as con, self._transaction(con, "save the run"):
+            for stage, key, frame in tables:
+                duck = f"t_{_ident(run_id)}_{_ident(stage)}_{_ident(key)}"
+                self._create_table(con, duck, frame)
                 con.execute(
-                    "INSERT INTO runs VALUES (?, ?, 'complete', ?, ?, ?, ?, ?, ?, ?, "
-                    "?, ?, NULL)",
+                    "INSERT INTO run_tables VALUES (?, ?, ?, ?, ?, ?)",
                     [
                         run_id,
-                        run.scenario.name,
-                        run.scenario_yaml,
-                        run.scenario_sha256,
-                        run.catalog_version,
-                        package_version or __version__,
-                        _naive_utc(run.started_at),
-                        _naive_utc(run.finished_at),
-                        json.dumps([r.stage for r in run.results]),
-                        json.dumps(summary),
-                        json.dumps(texts),
+                        stage,
+                        key,
+                        duck,
+                        len(frame),
+                        json.dumps(list(frame.columns)),
                     ],
                 )
-                con.execute("COMMIT")
-            except BaseException as err:
-                with contextlib.suppress(Exception):  # the real error matters
-                    con.execute("ROLLBACK")
-                if isinstance(err, OSError | duckdb_error()):
-                    raise GigaplanError(
-                        f"cannot save to run store {self.path}: "
-                        f"{_duck_reason(err)}; nothing was stored"
-                    ) from None
-                raise
+            con.execute(
+                "INSERT INTO runs VALUES (?, ?, 'complete', ?, ?, ?, ?, ?, ?, ?, "
+                "?, ?, NULL)",
+                [
+                    run_id,
+                    run.scenario.name,
+                    run.scenario_yaml,
+                    run.scenario_sha256,
+                    run.catalog_version,
+                    package_version or __version__,
+                    _naive_utc(run.started_at),
+                    _naive_utc(run.finished_at),
+                    json.dumps([r.stage for r in run.results]),
+                    json.dumps(summary),
+                    json.dumps(texts),
+                ],
+            )
         return run_id
+
+    @contextmanager
+    def _transaction(
+        self, con: duckdb.DuckDBPyConnection, doing: str
+    ) -> Iterator[None]:
+        """One transaction: committed whole or rolled back, with the real cause.
+
+        A failed rollback never hides why the work failed; a full disk or a
+        file error becomes one line naming the store.
+        """
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+            con.execute("COMMIT")
+        except BaseException as err:
+            with contextlib.suppress(Exception):  # the real error matters
+                con.execute("ROLLBACK")
+            if isinstance(err, OSError | duckdb_error()):
+                raise GigaplanError(
+                    f"cannot {doing} in run store {self.path}: "
+                    f"{_duck_reason(err)}; nothing was changed"
+                ) from None
+            raise
 
     @staticmethod
     def _create_table(
@@ -391,24 +402,13 @@ class RunStore:
         """Delete a run and its tables in one transaction; returns its id."""
         with self._connect() as con:
             run_id = self._resolve(con, ref)
-            con.execute("BEGIN TRANSACTION")
-            try:
+            with self._transaction(con, "delete the run"):
                 for (duck,) in con.execute(
                     "SELECT duck_table FROM run_tables WHERE run_id = ?", [run_id]
                 ).fetchall():
                     con.execute(f'DROP TABLE IF EXISTS "{duck}"')
                 con.execute("DELETE FROM run_tables WHERE run_id = ?", [run_id])
                 con.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
-                con.execute("COMMIT")
-            except BaseException as err:
-                with contextlib.suppress(Exception):  # the real error matters
-                    con.execute("ROLLBACK")
-                if isinstance(err, OSError | duckdb_error()):
-                    raise GigaplanError(
-                        f"cannot save to run store {self.path}: "
-                        f"{_duck_reason(err)}; nothing was stored"
-                    ) from None
-                raise
         return run_id
 
     # -- reading ----------------------------------------------------------
