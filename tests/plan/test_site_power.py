@@ -90,3 +90,27 @@ def test_power_stage_solves_the_plan_sites_campus() -> None:
         Scenario.model_validate(
             {"plan": _section(), "power": {"site": "tx", "region": "pjm"}}
         )
+
+
+def test_a_run_solves_the_shared_campus_once(monkeypatch) -> None:
+    """power: {site: tx} and the plan's site tx are one campus: one LP solve."""
+    import yaml
+
+    import gigaplan.power.model as model
+    from gigaplan import pipeline
+
+    calls = []
+    real = model.solve_campus
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(model, "solve_campus", counted)
+    text = yaml.safe_dump({"name": "once", "plan": _section(), "power": {"site": "tx"}})
+    run = pipeline.run_pipeline(text)
+    assert len(calls) == 1
+    assert [r.stage for r in run.results] == ["power", "plan"]
+    power = run.results[0]
+    # the variable price the plan pays is below the all-in delivered price
+    assert power.summary["variable_usd_per_mwh"] < power.summary["energy_usd_per_mwh"]

@@ -9,7 +9,11 @@ from typing import Any
 from gigaplan.plan.schema import PlanSection
 
 
-def plan(section: PlanSection | dict[str, Any], catalog: Any = None) -> Any:
+def plan(
+    section: PlanSection | dict[str, Any],
+    catalog: Any = None,
+    cache: Any = None,
+) -> Any:
     """Build and solve the buildout LP for a ``plan:`` section.
 
     Parameters
@@ -18,6 +22,9 @@ def plan(section: PlanSection | dict[str, Any], catalog: Any = None) -> Any:
         The plan section (validated here when a dict).
     catalog : Catalog, optional
         Used only for accelerators whose numbers the section does not give.
+    cache : gigaplan.power.batch.ProductCache, optional
+        Campus products already solved (by input hash), for sites with a
+        ``power:`` block.
 
     Returns
     -------
@@ -61,7 +68,7 @@ def plan(section: PlanSection | dict[str, Any], catalog: Any = None) -> Any:
     powered = sum(s.power is not None for s in section.sites)
     if powered:
         log.info("solving the campus LPs of %d site(s)", powered)
-    section, _ = with_campus_power(section, catalog)
+    section, _ = with_campus_power(section, catalog, cache)
     log.info("resolving chips (catalog and estimator), sites and demand")
     inputs = resolve(section, catalog)
     model, exprs = build_model(inputs)

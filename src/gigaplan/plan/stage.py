@@ -86,6 +86,7 @@ def summarise(result: Any) -> StageResult:
         .sort_values(ascending=False)
     )
     per_scenario = head[head["scenario"] != EXPECTED]
+    expected = head[head["scenario"] == EXPECTED].iloc[0]
     fastest = per_scenario.loc[per_scenario["peak_online_gw_per_week"].idxmax()]
     reached = per_scenario["first_period_at_target"].dropna()
     parts = objective_parts(ds)
@@ -98,20 +99,14 @@ def summarise(result: Any) -> StageResult:
             fastest["peak_online_gw_per_week"]
         ),
         "fastest_scenario": str(fastest["scenario"]),
-        "peak_gw_online_per_week_expected": float(
-            head.loc[head["scenario"] == EXPECTED, "peak_online_gw_per_week"].iloc[0]
-        ),
+        "peak_gw_online_per_week_expected": float(expected["peak_online_gw_per_week"]),
         "first_period_at_target": min(reached) if len(reached) else None,
         "scenarios_reaching_target": len(reached),
         "capex_usd_undiscounted": float(costs["capex_usd"].sum()),
         "opex_usd_undiscounted": float(costs["opex_usd"].sum()),
         "lease_usd_undiscounted": float(costs["lease_usd"].sum()),
-        "inference_unmet_fraction": _share(
-            ds.inference_unmet_tokens, ds.inference_demand_tokens, ds
-        ),
-        "training_unmet_fraction": _share(
-            ds.training_unmet_flop, ds.training_demand_flop, ds
-        ),
+        "inference_unmet_fraction": float(expected["inference_unmet_fraction"]),
+        "training_unmet_fraction": float(expected["training_unmet_fraction"]),
         "binding_limits": ", ".join(binding.index) or "none",
         "unmet_inference_usd_per_mtoken": ds.attrs["unmet_inference_usd_per_mtoken"],
         "unmet_training_usd_per_eflop": ds.attrs["unmet_training_usd_per_eflop"],
@@ -157,14 +152,6 @@ def summarise(result: Any) -> StageResult:
     )
 
 
-def _share(unmet: Any, demand: Any, ds: Any) -> float:
-    """Probability-weighted unmet demand over the horizon / demand."""
-    from gigaplan.plan.results import expected
-
-    total = float(expected(demand, ds).sum())
-    return float(expected(unmet, ds).sum()) / total if total > 0 else 0.0
-
-
 def scenarios_from_demand(scenario: Any, section: Any) -> list[dict[str, Any]]:
     """The plan's demand scenarios drawn from the scenario's demand model.
 
@@ -195,11 +182,12 @@ def scenarios_from_demand(scenario: Any, section: Any) -> list[dict[str, Any]]:
     return reduced.to_plan_scenarios(prefix="demand")
 
 
-def solve_scenario_plan(scenario: Any, catalog: Any) -> Any:
+def solve_scenario_plan(scenario: Any, catalog: Any, cache: Any = None) -> Any:
     """Solve the ``plan:`` section of ``scenario``; returns the :class:`Plan`.
 
     With ``plan.from_demand`` the demand scenarios are drawn from the
     scenario's ``risk.demand`` model first (:func:`scenarios_from_demand`).
+    ``cache`` holds campus products already solved (:func:`power_cache`).
     """
     from gigaplan.plan import plan
     from gigaplan.plan.schema import DemandScenario
@@ -215,7 +203,32 @@ def solve_scenario_plan(scenario: Any, catalog: Any) -> Any:
         update.update(value_from_finance(scenario, section, catalog))
     if update:
         section = section.model_copy(update=update)
-    return plan(section, catalog)
+    return plan(section, catalog, cache)
+
+
+def power_cache(
+    scenario: Any, catalog: Any, upstream: Mapping[str, StageResult] | None
+) -> Any:
+    """The campus product the ``power`` stage already solved, keyed for the plan.
+
+    With ``power: {site: NAME}`` the power stage solves that plan site's
+    campus; its product goes into a cache under the same input hash the plan
+    looks up, so the campus LP is solved once per run, not twice.
+    """
+    from gigaplan.plan.site_power import campus_section
+    from gigaplan.power.batch import ProductCache, input_hash
+    from gigaplan.power.model import PRODUCT_KEYS
+    from gigaplan.power.stage import campus_inputs
+
+    power = (upstream or {}).get("power")
+    name = getattr(scenario.power, "site", None)
+    if power is None or name is None or scenario.plan is None:
+        return None
+    site = next(s for s in scenario.plan.sites if s.name == name)
+    cache = ProductCache()
+    key = input_hash(*campus_inputs(campus_section(site), catalog))
+    cache.put(key, {k: power.summary[k] for k in PRODUCT_KEYS})
+    return cache
 
 
 def value_from_finance(scenario: Any, section: Any, catalog: Any) -> dict[str, float]:
@@ -252,7 +265,8 @@ def run_stage(
     scenario: Any, catalog: Any, upstream: Mapping[str, StageResult] | None = None
 ) -> StageResult:
     """Run the ``plan:`` section of ``scenario`` and return its tables."""
-    return summarise(solve_scenario_plan(scenario, catalog))
+    cache = power_cache(scenario, catalog, upstream)
+    return summarise(solve_scenario_plan(scenario, catalog, cache))
 
 
 def _objective_parts(result: Any) -> dict[str, Any]:

@@ -432,6 +432,19 @@ def variable_usd_per_mwh(result: CampusPowerResult, discount_rate: float) -> flo
     return max(0.0, (s["annual_cost_usd"] - fixed_usd) / s["served_mwh"])
 
 
+#: Keys of :func:`power_product` with a discount rate (the planner's option).
+PRODUCT_KEYS: tuple[str, ...] = (
+    "energy_usd_per_mwh",
+    "co2_t_per_mwh",
+    "capex_usd_per_kw",
+    "fixed_om_usd_per_kw_yr",
+    "firm_fraction",
+    "lead_time_quarters",
+    "max_mw",
+    "variable_usd_per_mwh",
+)
+
+
 def power_product(
     result: CampusPowerResult, discount_rate: float | None = None
 ) -> dict[str, float]:

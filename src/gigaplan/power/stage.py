@@ -214,7 +214,11 @@ def run_stage(
     )
     return StageResult(
         stage="power",
-        summary={**result.summary, **result.duals, **power_product(result)},
+        summary={
+            **result.summary,
+            **result.duals,
+            **power_product(result, section.discount_rate),
+        },
         tables={
             "capacity": cap,
             "dispatch": dispatch,
