@@ -178,6 +178,7 @@ KEYS: dict[str, str] = {
     "vendor": "text",
     "accelerator": "text",
     "tech": "text",
+    "option": "text",
     "case": "text",
     "stage": "text",
     "resource": "text",

@@ -260,3 +260,13 @@ def test_power_by_source_over_time_when_the_plan_stores_it():
     got = numbers(chart)
     np.testing.assert_allclose(got["grid"], [0.6, 0.6], rtol=RTOL)
     np.testing.assert_allclose(got["gas"], [0.0, 0.9], rtol=RTOL)
+
+
+def test_power_by_source_matches_the_real_plans_table(charts, real_run):
+    _, _, tables = real_run
+    frame = tables["plan_power"]
+    (chart,) = [c for c in charts if c.table == "plan_power"]
+    last = max(frame["period"], key=lambda p: (int(p[:4]), p[-1]))
+    want = frame.loc[frame["period"] == last, "power_mw"].sum()
+    got = sum(trace.y[-1] for trace in chart.figure.data) * chart.y_scale
+    assert got == pytest.approx(want, rel=RTOL)

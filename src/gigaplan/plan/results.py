@@ -338,6 +338,20 @@ def _fraction(num: xr.DataArray, den: xr.DataArray) -> np.ndarray:
     return np.divide(n, d, out=np.zeros_like(n), where=d > 0)
 
 
+def power_by_option(ds: xr.Dataset) -> pd.DataFrame:
+    """Expected power capacity online by period, site and option name. [MW]
+
+    Rows with MW > 0 only; ``option`` is the option's name (grid, campus...).
+    """
+    power = expected(ds.power_mw, ds)
+    frame = power.to_dataframe("power_mw").reset_index()
+    names = ds.power_option_name.to_dataframe("name").reset_index()
+    frame = frame.merge(names, on=["site", "option"])
+    frame = frame.drop(columns="option").rename(columns={"name": "option"})
+    frame = frame[frame["power_mw"] > 1e-6][["period", "site", "option", "power_mw"]]
+    return frame.reset_index(drop=True)
+
+
 def online_by_vendor_site(ds: xr.Dataset) -> pd.DataFrame:
     """Expected IT MW in service by period, vendor and site (rows with MW > 0)."""
     mw_per_unit = ds.units_in_service * ds.power_w_per_unit / 1e6

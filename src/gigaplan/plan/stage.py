@@ -70,6 +70,7 @@ def summarise(result: Any) -> StageResult:
         chip_mix,
         online_by_vendor_site,
         period_table,
+        power_by_option,
         yearly_costs,
     )
 
@@ -143,6 +144,7 @@ def summarise(result: Any) -> StageResult:
             "chip_inputs": chips if chips is not None else pd.DataFrame(),
             "by_period": table,
             "online": online_by_vendor_site(ds),
+            "power": power_by_option(ds),
             "chip_mix": chip_mix(ds),
             "costs_by_year": costs,
             "bottlenecks": bottle,

@@ -231,8 +231,8 @@ def _power_by_source(
     """Power capacity online by source over time, from a ``plan_power`` table.
 
     The table has one row per period and power option (``period, option,
-    power_mw``, optionally ``site`` and ``scenario``); the plan stage does not
-    store it yet, so this chart appears once it does.
+    power_mw``, optionally ``site`` and ``scenario``), as the plan stage stores
+    it (:func:`gigaplan.plan.results.power_by_option`).
     """
     import plotly.graph_objects as go
 
