@@ -119,6 +119,21 @@ class Accelerator(Entry):
     rental_usd_per_hour: SourcedRate | None = Field(
         default=None, description="default rental price [USD/accelerator-hour]"
     )
+    prefill_mfu: Sourced | None = Field(
+        default=None,
+        description="achieved / peak tensor throughput in prefill, fitted on this "
+        "chip's published serving rows; null takes workload_defaults [dimensionless]",
+    )
+    decode_mfu: Sourced | None = Field(
+        default=None,
+        description="achieved / peak tensor throughput of decode matrix multiplies, "
+        "fitted like prefill_mfu [dimensionless]",
+    )
+    decode_bandwidth_fraction: Sourced | None = Field(
+        default=None,
+        description="achieved / peak HBM bandwidth in decode, fitted like "
+        "prefill_mfu [dimensionless]",
+    )
 
     def peak_tflops(self, precision: Precision) -> float | None:
         """Dense peak TFLOPS at ``precision`` or None where the chip lacks it."""

@@ -6,8 +6,10 @@ overridable with ``--catalog``; every function takes the catalog it reads.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from gigaplan.catalog.load import shipped_catalog
-from gigaplan.catalog.schema import Catalog
+from gigaplan.catalog.schema import Accelerator, Catalog
 from gigaplan.workloads.mfu import MfuCoefficients
 
 
@@ -31,4 +33,50 @@ def mfu_coefficients(catalog: Catalog | None = None) -> MfuCoefficients:
         intercept=values.value("training_mfu_intercept"),
         size_slope=values.value("training_mfu_size_slope"),
         peak_slope=values.value("training_mfu_peak_slope"),
+    )
+
+
+@dataclass(frozen=True)
+class InferenceEfficiencies:
+    """Achieved fractions of peak the inference roofline uses. [dimensionless]"""
+
+    prefill_mfu: float
+    decode_mfu: float
+    bandwidth_fraction: float
+
+
+def default_inference_efficiencies(
+    catalog: Catalog | None = None,
+) -> InferenceEfficiencies:
+    """The calibrated efficiencies shipped in ``workloads/defaults.yaml``."""
+    return InferenceEfficiencies(
+        prefill_mfu=default("prefill_mfu", catalog),
+        decode_mfu=default("decode_mfu", catalog),
+        bandwidth_fraction=default("decode_bandwidth_fraction", catalog),
+    )
+
+
+def accelerator_inference_efficiencies(
+    acc: Accelerator, catalog: Catalog | None = None
+) -> InferenceEfficiencies:
+    """
+    A catalog accelerator's own fitted efficiencies, each falling back to the default.
+
+    Achieved fractions of peak depend on the chip and the serving engine that
+    published its numbers (TensorRT-LLM on NVIDIA, vLLM on ROCm, Intel's stack
+    on Gaudi), so each accelerator with published serving rows carries its own
+    fit (:func:`fit_accelerator_efficiencies`); the others take the H100 values
+    of ``defaults.yaml``.
+    """
+    base = default_inference_efficiencies(catalog)
+    own = (acc.prefill_mfu, acc.decode_mfu, acc.decode_bandwidth_fraction)
+    return InferenceEfficiencies(
+        *(
+            float(v.value) if v is not None and v.value is not None else b
+            for v, b in zip(
+                own,
+                (base.prefill_mfu, base.decode_mfu, base.bandwidth_fraction),
+                strict=True,
+            )
+        )
     )

@@ -19,7 +19,11 @@ from gigaplan.workloads.capability import (
     accelerator_power_w,
     kv_bytes_per_token,
 )
-from gigaplan.workloads.defaults import default, mfu_coefficients
+from gigaplan.workloads.defaults import (
+    accelerator_inference_efficiencies,
+    default,
+    mfu_coefficients,
+)
 from gigaplan.workloads.inference import InferenceEstimate, estimate_inference
 from gigaplan.workloads.mfu import training_mfu
 from gigaplan.workloads.schema import EstimateSection
@@ -221,6 +225,7 @@ def inference_case(
             "no off-chip HBM figure in the catalog (wafer-scale parts hold weights in "
             "on-chip SRAM, sram_gb); the HBM roofline does not apply",
         )
+    eff = accelerator_inference_efficiencies(acc, catalog)
     est = estimate_inference(
         total_params=total,
         active_params=(
@@ -237,9 +242,9 @@ def inference_case(
         batch=batch,
         input_tokens=input_tokens,
         output_tokens=output_tokens,
-        prefill_mfu=default("prefill_mfu", catalog),
-        decode_mfu=default("decode_mfu", catalog),
-        bandwidth_fraction=default("decode_bandwidth_fraction", catalog),
+        prefill_mfu=eff.prefill_mfu,
+        decode_mfu=eff.decode_mfu,
+        bandwidth_fraction=eff.bandwidth_fraction,
         power_fraction_of_tdp=default("inference_power_fraction_of_tdp", catalog),
         memory_bound_power_fraction_of_tdp=default(
             "decode_memory_bound_power_fraction_of_tdp", catalog

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -11,10 +10,16 @@ import pandas as pd
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from gigaplan._schema import STRICT
-from gigaplan.catalog.load import data_dir, read_yaml
+from gigaplan.catalog.load import data_dir, find_accelerator, read_yaml, shipped_catalog
+from gigaplan.catalog.schema import Catalog
 from gigaplan.errors import CatalogError
 from gigaplan.workloads.capability import BYTES_PER_PARAM
-from gigaplan.workloads.defaults import default, mfu_coefficients
+from gigaplan.workloads.defaults import (
+    InferenceEfficiencies,
+    accelerator_inference_efficiencies,
+    default,
+    mfu_coefficients,
+)
 from gigaplan.workloads.inference import estimate_inference
 from gigaplan.workloads.mfu import (
     MfuCoefficients,
@@ -162,6 +167,7 @@ class ValidationAccelerator(_Frozen):
     memory_gb: float = Field(gt=0)
     scale_up_gb_per_s: float | None = Field(None, gt=0)
     scale_up_source: str | None = None
+    catalog_id: str | None = None
     note: str | None = None
 
 
@@ -221,15 +227,6 @@ class InferenceValidationSet(_Frozen):
         return self
 
 
-@dataclass(frozen=True)
-class InferenceEfficiencies:
-    """Achieved fractions of peak the inference roofline uses. [dimensionless]"""
-
-    prefill_mfu: float
-    decode_mfu: float
-    bandwidth_fraction: float
-
-
 def load_inference_validation(path: Path | None = None) -> InferenceValidationSet:
     """Read and check the inference cases of ``validation.yaml`` (or ``path``)."""
     path = path or data_dir() / "workloads" / "validation.yaml"
@@ -243,13 +240,16 @@ def load_inference_validation(path: Path | None = None) -> InferenceValidationSe
         raise CatalogError(f"{path}: {loc}: {first['msg']}") from None
 
 
-def default_inference_efficiencies() -> InferenceEfficiencies:
-    """The calibrated efficiencies shipped in ``workloads/defaults.yaml``."""
-    return InferenceEfficiencies(
-        prefill_mfu=default("prefill_mfu"),
-        decode_mfu=default("decode_mfu"),
-        bandwidth_fraction=default("decode_bandwidth_fraction"),
-    )
+def shipped_case_efficiencies(
+    data: InferenceValidationSet, catalog: Catalog | None = None
+) -> dict[str, InferenceEfficiencies]:
+    """Efficiencies each validation accelerator gets from the shipped catalog."""
+    cat = shipped_catalog(catalog)
+    out = {}
+    for key, acc in data.inference_accelerators.items():
+        _, entry = find_accelerator(cat, acc.catalog_id or key)
+        out[key] = accelerator_inference_efficiencies(entry, cat)
+    return out
 
 
 def estimate_case_tokens_per_s(
@@ -297,32 +297,70 @@ def estimate_case_tokens_per_s(
     return est.output_tokens_per_s_per_accelerator
 
 
-def fit_inference_efficiencies(
-    data: InferenceValidationSet, role: str = "fit"
+#: Weight of the pull toward the H100 efficiencies when fitting another chip on
+#: few rows: the penalty on each log-efficiency's distance from the H100 value,
+#: against log errors of the rows. 0.3 lets two rows that pin an efficiency move
+#: it freely (a 2x change costs 0.3 x ln 2 = 0.21, one row's 23 % error) while an
+#: efficiency no fit row constrains stays at the H100 value. [dimensionless]
+PRIOR_WEIGHT = 0.3
+
+
+def fit_accelerator_efficiencies(
+    data: InferenceValidationSet,
+    accelerator: str,
+    prior: InferenceEfficiencies | None = None,
 ) -> InferenceEfficiencies:
     """
-    Least-squares fit of the three efficiencies to the cases with ``role``.
+    Least-squares fit of the three efficiencies to one accelerator's ``fit`` rows.
 
     Minimises the sum of squared log errors (estimated / published) with
-    :func:`scipy.optimize.least_squares`, each efficiency bounded to [0.05, 1],
-    starting from 0.5. Three parameters on the four ``fit`` cases: they are
-    identified because each case is dominated by a different term (prefill,
-    decode matrix multiplies, memory reads), not because the fit is overdetermined.
+    :func:`scipy.optimize.least_squares`, each efficiency bounded to [0.05, 1].
+    With ``prior``, adds ``PRIOR_WEIGHT`` x (log efficiency - log prior) per
+    efficiency, so a chip with few fit rows keeps the prior's value for what
+    its rows do not pin down (MI300X rows are all 128/128: no prefill-heavy row).
     """
     from scipy.optimize import least_squares
 
-    cases = [c for c in data.inference_cases if c.role == role]
+    cases = [
+        c
+        for c in data.inference_cases
+        if c.role == "fit" and c.accelerator == accelerator and not c.known_bias
+    ]
+    if not cases:
+        raise CatalogError(f"validation.yaml: no fit rows for {accelerator!r}")
+    start = prior or InferenceEfficiencies(0.5, 0.5, 0.5)
+    x0 = np.log([start.prefill_mfu, start.decode_mfu, start.bandwidth_fraction])
 
-    def _log_errors(x: np.ndarray) -> list[float]:
-        eff = InferenceEfficiencies(*(float(v) for v in x))
-        return [
+    def _residuals(x: np.ndarray) -> list[float]:
+        eff = InferenceEfficiencies(*(float(v) for v in np.exp(x)))
+        out = [
             float(np.log(estimate_case_tokens_per_s(data, c, eff)))
             - float(np.log(c.published_output_tokens_per_s_per_accelerator))
             for c in cases
         ]
+        if prior is not None:
+            out += [float(v) for v in PRIOR_WEIGHT * (x - x0)]
+        return out
 
-    fit = least_squares(_log_errors, x0=[0.5, 0.5, 0.5], bounds=(0.05, 1.0))
-    return InferenceEfficiencies(*(float(v) for v in fit.x))
+    fit = least_squares(_residuals, x0=x0, bounds=(np.log(0.05), 0.0))
+    return InferenceEfficiencies(*(float(v) for v in np.exp(fit.x)))
+
+
+def fit_inference_efficiencies(
+    data: InferenceValidationSet,
+) -> dict[str, InferenceEfficiencies]:
+    """
+    Refit every accelerator's efficiencies: H100 alone, the others toward it.
+
+    The H100 fit is the shipped default (``defaults.yaml``); each other
+    accelerator is fitted on its own ``fit`` rows with the H100 values as prior
+    (:data:`PRIOR_WEIGHT`). ``tests/validation`` checks the catalog carries these.
+    """
+    h100 = fit_accelerator_efficiencies(data, "h100")
+    return {
+        key: h100 if key == "h100" else fit_accelerator_efficiencies(data, key, h100)
+        for key in data.inference_accelerators
+    }
 
 
 def inference_accuracy_table(
@@ -338,9 +376,10 @@ def inference_accuracy_table(
     roofline misses for a stated reason (see ``validation.yaml``).
     """
     data = data or load_inference_validation()
-    eff = efficiencies or default_inference_efficiencies()
+    per_acc = shipped_case_efficiencies(data)
     rows = []
     for case in data.inference_cases:
+        eff = efficiencies or per_acc[case.accelerator]
         est = estimate_case_tokens_per_s(data, case, eff)
         pub = case.published_output_tokens_per_s_per_accelerator
         rows.append(
