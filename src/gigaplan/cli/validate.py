@@ -12,6 +12,7 @@ def validate(json_out: JsonOption = False) -> None:
     from rich.table import Column, Table
 
     from gigaplan.workloads.validation import (
+        energy_accuracy_table,
         error_summary,
         inference_accuracy_table,
         training_accuracy_table,
@@ -19,8 +20,15 @@ def validate(json_out: JsonOption = False) -> None:
 
     training = training_accuracy_table()
     inference = inference_accuracy_table()
-    summary = error_summary(training, "training") + error_summary(
-        inference[~inference["known_bias"]], "inference"
+    energy = energy_accuracy_table()
+    summary = (
+        error_summary(training, "training")
+        + error_summary(inference[~inference["known_bias"]], "inference")
+        + [
+            row
+            for boundary, part in energy.groupby("boundary")
+            for row in error_summary(part, f"energy ({boundary})")
+        ]
     )
     if json_out:
         print_json(
@@ -28,6 +36,7 @@ def validate(json_out: JsonOption = False) -> None:
                 "summary": summary,
                 "training": training.to_dict(orient="records"),
                 "inference": inference.to_dict(orient="records"),
+                "energy": energy.to_dict(orient="records"),
             }
         )
         return
@@ -73,6 +82,28 @@ def validate(json_out: JsonOption = False) -> None:
             f"{r.estimated_output_tokens_per_s_per_accelerator:,.0f}",
             f"{r.error_pct:+.1f}",
             r.role + ("*" if r.known_bias else ""),
+        )
+    console().print(table)
+    table = Table(
+        Column("case", no_wrap=True),
+        "boundary",
+        "quantity",
+        Column("measured", justify="right"),
+        Column("estimated", justify="right"),
+        Column("error %", justify="right"),
+        "role",
+        title="Energy: measured vs estimated at its boundary",
+        caption="Sources per case in validation.yaml (energy_cases) and --json.",
+    )
+    for r in energy.itertuples():
+        table.add_row(
+            r.case,
+            r.boundary,
+            r.quantity,
+            f"{r.measured:,.3g}",
+            f"{r.estimated:,.3g}",
+            f"{r.error_pct:+.1f}",
+            r.role,
         )
     console().print(table)
     table = Table(

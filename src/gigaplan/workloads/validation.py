@@ -13,14 +13,14 @@ from gigaplan._schema import STRICT
 from gigaplan.catalog.load import data_dir, find_accelerator, read_yaml, shipped_catalog
 from gigaplan.catalog.schema import Catalog
 from gigaplan.errors import CatalogError
-from gigaplan.workloads.capability import BYTES_PER_PARAM
+from gigaplan.workloads.capability import BYTES_PER_PARAM, accelerator_power_w
 from gigaplan.workloads.defaults import (
     InferenceEfficiencies,
     accelerator_inference_efficiencies,
     default,
     mfu_coefficients,
 )
-from gigaplan.workloads.inference import estimate_inference
+from gigaplan.workloads.inference import InferenceEstimate, estimate_inference
 from gigaplan.workloads.mfu import (
     MfuCoefficients,
     fit_mfu_coefficients,
@@ -252,22 +252,23 @@ def shipped_case_efficiencies(
     return out
 
 
-def estimate_case_tokens_per_s(
+def _inference_estimate(
     data: InferenceValidationSet,
     case: InferenceValidationCase,
     efficiencies: InferenceEfficiencies,
-) -> float:
-    """
-    Estimated output tokens/s per accelerator for one validation case.
-
-    Weights and KV cache are stored at the case's precision (FP8: 1 byte, BF16 or
-    FP16: 2 bytes); power and price do not enter throughput and are set to zero.
-    """
+    **power: float,
+) -> InferenceEstimate:
+    """The roofline for one case; ``power`` gives TDP and power fractions (W, -)."""
     mdl = data.inference_models[case.model]
     acc = data.inference_accelerators[case.accelerator]
     bytes_per_value = BYTES_PER_PARAM[case.precision]
     peak = acc.fp8_dense_tflops if case.precision == "fp8" else acc.bf16_dense_tflops
-    est = estimate_inference(
+    watts = {
+        "tdp_w": 0.0,
+        "system_overhead_w": 0.0,
+        "power_fraction_of_tdp": 0.0,
+    } | power
+    return estimate_inference(
         total_params=mdl.total_params,
         active_params=mdl.active_params,
         kv_bytes_per_token=2.0
@@ -279,8 +280,6 @@ def estimate_case_tokens_per_s(
         peak_tflops=float(peak or 0.0),
         memory_tb_per_s=acc.memory_tb_per_s,
         memory_gb=acc.memory_gb,
-        tdp_w=0.0,
-        system_overhead_w=0.0,
         count=case.count,
         batch=case.batch,
         input_tokens=case.input_tokens,
@@ -288,13 +287,28 @@ def estimate_case_tokens_per_s(
         prefill_mfu=efficiencies.prefill_mfu,
         decode_mfu=efficiencies.decode_mfu,
         bandwidth_fraction=efficiencies.bandwidth_fraction,
-        power_fraction_of_tdp=0.0,
         check_memory=False,
         hidden_size=mdl.hidden_size,
         layers=mdl.layers,
         scale_up_gb_per_s=acc.scale_up_gb_per_s,
+        **watts,
     )
-    return est.output_tokens_per_s_per_accelerator
+
+
+def estimate_case_tokens_per_s(
+    data: InferenceValidationSet,
+    case: InferenceValidationCase,
+    efficiencies: InferenceEfficiencies,
+) -> float:
+    """
+    Estimated output tokens/s per accelerator for one validation case.
+
+    Weights and KV cache are stored at the case's precision (FP8: 1 byte, BF16 or
+    FP16: 2 bytes); power and price do not enter throughput and are set to zero.
+    """
+    return _inference_estimate(
+        data, case, efficiencies
+    ).output_tokens_per_s_per_accelerator
 
 
 #: Weight of the pull toward the H100 efficiencies when fitting another chip on
@@ -391,6 +405,132 @@ def inference_accuracy_table(
                 "published_output_tokens_per_s_per_accelerator": pub,
                 "estimated_output_tokens_per_s_per_accelerator": est,
                 "error_pct": 100.0 * (est - pub) / pub,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+class EnergyValidationCase(_Frozen):
+    """One measured power or energy per token at a stated boundary."""
+
+    name: str
+    source: str
+    role: Literal["fit", "test"]
+    boundary: Literal["accelerator", "it"]
+    workload: Literal["inference", "training"]
+    accelerator: str
+    model: str | None = None
+    precision: Literal["bf16", "fp8"] = "bf16"
+    count: int = Field(1, gt=0)
+    batch: int = Field(1, gt=0)
+    input_tokens: int = Field(1, gt=0)
+    output_tokens: int = Field(1, gt=0)
+    measured_j_per_output_token: float | None = Field(None, gt=0)
+    measured_w_per_accelerator: float | None = Field(None, gt=0)
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _one_measure(self) -> EnergyValidationCase:
+        need = (
+            "measured_j_per_output_token"
+            if self.workload == "inference"
+            else "measured_w_per_accelerator"
+        )
+        if getattr(self, need) is None:
+            raise ValueError(f"{self.name}: a {self.workload} case needs {need}")
+        if self.workload == "inference" and self.model is None:
+            raise ValueError(f"{self.name}: an inference case needs a model")
+        return self
+
+
+def load_energy_cases(path: Path | None = None) -> list[EnergyValidationCase]:
+    """Read and check the ``energy_cases`` of ``validation.yaml`` (or ``path``)."""
+    path = path or data_dir() / "workloads" / "validation.yaml"
+    raw = read_yaml(path)
+    try:
+        cases = [EnergyValidationCase.model_validate(c) for c in raw["energy_cases"]]
+    except ValidationError as err:
+        first = err.errors()[0]
+        raise CatalogError(f"{path}: energy_cases: {first['msg']}") from None
+    unknown = [c.source for c in cases if c.source not in raw["sources"]]
+    if unknown:
+        raise CatalogError(f"{path}: energy_cases: unknown sources {unknown}")
+    return cases
+
+
+def _estimated_energy(
+    case: EnergyValidationCase,
+    data: InferenceValidationSet,
+    catalog: Catalog,
+) -> tuple[float, float]:
+    """Estimated (J per output token or W per accelerator, that at the IT boundary)."""
+    _, acc = find_accelerator(catalog, case.accelerator)
+    tdp_w, overhead_w = accelerator_power_w(acc, catalog)
+    if case.workload == "training":
+        acc_w = default("training_power_fraction_of_tdp", catalog) * tdp_w
+        return (acc_w if case.boundary == "accelerator" else acc_w + overhead_w), 0.0
+    icase = InferenceValidationCase(
+        name=case.name,
+        source=case.source,
+        role=case.role,
+        model=str(case.model),
+        accelerator=case.accelerator,
+        precision=case.precision,
+        count=case.count,
+        batch=case.batch,
+        input_tokens=case.input_tokens,
+        output_tokens=case.output_tokens,
+        published_output_tokens_per_s_per_accelerator=1.0,
+    )
+    est = _inference_estimate(
+        data,
+        icase,
+        accelerator_inference_efficiencies(acc, catalog),
+        tdp_w=tdp_w,
+        system_overhead_w=overhead_w,
+        power_fraction_of_tdp=default("inference_power_fraction_of_tdp", catalog),
+        memory_bound_power_fraction_of_tdp=default(
+            "decode_memory_bound_power_fraction_of_tdp", catalog
+        ),
+    )
+    if case.boundary == "accelerator":
+        return est.accelerator_energy_j_per_output_token, est.accelerator_power_w
+    return est.it_energy_j_per_output_token, est.it_power_w
+
+
+def energy_accuracy_table(catalog: Catalog | None = None) -> pd.DataFrame:
+    """
+    Measured vs estimated energy at its boundary for each ``energy_cases`` row.
+
+    Inference rows compare J per output token (estimated power over estimated
+    throughput, per-chip efficiencies and the power fractions of
+    ``defaults.yaml``); training rows compare W per accelerator.
+    """
+    cat = shipped_catalog(catalog)
+    data = load_inference_validation()
+    rows = []
+    for case in load_energy_cases():
+        est, power_w = _estimated_energy(case, data, cat)
+        measured = float(
+            case.measured_j_per_output_token
+            if case.workload == "inference"
+            else case.measured_w_per_accelerator  # type: ignore[arg-type]
+        )
+        rows.append(
+            {
+                "case": case.name,
+                "source": case.source,
+                "role": case.role,
+                "boundary": case.boundary,
+                "quantity": (
+                    "j_per_output_token"
+                    if case.workload == "inference"
+                    else "w_per_accelerator"
+                ),
+                "measured": measured,
+                "estimated": est,
+                "estimated_power_w_per_accelerator": power_w or est,
+                "error_pct": 100.0 * (est - measured) / measured,
             }
         )
     return pd.DataFrame(rows)
