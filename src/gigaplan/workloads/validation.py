@@ -364,16 +364,18 @@ def fit_inference_efficiencies(
     data: InferenceValidationSet,
 ) -> dict[str, InferenceEfficiencies]:
     """
-    Refit every accelerator's efficiencies: H100 alone, the others toward it.
+    Refit every accelerator with fit rows: H100 alone, the others toward it.
 
     The H100 fit is the shipped default (``defaults.yaml``); each other
     accelerator is fitted on its own ``fit`` rows with the H100 values as prior
     (:data:`PRIOR_WEIGHT`). ``tests/validation`` checks the catalog carries these.
     """
     h100 = fit_accelerator_efficiencies(data, "h100")
+    with_rows = {c.accelerator for c in data.inference_cases if c.role == "fit"}
     return {
         key: h100 if key == "h100" else fit_accelerator_efficiencies(data, key, h100)
         for key in data.inference_accelerators
+        if key in with_rows
     }
 
 
