@@ -188,13 +188,17 @@ class ScenarioLP:
     def __init__(self, data: ScenarioData) -> None:
         self.data = data
         self.basis: Any = None
-        self.rhs_derivatives: dict[int, sp.csr_array] = {}
+        #: per cut, the rows with a dual and how the bound moves with them
+        self.rhs_derivatives: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.next_index = 0
         self.primal = np.zeros(len(data.cost))
         self.solve_s = 0.0
         self.own: Any = None  # a HiGHS object of its own, if it has one
         self.loaded = False  # ``own`` holds this LP (not its phase-1 LP)
-        self.row_index = np.arange(len(data.h), dtype=np.int32)
+        # only the rows the first stage enters change between solves
+        self.linked = np.flatnonzero(np.diff(data.t.indptr) > 0).astype(np.int32)
+        self.t_linked = sp.csr_array(data.t[self.linked])
+        self.t_transposed = sp.csr_array(data.t.T)
         self.tolerated = 0  # points accepted with slacks within SLACK_TOL
 
     def evaluate(self, h: Any, x_link: np.ndarray) -> Cut:
@@ -208,10 +212,12 @@ class ScenarioLP:
                 np.concatenate([d.upper, np.zeros(d.n_slack)]),
             )
             cost = np.concatenate([d.cost, np.zeros(d.n_slack)])
-            rows = row_bounds(d.sense, d.h - d.t @ x_link)
-            if h is self.own and self.loaded:  # only the row bounds change
-                h.changeRowsBounds(len(d.h), self.row_index, *rows)
+            if h is self.own and self.loaded:  # only linked row bounds change
+                k = self.linked
+                linked = row_bounds(d.sense[k], d.h[k] - self.t_linked @ x_link)
+                h.changeRowsBounds(len(k), k, *linked)
             else:
+                rows = row_bounds(d.sense, d.h - d.t @ x_link)
                 pass_lp(h, d.matrix, cost, bounds, rows)
                 if self.basis is not None:
                     h.setBasis(self.basis)
@@ -281,8 +287,9 @@ class ScenarioLP:
         dual = np.where(np.abs(dual) > 1e-13, dual, 0.0)
         index = self.next_index
         self.next_index += 1
-        self.rhs_derivatives[index] = sp.csr_array(dual if optimality else -dual)
-        grad = -(self.data.t.T @ dual)
+        rows = np.flatnonzero(dual).astype(np.int32)
+        self.rhs_derivatives[index] = (rows, dual[rows] if optimality else -dual[rows])
+        grad = -(self.t_transposed @ dual)
         d = self.data
         return Cut(d.scenario, d.slot, optimality, value, grad, index)
 
@@ -298,7 +305,8 @@ class ScenarioLP:
         total = np.zeros(len(self.data.h))
         for k, w in weights.items():
             if w != 0.0:
-                total += w * self.rhs_derivatives[k].toarray().ravel()
+                rows, values = self.rhs_derivatives[k]
+                total[rows] += w * values
         return total
 
 
