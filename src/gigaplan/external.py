@@ -94,13 +94,19 @@ def load_capacity(
     return Capacity.from_table(read_capacity_table(ref, db), where)
 
 
-def read_profiles(path: str, hours: int) -> pd.DataFrame:
-    """An hourly profiles CSV as a frame (one column per profile)."""
+def read_profiles(
+    paths: str | list[str], hours: int, pv_peak_kw: float | None = None
+) -> pd.DataFrame:
+    """Hourly profiles CSV files as a frame (one column per profile).
+
+    Each file may be in gigaplan's layout or a public one
+    (:func:`gigaplan.power.csvio.read_profile_files`).
+    """
     import pandas as pd
 
-    from gigaplan.power.csvio import read_profiles_csv
+    from gigaplan.power.csvio import read_profile_files
 
-    return pd.DataFrame(read_profiles_csv(path, hours))
+    return pd.DataFrame(read_profile_files(paths, hours, pv_peak_kw))
 
 
 def gather(scenario: Scenario, db: Path | None = None) -> StageResult:
@@ -117,7 +123,7 @@ def gather(scenario: Scenario, db: Path | None = None) -> StageResult:
     power, risk = scenario.power, scenario.risk
     csv = getattr(power, "profiles_csv", None)
     if power is not None and csv is not None:
-        tables[POWER_PROFILES] = read_profiles(csv, power.hours)
+        tables[POWER_PROFILES] = read_profiles(csv, power.hours, power.pv_peak_kw)
     ref = getattr(risk, "plan", None)
     if ref is not None:
         tables[RISK_CAPACITY] = read_capacity_table(ref, db)

@@ -144,9 +144,9 @@ def resolve_paths(scenario: Scenario, base_dir: Path) -> Scenario:
     update: dict[str, Any] = {"catalog": [absolute(p) for p in scenario.catalog]}
     power = scenario.power
     if power is not None and power.profiles_csv is not None:
-        update["power"] = power.model_copy(
-            update={"profiles_csv": absolute(power.profiles_csv)}
-        )
+        csv = power.profiles_csv
+        given = absolute(csv) if isinstance(csv, str) else [absolute(p) for p in csv]
+        update["power"] = power.model_copy(update={"profiles_csv": given})
     risk = scenario.risk
     if risk is not None and risk.plan is not None and is_table_file(risk.plan):
         update["risk"] = risk.model_copy(update={"plan": absolute(risk.plan)})

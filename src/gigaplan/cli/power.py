@@ -32,6 +32,7 @@ _SECTION_OPTIONS = {
     "rep_days": "--rep-days",
     "hours": "--hours",
     "profiles_csv": "--profiles-csv",
+    "pv_peak_kw": "--pv-peak-kw",
 }
 
 
@@ -76,11 +77,17 @@ def power(
         int, typer.Option(help="Hours modelled from Jan 1 (scaled to a year).")
     ] = 8760,
     profiles_csv: Annotated[
-        Path | None,
+        list[Path] | None,
         typer.Option(
-            help="CSV of hourly demand_mw/solar_cf/wind_cf/"
-            "grid_price_usd_per_mwh overriding the synthetic ones."
+            help="CSV of hourly profiles overriding the synthetic ones; repeat "
+            "for several files. gigaplan's layout (demand_mw, solar_cf, wind_cf, "
+            "grid_price_usd_per_mwh) or a public one (renewables.ninja, PVGIS, "
+            "EIA-930, ERCOT DAM, time and value), read from the header."
         ),
+    ] = None,
+    pv_peak_kw: Annotated[
+        float | None,
+        typer.Option(help="Peak kW of a PVGIS file's system if its header lacks it."),
     ] = None,
     export_pypsa: Annotated[
         Path | None,
@@ -137,7 +144,10 @@ def power(
                 "flexible_share": flexible_share,
                 "rep_days": rep_days,
                 "hours": hours,
-                "profiles_csv": str(profiles_csv) if profiles_csv else None,
+                "profiles_csv": [str(p) for p in profiles_csv]
+                if profiles_csv
+                else None,
+                "pv_peak_kw": pv_peak_kw,
             },
             names={"co2_intensity_cap_t_per_mwh": "--co2-intensity-cap"},
         )
@@ -152,7 +162,7 @@ def power(
     if section.profiles_csv is not None:
         from gigaplan.external import read_profiles
 
-        frame = read_profiles(section.profiles_csv, section.hours)
+        frame = read_profiles(section.profiles_csv, section.hours, section.pv_peak_kw)
         profiles = {c: frame[c].to_numpy() for c in frame}
     cat = catalog_from(catalog)
     with stage_status("power", quiet=json_out) as status:

@@ -34,7 +34,18 @@ class PowerSection(BaseModel):
     hours: int = Field(8760, ge=24, le=8760)
     rep_days: int | None = Field(None, ge=1, le=365)
     seed: int = 0
-    profiles_csv: str | None = None
+    profiles_csv: str | list[str] | None = Field(
+        None,
+        description="hourly profiles: one CSV or a list, each in gigaplan's layout "
+        "or a public one (renewables.ninja, PVGIS, EIA-930, ERCOT DAM, time and "
+        "value), told apart by its header",
+    )
+    pv_peak_kw: float | None = Field(
+        None,
+        gt=0,
+        description="peak power of a PVGIS file's system when its header lacks "
+        "the 'Nominal power' line [kW]",
+    )
     technologies: dict[str, dict[str, float | None]] = {}
     site: str | None = Field(
         None,
