@@ -15,6 +15,9 @@ def base_section() -> dict[str, Any]:
         "discount_rate": 0.0,
         "first_stage_periods": 2,
         "utilisation": 1.0,
+        # hand-worked costs charge capex in full (test_end_value.py covers the
+        # credit for life left at the horizon's end)
+        "end_value": "none",
         "unmet_inference_usd_per_mtoken": 1000.0,
         "unmet_training_usd_per_eflop": 0.0,
         "accelerators": [

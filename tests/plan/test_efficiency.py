@@ -53,15 +53,6 @@ def test_research_value_per_chip_hour_is_kept_with_algorithmic_progress() -> Non
     sec["unmet_training_usd_per_eflop"] = 0.5  # below a chip's ~$1/EFLOP
     result = plan(sec)
     s = summarise(result).summary
-    parts = sum(
-        s[k]
-        for k in (
-            "pv_capex_usd",
-            "pv_opex_usd",
-            "pv_lease_usd",
-            "pv_unmet_inference_usd",
-            "pv_unmet_training_usd",
-        )
-    )
+    parts = sum(value for key, value in s.items() if key.startswith("pv_"))
     assert s["pv_unmet_training_usd"] > 0
     assert parts == pytest.approx(result.objective_usd, rel=1e-9)

@@ -68,12 +68,7 @@ def test_headline_per_scenario_and_objective_split() -> None:
     )
     assert head.loc["high", "first_period_at_target"] is not None
     s = stage.summary
-    parts = (
-        s["pv_capex_usd"]
-        + s["pv_opex_usd"]
-        + s["pv_unmet_inference_usd"]
-        + s["pv_unmet_training_usd"]
-    )
+    parts = sum(value for key, value in s.items() if key.startswith("pv_"))
     # risk neutral: the parts are the objective (same LP solution, 1e-9 is
     # floating-point summation over a few hundred terms)
     assert parts == pytest.approx(s["objective_usd"], rel=1e-9)

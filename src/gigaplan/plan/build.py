@@ -32,7 +32,7 @@ from gigaplan.plan.inputs import (
     PlanInputs,
     resolve,
 )
-from gigaplan.plan.objective import add_objective, scenario_cost
+from gigaplan.plan.objective import add_objective, remaining_share, scenario_cost
 from gigaplan.units import HOURS_PER_QUARTER, SECONDS_PER_QUARTER, WEEKS_PER_QUARTER
 
 __all__ = ["ELASTIC_LIMITS", "build_model", "resolve"]
@@ -216,6 +216,35 @@ def _limit(
         slack_scale[name] = xr.ones_like(template) * scale
     con = lhs <= rhs if sense == "<=" else lhs >= rhs
     m.add_constraints(con, name=name)
+
+
+def _end_value(
+    inp: PlanInputs,
+    buy: Any,
+    fac: Any,
+    pbuild: Any,
+    pidx: xr.DataArray,
+    n_t: int,
+) -> Any:
+    """Value left at the horizon's end of what each period buys. [model $]
+
+    Capex times :func:`~gigaplan.plan.objective.remaining_share` of the
+    accelerators, facility shells and power plant bought in the period, over
+    (``period``, ``scenario``).
+    """
+    acc, site, pw = inp.acc, inp.site, inp.power
+    chips = remaining_share(pidx, acc.lead_q, acc.life_q, n_t)
+    shells = remaining_share(pidx, site.lead_q, site.life_q, n_t)
+    plant = remaining_share(
+        pidx, pw.lead_time_quarters, pw.life_years.where(pw.exists) * 4, n_t
+    )
+    return (
+        (buy * (acc.price_usd * UNITS / USD * chips)).sum("accelerator")
+        + (fac * (site.capex_usd_per_mw / USD * shells)).sum("site")
+        + (pbuild * (pw.capex_usd_per_kw * 1e3 / USD * plant).where(pw.exists, 0)).sum(
+            ["site", "option"]
+        )
+    )
 
 
 def _purchases(m: Any, buy: Any, inp: PlanInputs, mask: xr.DataArray) -> None:
@@ -583,6 +612,13 @@ def _build(linopy: Any, inp: PlanInputs, elastic: bool) -> tuple[Any, dict[str, 
         exprs["slack_scale"] = slack_scale
         return m, exprs
     cost = scenario_cost(capex + opex + lease_usd + penalty, inp.discount)
+    if sec.end_value != "none":
+        end_value = _end_value(inp, buy, fac, pbuild, pidx, n_t)
+        exprs["end_value_usd"] = end_value
+        # credited at the horizon's end, one quarter after the last period
+        cost = cost - end_value.sum("period") * (1.0 + sec.discount_rate) ** (
+            -n_t / 4.0
+        )
     exprs["scenario_cost"] = cost
     exprs.update(add_objective(m, inp, cost))
     return m, exprs

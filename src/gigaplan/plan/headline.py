@@ -283,8 +283,10 @@ def objective_parts(ds: xr.Dataset) -> dict[str, float]:
     dict
         ``pv_capex_usd``, ``pv_opex_usd``, ``pv_lease_usd``,
         ``pv_unmet_inference_usd`` and
-        ``pv_unmet_training_usd`` (unmet demand at the plan's penalty prices);
-        for a risk-neutral plan they sum to the objective.
+        ``pv_unmet_training_usd`` (unmet demand at the plan's penalty prices)
+        and ``pv_end_value_usd`` (minus the value left at the horizon's end,
+        discounted from one quarter after the last period); for a
+        risk-neutral plan they sum to the objective.
     """
     rate = float(ds.attrs["discount_rate"])
     t = np.arange(ds.sizes["period"])
@@ -304,4 +306,8 @@ def objective_parts(ds: xr.Dataset) -> dict[str, float]:
         "pv_unmet_inference_usd": pv(ds.inference_unmet_tokens) * per_token,
         # per FLOP at the start's algorithms, falling with algorithmic progress
         "pv_unmet_training_usd": pv(ds.training_unmet_flop / gain) * per_flop,
+        "pv_end_value_usd": -float((ds.end_value_usd * prob).sum())
+        * (1.0 + rate) ** (-len(t) / 4.0)
+        if "end_value_usd" in ds
+        else 0.0,
     }

@@ -147,6 +147,7 @@ def resolve(section: PlanSection, catalog: Any = None) -> PlanInputs:
                 [s.facility_fixed_om_usd_per_mw_yr / 4 for s in section.sites],
             ),
             "lead_q": ("site", [s.facility_lead_time_quarters for s in section.sites]),
+            "life_q": ("site", [s.facility_life_years * 4 for s in section.sites]),
             "energised_mw": ("site", [s.energised_mw for s in section.sites]),
         },
         coords={"site": sites},
@@ -159,6 +160,7 @@ def resolve(section: PlanSection, catalog: Any = None) -> PlanInputs:
         "fixed_om_usd_per_kw_yr",
         "firm_fraction",
         "lead_time_quarters",
+        "life_years",
         "max_mw",
         "existing_mw",
     )

@@ -55,6 +55,44 @@ def scenario_cost(cost_per_period: Any, discount: xr.DataArray) -> Any:
     return (cost_per_period * discount).sum("period")
 
 
+def remaining_share(
+    period: xr.DataArray,
+    lead_q: xr.DataArray,
+    life_q: xr.DataArray,
+    n_periods: int,
+) -> xr.DataArray:
+    r"""Share of an asset's life still ahead at the end of the horizon.
+
+    Bought in period :math:`t`, in service from :math:`t + L` for
+    :math:`\ell` quarters, straight-line depreciated from entering service:
+    :math:`\min(1, \max(0, (t + L + \ell - T) / \ell))` at the horizon end
+    :math:`T` (``n_periods``). An asset whose life ends inside the horizon is
+    worth nothing then; one not yet in service keeps all its value.
+
+    Parameters
+    ----------
+    period : xarray.DataArray
+        Position of each period, 0 for the first. [quarters]
+    lead_q, life_q : xarray.DataArray
+        Lead time and economic life. [quarters]
+    n_periods : int
+        Periods in the horizon. [quarters]
+
+    Returns
+    -------
+    xarray.DataArray
+        Over the dimensions of the inputs. [dimensionless, 0..1]
+
+    Examples
+    --------
+    >>> t = xr.DataArray([0, 6, 7], dims="period")
+    >>> remaining_share(t, xr.DataArray(1), xr.DataArray(4), 8).values.tolist()
+    [0.0, 0.75, 1.0]
+    """
+    ahead = (period + lead_q + life_q - n_periods) / life_q.where(life_q > 0)
+    return ahead.clip(0.0, 1.0).fillna(0.0)
+
+
 def add_objective(m: Any, inp: PlanInputs, cost_per_scenario: Any) -> dict[str, Any]:
     """Set the objective of ``m``: expected cost, or the CVaR blend.
 

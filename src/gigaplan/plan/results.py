@@ -130,6 +130,12 @@ def extract(
             "co2_t": exprs["co2_kt"].solution * CO2_T,
             "capex_usd": exprs["capex_usd"].solution * USD,
             "opex_usd": exprs["opex_usd"].solution * USD,
+            "end_value_usd": (
+                exprs["end_value_usd"].solution * USD
+                if "end_value_usd" in exprs
+                else xr.zeros_like(dem.probability)
+                * xr.zeros_like(dem.period, dtype=float)
+            ),
             "units_existing": existing,
             "training_gain": gain.training * xr.ones_like(dem.period, dtype=float),
             "facility_existing_mw": inp.site.energised_mw,

@@ -108,6 +108,14 @@ class PowerOption(_Strict):
     fixed_om_usd_per_kw_yr: float = Field(default=0.0, ge=0, le=1e5)
     firm_fraction: float = Field(default=1.0, ge=0, le=1)
     lead_time_quarters: int = Field(default=0, ge=0, le=40)
+    life_years: float = Field(
+        default=30.0,
+        gt=0,
+        le=80,
+        description="economic life of what the option builds, for its value "
+        "left at the horizon's end (30: NREL ATB 2024 cost-recovery period of "
+        "solar, wind and gas plants)",
+    )
     max_mw: float = Field(ge=0, le=1e6)
     existing_mw: float = Field(
         default=0.0, ge=0, le=1e6, description="MW already built at the start"
@@ -124,6 +132,14 @@ class Site(_Strict):
     facility_capex_usd_per_mw: float = Field(ge=0, le=1e10)
     facility_fixed_om_usd_per_mw_yr: float = Field(default=0.0, ge=0, le=1e9)
     facility_lead_time_quarters: int = Field(default=4, ge=0, le=40)
+    facility_life_years: float = Field(
+        default=14.0,
+        gt=0,
+        le=80,
+        description="economic life of the facility shell and its plant, for its "
+        "value left at the horizon's end (14: Epoch AI's 1 GW data-centre cost "
+        "model, 2026)",
+    )
     power_options: list[PowerOption] = []
     energised_mw: float = Field(
         default=0.0,
@@ -313,6 +329,13 @@ class PlanSection(_Strict):
         "service with the risk stage, price_usd_per_mtoken per million tokens and "
         "price_usd_per_accelerator_hour over the mean training FLOP per "
         "accelerator-hour of the plan's chips",
+    )
+    end_value: Literal["straight_line", "none"] = Field(
+        default="straight_line",
+        description="straight_line: what is bought is credited, at the horizon's "
+        "end, with the share of its life still ahead (straight-line "
+        "depreciation from entering service), so a purchase late in the "
+        "horizon is not charged as if worthless afterwards; none: no credit",
     )
     build_rate_mw_per_week: float | None = Field(default=None, ge=0)
     target_gw_per_week: float | None = Field(
