@@ -78,7 +78,11 @@ def test_compare(tmp_path):
     page = client.get("/compare", params={"a": a, "b": b})
     assert page.status_code == 200
     assert "12.5 GW" in page.text and "25.0 GW" in page.text and "+100.0 %" in page.text
-    assert f'src="/runs/{a}"' in page.text and f'src="/runs/{b}"' in page.text
+    assert "<iframe" not in page.text  # one page, overlaid charts instead
+    assert 'data-field="plan.gw_per_year"' in page.text  # the changed input
+    assert 'class="changed" data-key="plan.gw_online_end_gw"' in page.text
+    assert 'class="same" data-key="plan.sites"' in page.text  # 2 in both
+    assert 'data-table="plan_online"' in page.text  # an A-vs-B chart
 
 
 @pytest.mark.parametrize(
