@@ -149,6 +149,8 @@ def overlay_charts(
             if s is not None
         ]
         fig = _layout(go.Figure(traces), spec.title, x_title, y_title)
+        fig.update_yaxes(rangemode="tozero")  # A and B against the same zero
+        fig.update_layout(legend={"y": -0.35}, margin={"b": 110})
         out.append(
             Chart(
                 "Compare", spec.title, spec.table, fig, x_title, y_title, symbol, scale

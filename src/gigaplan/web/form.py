@@ -232,6 +232,8 @@ def field_spec(
     schema, nullable = _resolve(prop, defs)
     kind = _kind(schema)
     suffix, symbol, words = input_unit(name)
+    if kind not in ("number", "integer", "object", "list", "other"):
+        suffix = symbol = words = ""  # a switch, a choice or a name has no unit
     spec: dict[str, Any] = {
         "name": name,
         "label": label_of(name, suffix),

@@ -18,7 +18,7 @@ from gigaplan.units import format_value
 
 #: Headline numbers of a run, in the order shown: (stage, key, label).
 HEADLINE = (
-    ("plan", "expected_cost_usd", "Cost (present value)"),
+    ("plan", "expected_cost_usd", "Objective, PV (costs + unmet demand)"),
     ("plan", "capex_usd_undiscounted", "Capex (undiscounted)"),
     ("plan", "facility_gw_end", "Facility power at the end"),
     ("plan", "first_period_at_target", "Target rate first reached"),

@@ -6,7 +6,14 @@
 
 const $ = (id) => document.getElementById(id);
 const page = JSON.parse($("page-data").textContent);
-const state = {schema: null, doc: null, errors: [], timer: null};
+// queue: edits and checks run one after another, each on the text the one
+// before it left (two quick edits would otherwise each start from the same text)
+const state = {schema: null, doc: null, errors: [], timer: null, queue: Promise.resolve()};
+
+function queued(task) {
+  state.queue = state.queue.then(task, task);
+  return state.queue;
+}
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -192,12 +199,16 @@ async function edit(input) {
 }
 
 $("scenario-form").addEventListener("change", (ev) => {
-  if (ev.target.dataset && ev.target.dataset.path) { edit(ev.target); }
+  if (ev.target.dataset && ev.target.dataset.path) { queued(() => edit(ev.target)); }
 });
 
 // -- YAML -> form --
-async function check() {
+function check() {
   clearTimeout(state.timer);
+  return queued(checkNow);
+}
+
+async function checkNow() {
   const [status, payload] = await postJSON("/api/scenario/check", {scenario_yaml: $("scenario").value});
   if (status !== 200) {
     state.errors = [{field: payload.field || "scenario", message: payload.error || "cannot be checked"}];
@@ -264,6 +275,7 @@ async function poll(url) {
 
 $("run-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
+  await state.queue;  // the text with every form edit made so far
   $("scenario-error").textContent = "";
   $("run-status").textContent = "validating";
   const [status, payload] = await postJSON("/api/runs", {scenario_yaml: $("scenario").value});
