@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gigaplan.errors import InputError
+from gigaplan.report.format import human
 from gigaplan.store import RunStore
 from gigaplan.web import TOKEN_HEADER, create_app, is_loopback
 
@@ -65,6 +66,11 @@ def test_start_run_and_read_it_back(tmp_path):
     assert js.status_code == 200 and len(js.content) > 1_000_000
     index = client.get("/")
     assert run_id in index.text and "fake-buildout" in index.text
+    # the run's row shows stored summary numbers (no headline key: the first two)
+    assert 'data-key="gw_online_end_gw"' in index.text
+    assert human("gw_online_end_gw", stored.summary["plan"]["gw_online_end_gw"]) in (
+        index.text
+    )
 
 
 def test_compare(tmp_path):

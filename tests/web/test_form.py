@@ -189,3 +189,30 @@ def test_scripts_are_served_here_and_nothing_else(client):
     page = client.get("/").text
     assert re.search(r"<script>(?!\s*$)", page) is None  # no inline script code
     assert '<script src="/static/web/index.js">' in page
+
+
+def test_headline_numbers_come_from_the_stored_summary():
+    from gigaplan.web.views import HEADLINE, headline_numbers
+
+    summary = {
+        "plan": {
+            "expected_cost_usd": 2.4e12,
+            "dollar_year": 2025,
+            "first_period_at_target": None,
+            "binding_limits": "site_power",
+        },
+        "estimate": {"a.facility_mw": 12.0, "b.facility_mw": 3.0, "c": 1.0},
+    }
+    rows = headline_numbers(summary)
+    assert [(r["stage"], r["key"]) for r in rows] == [
+        ("plan", "expected_cost_usd"),
+        ("plan", "first_period_at_target"),
+        ("plan", "binding_limits"),
+        ("estimate", "a.facility_mw"),
+        ("estimate", "b.facility_mw"),
+    ]
+    assert [r["shown"] for r in rows][:3] == ["$2.40T (2025 $)", "never", "site_power"]
+    assert (
+        rows[0]["label"]
+        == dict(((s, k), w) for s, k, w in HEADLINE)[("plan", "expected_cost_usd")]
+    )
