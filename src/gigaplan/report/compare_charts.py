@@ -144,8 +144,9 @@ def overlay_charts(
                 y=(s / scale).tolist(),
                 name=rid,
                 mode="lines+markers",
+                line={"dash": "dash" if i else "solid"},  # B visible over A
             )
-            for rid, s in drawn.items()
+            for i, (rid, s) in enumerate(drawn.items())
             if s is not None
         ]
         fig = _layout(go.Figure(traces), spec.title, x_title, y_title)
