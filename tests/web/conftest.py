@@ -108,6 +108,33 @@ def live_server_real(tmp_path):
         yield url, db
 
 
+SMALL_PLAN = Path(__file__).parents[1] / "report" / "small_run.yaml"
+
+
+def small_plan_scenario() -> str:
+    """The plan section of the report tests' small run alone (a few seconds)."""
+    import yaml
+
+    doc = yaml.safe_load(SMALL_PLAN.read_text(encoding="utf-8"))
+    small = {"name": "small-plan", "seed": doc["seed"], "plan": doc["plan"]}
+    text = yaml.safe_dump(small, sort_keys=False)
+    # a comment, as scenario files have: the form's edits must keep it
+    return text.replace(
+        "  discount_rate:", "  # ASSUMPTION: real cost of capital\n  discount_rate:"
+    )
+
+
+@pytest.fixture
+def live_server_small(tmp_path):
+    """The web app with real stages and a small plan-only scenario as default."""
+    from gigaplan.web import create_app
+
+    db = tmp_path / "runs.duckdb"
+    text = small_plan_scenario()
+    for url in _serve(create_app(db, default_scenario=text)):
+        yield url, db, text
+
+
 @pytest.fixture
 def page():
     """A Chromium page (Debian's binary, never a downloaded browser)."""

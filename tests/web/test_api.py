@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gigaplan.errors import InputError
+from gigaplan.report.format import human
 from gigaplan.store import RunStore
 from gigaplan.web import TOKEN_HEADER, create_app, is_loopback
 
@@ -65,6 +66,11 @@ def test_start_run_and_read_it_back(tmp_path):
     assert js.status_code == 200 and len(js.content) > 1_000_000
     index = client.get("/")
     assert run_id in index.text and "fake-buildout" in index.text
+    # the run's row shows stored summary numbers (no headline key: the first two)
+    assert 'data-key="gw_online_end_gw"' in index.text
+    assert human("gw_online_end_gw", stored.summary["plan"]["gw_online_end_gw"]) in (
+        index.text
+    )
 
 
 def test_compare(tmp_path):
@@ -78,7 +84,11 @@ def test_compare(tmp_path):
     page = client.get("/compare", params={"a": a, "b": b})
     assert page.status_code == 200
     assert "12.5 GW" in page.text and "25.0 GW" in page.text and "+100.0 %" in page.text
-    assert f'src="/runs/{a}"' in page.text and f'src="/runs/{b}"' in page.text
+    assert "<iframe" not in page.text  # one page, overlaid charts instead
+    assert 'data-field="plan.gw_per_year"' in page.text  # the changed input
+    assert 'class="changed" data-key="plan.gw_online_end_gw"' in page.text
+    assert 'class="same" data-key="plan.sites"' in page.text  # 2 in both
+    assert 'data-table="plan_online"' in page.text  # an A-vs-B chart
 
 
 @pytest.mark.parametrize(

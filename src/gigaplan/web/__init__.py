@@ -1,8 +1,10 @@
 """The web UI and JSON API: a thin FastAPI shell over the pipeline, store and report.
 
-Pages: ``/`` (runs, compare form, start a run), ``/runs/{run}`` (a run's
-report), ``/compare?a=&b=`` (two runs side by side), ``/docs`` (the API,
-rendered here from ``/openapi.json``). JSON API under ``/api``.
+Pages: ``/`` (runs with their headline numbers, the scenario form with its
+YAML view, start a run), ``/runs/{run}`` (a run's report), ``/compare?a=&b=``
+(what changed between two runs, A-vs-B charts), ``/docs`` (the API, rendered
+here from ``/openapi.json``). JSON API under ``/api``; page scripts under
+``/static/web/`` (no CDN).
 
 =====================  ===================================================
 module                 holds
@@ -10,6 +12,9 @@ module                 holds
 ``app``                :func:`create_app`: checks settings, joins the parts
 ``api``                the ``/api`` routes
 ``pages``              the HTML pages
+``views``              what the runs list and compare page show
+``form``               the scenario form, generated from the schema
+``scenario_edit``      field-level checks; one form field written into YAML
 ``jobs``               runs started from the web (the only pipeline caller)
 ``scenario_guard``     what a web scenario may ask: YAML shape, files, sizes
 ``security``           token, Host allow-list, same-origin writes, headers

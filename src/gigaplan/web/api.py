@@ -26,6 +26,16 @@ class ScenarioIn(BaseModel):
     scenario_yaml: str = Field(max_length=MAX_SCENARIO_CHARS)
 
 
+class FieldEdit(BaseModel):
+    """One form field set in a scenario's text (``POST /api/scenario/edit``)."""
+
+    scenario_yaml: str = Field(max_length=MAX_SCENARIO_CHARS)
+    path: list[Annotated[str, Field(max_length=200)] | int] = Field(
+        min_length=1, max_length=32
+    )
+    value: str = Field(max_length=10_000)
+
+
 @router.get("/runs")
 def api_runs(web: Context) -> list[dict[str, Any]]:
     """Every stored run, newest first."""
@@ -84,6 +94,49 @@ def api_compare(a: str, b: str, web: Context) -> dict[str, Any]:
         "quantities": frame.astype(object)
         .where(frame.notna(), None)
         .to_dict("records"),
+    }
+
+
+@router.get("/scenario/form")
+def api_scenario_form(web: Context) -> dict[str, Any]:
+    """The scenario form, generated from the scenario schema.
+
+    Per field: ``label`` in words, ``unit``, ``default``, ``help`` (the
+    field's description), ``allowed`` (range or choices, in words), and the
+    schema bounds; objects have ``fields``, lists of objects an ``item``.
+    ``free_sections`` are sections this server does not validate.
+    """
+    from gigaplan.web.form import form_schema
+
+    return {**form_schema(), "free_sections": sorted(web.jobs.stage_funcs or ())}
+
+
+@router.post("/scenario/check")
+def api_scenario_check(body: ScenarioIn, web: Context) -> dict[str, Any]:
+    """Every field error of a scenario, and the parsed document.
+
+    Answers 200 with ``valid``, ``errors`` (each with ``field``, ``value``,
+    ``error``, ``allowed``, ``line`` and a one-line ``message``) and
+    ``scenario`` (the document as JSON; None when the text is no mapping).
+    """
+    from gigaplan.web.scenario_edit import check_scenario
+
+    return check_scenario(body.scenario_yaml, web.jobs.stage_funcs or ())
+
+
+@router.post("/scenario/edit")
+def api_scenario_edit(body: FieldEdit, web: Context) -> dict[str, Any]:
+    """Set one form field in a scenario's text, comments kept; then check it.
+
+    Answers the new ``scenario_yaml`` and the check of ``/api/scenario/check``;
+    422 when ``path`` is no single-value field of the scenario.
+    """
+    from gigaplan.web.scenario_edit import check_scenario, set_value
+
+    text = set_value(body.scenario_yaml, body.path, body.value)
+    return {
+        "scenario_yaml": text,
+        **check_scenario(text, web.jobs.stage_funcs or ()),
     }
 
 

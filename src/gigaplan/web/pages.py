@@ -2,27 +2,52 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from gigaplan.compare import diff_runs, scenario_diff
 from gigaplan.web.state import WebContext, context
+from gigaplan.web.views import headline_numbers, input_changes, quantity_rows
 
 router = APIRouter(include_in_schema=False)
 Context = Annotated[WebContext, Depends(context)]
 PLOTLY_JS = "/static/plotly.min.js"
+#: The page scripts in ``web/static/`` (served from here: no CDN, works offline).
+SCRIPTS = frozenset({"index.js", "compare.js"})
 
 
 @router.get("/", response_class=HTMLResponse)
 def index(web: Context) -> HTMLResponse:
-    """Stored runs, the compare form and the scenario editor."""
+    """Stored runs with their headline numbers, compare, and the scenario form."""
     return web.render(
         "index.html",
-        runs=[r.as_dict() for r in web.store.list_runs()],
+        runs=[
+            {**r.as_dict(), "headline": headline_numbers(r.summary)}
+            for r in web.store.list_runs()
+        ],
         default_scenario=web.default_scenario,
         limit=web.max_body_bytes,
+    )
+
+
+@router.get("/static/web/{name}")
+def script(name: str, web: Context) -> Response:
+    """A page script from ``web/static/``."""
+    if name not in SCRIPTS:
+        raise HTTPException(
+            status_code=404,
+            detail={"field": "name", "error": f"one of {', '.join(sorted(SCRIPTS))}"},
+        )
+    key = f"script:{name}"
+    if key not in web.cache:
+        web.cache[key] = (files("gigaplan.web") / "static" / name).read_text("utf-8")
+    return Response(
+        web.cache[key],
+        media_type="application/javascript",
+        headers={"Cache-Control": "no-cache"},
     )
 
 
@@ -52,30 +77,31 @@ def report_download(run: str, web: Context) -> HTMLResponse:
 
 @router.get("/compare", response_class=HTMLResponse)
 def compare_page(a: str, b: str, web: Context) -> HTMLResponse:
-    """Two runs' numbers and scenarios side by side, their reports framed."""
-    from gigaplan.report.format import human
+    """Two runs: what changed (inputs and outputs) and A-vs-B charts."""
+    from gigaplan.report.compare_charts import overlay_charts
 
     info_a, info_b = web.run(a), web.run(b)
-    frame = diff_runs(info_a, info_b)
-    rows = [
+    runs = {info.run_id: web.store.tables(info.run_id) for info in (info_a, info_b)}
+    charts = [
         {
-            **row,
-            "a_shown": human(row["quantity"], row["a"]),
-            "b_shown": human(row["quantity"], row["b"]),
-            "change_shown": "-"
-            if row["change"] is None
-            else human(row["quantity"], row["change"]),
-            "pct_shown": "-"
-            if row["change_pct"] is None or row["change_pct"] != row["change_pct"]
-            else f"{row['change_pct']:+.1f} %",
+            "title": c.title,
+            "table": c.table,
+            "x_title": c.x_title,
+            "y_title": c.y_title,
+            "figure": c.figure.to_json(),
         }
-        for row in frame.astype(object).where(frame.notna(), None).to_dict("records")
+        for c in overlay_charts(runs, info_a.summary)
     ]
+    rows = quantity_rows(diff_runs(info_a, info_b))
+    inputs = input_changes(info_a.scenario_yaml, info_b.scenario_yaml)
     return web.render(
         "compare.html",
         a=info_a.as_dict(),
         b=info_b.as_dict(),
         rows=rows,
+        n_changed=sum(r["changed"] for r in rows),
+        inputs=inputs,
+        charts=charts,
         scenario_diff=scenario_diff(info_a, info_b),
     )
 
