@@ -16,9 +16,11 @@ from gigaplan.plan.schema import PlanSection
 from gigaplan.plan.solve import DECOMPOSE_MIN_SCENARIOS, IPM_MIN_ROWS, use_decomposition
 from tests.plan.conftest import random_chips
 
-# Both methods stop within HiGHS tolerances (1e-7 on rows) and the 1e-8
-# decomposition gap: objectives agree to 1e-7 relative.
+# Both methods stop within HiGHS tolerances (1e-7 on rows) and, here, a 1e-8
+# decomposition gap (GAP; the planner's default is 1e-6): objectives agree to
+# 1e-7 relative.
 RTOL = 1e-7
+GAP = 1e-8
 
 
 def _section(**extra: Any) -> dict[str, Any]:
@@ -66,6 +68,7 @@ def _section(**extra: Any) -> dict[str, Any]:
         "build_rate_mw_per_week": 10.0,
         "capex_budget_usd_per_quarter": 2e10,
         "must_serve_fraction": 0.05,
+        "solve_rel_gap": GAP,
         "accelerators": chips,
         "sites": sites,
         "scenarios": scenarios,
@@ -123,7 +126,7 @@ def test_duals_are_a_dual_of_the_whole_lp() -> None:
     # an optimal dual of the extensive form, not a per-scenario patchwork.
     inp = resolve(PlanSection.model_validate(_section()))
     model, _ = build_model(inp)
-    info = solve_decomposed(model)
+    info = solve_decomposed(model, rel_gap=GAP)
     gap, residual = _strong_duality(model)
     assert abs(gap) < 1e-6
     assert residual < 1e-5
@@ -214,7 +217,7 @@ def test_same_optimum_on_a_dask_cluster() -> None:
     distributed = pytest.importorskip("distributed")
     inp = resolve(PlanSection.model_validate(_section()))
     local, _ = build_model(inp)
-    local_info = solve_decomposed(local, threads=2)
+    local_info = solve_decomposed(local, threads=2, rel_gap=GAP)
     with (
         distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
@@ -222,7 +225,7 @@ def test_same_optimum_on_a_dask_cluster() -> None:
         distributed.Client(cluster) as client,
     ):
         remote, _ = build_model(inp)
-        info = solve_decomposed(remote, cluster=client)
+        info = solve_decomposed(remote, cluster=client, rel_gap=GAP)
     assert info["workers"] == 2
     assert len(info["round_bytes"]) == len(info["round_s"])
     assert info["setup_bytes"] > 0
@@ -240,9 +243,9 @@ def test_grouped_cuts_give_the_same_optimum_and_duals(groups: int) -> None:
     # scenario of a summed cut still form a dual of the whole LP.
     inp = resolve(PlanSection.model_validate(_section()))
     multi, _ = build_model(inp)
-    solve_decomposed(multi, threads=2)
+    solve_decomposed(multi, threads=2, rel_gap=GAP)
     grouped, _ = build_model(inp)
-    info = solve_decomposed(grouped, threads=2, cut_groups=groups)
+    info = solve_decomposed(grouped, threads=2, cut_groups=groups, rel_gap=GAP)
     assert info["gap"] <= 1e-8
     assert grouped.objective.value == pytest.approx(multi.objective.value, rel=RTOL)
     gap, residual = _strong_duality(grouped)

@@ -85,6 +85,7 @@ def plan(
             mip_rel_gap=section.mip_rel_gap,
             method=section.solve_method,
             cluster=section.solve_cluster,
+            rel_gap=section.solve_rel_gap,
             n_scenarios=len(section.scenarios),
         )
     except InfeasibleError as err:

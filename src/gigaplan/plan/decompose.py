@@ -463,7 +463,7 @@ def solve_decomposed(
     model: Any,
     *,
     dim: str = "scenario",
-    rel_gap: float = 1e-8,
+    rel_gap: float = 1e-6,
     time_limit_s: float | None = None,
     threads: int | None = None,
     max_iterations: int = 500,

@@ -374,6 +374,13 @@ class PlanSection(_Strict):
         description="LP solved whole ('extensive') or by scenario decomposition "
         "(Benders, trust region); 'auto' decomposes large LPs with many scenarios",
     )
+    solve_rel_gap: float = Field(
+        default=1e-6,
+        ge=1e-10,
+        le=1e-2,
+        description="a decomposed LP stops when its upper and lower bounds are "
+        "this close, relative to the objective (1e-6: within $1 per $1M)",
+    )
     solve_cluster: str | None = Field(
         default=None,
         description="Dask scheduler address (tcp://host:8786) on whose workers a "

@@ -150,6 +150,7 @@ def solve_plan(
     method: str = "auto",
     n_scenarios: int = 1,
     cluster: Any = None,
+    rel_gap: float = 1e-6,
 ) -> dict[str, Any]:
     """Solve an LP, or a MILP then its fixed-integer LP for duals.
 
@@ -170,6 +171,8 @@ def solve_plan(
     cluster : str or distributed.Client, optional
         Dask cluster for the scenario LPs of a decomposed LP (scheduler
         address or client); see :mod:`gigaplan.plan.cluster`.
+    rel_gap : float
+        Relative gap at which a decomposed LP stops. [dimensionless]
 
     Returns
     -------
@@ -187,7 +190,9 @@ def solve_plan(
         if use_decomposition(method, model.ncons, n_scenarios):
             from gigaplan.plan.decompose import solve_decomposed
 
-            info = solve_decomposed(model, time_limit_s=time_limit_s, cluster=cluster)
+            info = solve_decomposed(
+                model, time_limit_s=time_limit_s, cluster=cluster, rel_gap=rel_gap
+            )
             return {"problem": "LP", "solve_s": time.perf_counter() - t0, **info}
         solve_model(model, time_limit_s=time_limit_s, **lp)
         return {
