@@ -219,3 +219,47 @@ def test_cost_is_never_blank_where_the_catalog_has_a_rental_price():
 def test_price_flag_has_help_text():
     r = runner.invoke(app, ["estimate", "inference", "--help"])
     assert "rental_usd_per_hour" in r.output.replace("\n", "").replace(" ", "")
+
+
+def test_default_precision_falls_back_to_what_the_chip_runs_natively():
+    # A100 has no FP8 tensor cores: the default serves BF16 and says so.
+    args = "estimate inference --accelerator a100 --model llama-3.1-8b --count 1"
+    r = runner.invoke(app, [*args.split(), "--json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert out["precision"] == "bf16"
+    assert "no native fp8" in out["precision_note"]
+    # H100 has FP8: the default is FP8 and no note.
+    h100 = json.loads(runner.invoke(app, ["estimate", "inference", "--json"]).output)
+    assert h100["precision"] == "fp8" and h100["precision_note"] is None
+    # Asking for FP8 on A100 explicitly stays an error naming what it has.
+    r = runner.invoke(app, [*args.split(), "--precision", "fp8"])
+    assert r.exit_code == 2 and "supports bf16" in r.output
+
+
+@pytest.mark.parametrize("kind", ["inference", "training"])
+def test_null_cost_carries_the_reason(kind):
+    args = ["estimate", kind, "--accelerator", "gb200", "--json"]
+    if kind == "training":
+        args += ["--tokens", "1e12", "--model", "llama-3.1-8b"]
+    r = runner.invoke(app, args)
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    cost = out.get("cost_usd", out.get("cost_usd_per_million_output_tokens"))
+    assert cost is None
+    assert "no sourced rental price" in out["cost_note"]
+    assert "--price-usd-per-accelerator-hour" in out["cost_note"]
+    priced = json.loads(
+        runner.invoke(app, [*args, "--price-usd-per-accelerator-hour", "10"]).output
+    )
+    assert priced["cost_note"] is None
+
+
+def test_tpu_v6e_has_a_derived_power_figure():
+    args = "estimate inference --accelerator tpu-v6e --model llama-3.1-8b --count 1"
+    r = runner.invoke(app, [*args.split(), "--json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    # 390 W derived from Google's perf/W ratios (accelerators.yaml note): the
+    # accelerator draw sits between the memory-bound and compute-bound fractions.
+    assert 0.6 * 390 <= out["accelerator_power_w"] <= 0.85 * 390

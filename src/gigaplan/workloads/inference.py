@@ -29,6 +29,9 @@ class InferenceEstimate:
     facility_energy_j_per_output_token: float = 0.0
     decode_compute_share: float = 0.0
     price_usd_per_accelerator_hour: float | None = None
+    precision: str | None = None
+    precision_note: str | None = None
+    cost_note: str | None = None
 
 
 def estimate_inference(
