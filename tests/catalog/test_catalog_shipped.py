@@ -431,8 +431,20 @@ def test_wafer_sram_is_not_called_hbm():
 
 
 def test_rental_prices_have_a_date_and_source():
-    priced = {k: a for k, a in CAT.accelerators.items() if a.rental_usd_per_hour}
+    priced = {
+        k: a
+        for k, a in CAT.accelerators.items()
+        if a.rental_usd_per_hour and a.rental_usd_per_hour.value is not None
+    }
     assert {"a100", "h100", "h200", "b200", "mi300x"} <= set(priced)
     for key, acc in priced.items():
         rate = acc.rental_usd_per_hour
         assert rate.as_of and rate.source in CAT.sources and rate.dollar_year, key
+
+
+def test_every_chip_without_a_rental_price_says_why():
+    """A null price is a stated gap (cost_note quotes it), never silent."""
+    for key, acc in CAT.accelerators.items():
+        rate = acc.rental_usd_per_hour
+        if rate is None or rate.value is None:
+            assert rate is not None and rate.note, key

@@ -21,40 +21,40 @@ from gigaplan.workloads.validation import (
 )
 
 # Tolerances on output tokens/s per accelerator (|error| in %), each with its reason:
-# - fit rows: 35 %. Three efficiencies per chip; MI300X batch 64 sits at +31 %
-#   because one decode efficiency cannot follow vLLM-on-ROCm's throughput curve,
-#   which flattens from batch 64 (see KNOWN_MISSES).
+# - fit rows: 25 %. Three efficiencies per chip fitted on a third of its rows; the
+#   worst fit row is MI300X batch 64 at +20 % (vLLM on ROCm flattens from batch
+#   64, see KNOWN_MISSES), so 25 % leaves room for a refit, not for a regression.
 # - out-of-sample rows: 30 %. A roofline against vendor tables whose engine settings
 #   we only partly know; the same source moved +83 % between releases for identical
 #   configurations (H100 FP8 Llama 70B 128/2048 TP4: 1,486 -> 2,725 tok/s/GPU,
 #   v0.6.1 -> v0.9.0).
 # - known-bias rows (Mixtral compute-bound): no tolerance; the sign is pinned below.
-FIT_TOLERANCE_PCT = 35
+FIT_TOLERANCE_PCT = 25
 TEST_TOLERANCE_PCT = 30
-# Group bounds (issue 12 asks median <= 15 %, worst within 1.5x): the median is
-# met (10.5 %), the worst is not (MI300X batch 256, 1.92x); these are the honest
-# current bounds.
-TEST_MEDIAN_PCT = 12
-TEST_WORST_RATIO = 1.95
+# Group bounds (issue 12 asks median <= 15 %, worst within 1.5x). With weight
+# streaming and tensor work added in a decode step (inference.py Notes) the
+# out-of-sample median is 7.6 % and the worst 1.49x (MI300X batch 256); the
+# bounds are those values, rounded up.
+TEST_MEDIAN_PCT = 8
+TEST_WORST_RATIO = 1.5
 
-# Out-of-sample rows outside TEST_TOLERANCE_PCT: (lowest, highest) error in % and
-# the reason. They stay in the reported medians.
-# - H100 Llama 2 7B, long output (batch 120 and 56, TP1): -31 and -36 %. Llama 2 7B
-#   has 32 KV heads (no GQA), so the step is KV-cache reads (36 GB at batch 120
-#   vs 6.7 GB of weights); TensorRT-LLM's attention kernels stream the cache at
-#   ~75 % of HBM peak while the one bandwidth fraction fitted mostly on weight
-#   streaming is 51 %.
-# - Gaudi 3 Llama 3.1 70B TP8 128/2048: +37 %; TP8 on Gaudi's RoCE scale-up pays
+# Out-of-sample rows outside or at the edge of TEST_TOLERANCE_PCT: (lowest,
+# highest) error in % and the reason. They stay in the reported medians.
+# - H100 Llama 2 7B, long output (batch 120 and 56, TP1): -28 and -30 %. Llama 2
+#   7B has 32 KV heads (no GQA), so the step is KV-cache reads (36 GB at batch
+#   120 vs 6.7 GB of weights); TensorRT-LLM's attention kernels stream the cache
+#   faster than the one bandwidth fraction fitted mostly on weight streaming.
+# - Gaudi 3 Llama 3.1 70B TP8 128/2048: +31 %; TP8 on Gaudi's RoCE scale-up pays
 #   all-reduce latency per layer that the bandwidth-only communication term omits.
-# - MI300X Llama 3.1 405B batch 128 and 256: +57 and +93 %. The published
-#   throughput rises only 1.56x from batch 64 to 256 (vLLM on ROCm, 2024), the
-#   compute-bound roofline 2.5x: decode runs at ~7 % of FP8 peak at batch 256.
+# - MI300X Llama 3.1 405B batch 128 and 256: +32 and +49 %. The published
+#   throughput rises only 1.56x from batch 64 to 256 (vLLM on ROCm, 2024); the
+#   roofline with the fitted MI300X decode efficiency rises 1.9x.
 KNOWN_MISSES = {
-    "h100-llama2-7b-128-2048": (-40, -25),
-    "h100-llama2-7b-2048-2048": (-45, -25),
-    "gaudi3-llama-3.1-70b-tp8-128-2048": (25, 45),
-    "mi300x-llama-3.1-405b-b128-128-128": (40, 65),
-    "mi300x-llama-3.1-405b-b256-128-128": (70, 100),
+    "h100-llama2-7b-128-2048": (-35, -20),
+    "h100-llama2-7b-2048-2048": (-35, -20),
+    "gaudi3-llama-3.1-70b-tp8-128-2048": (20, 38),
+    "mi300x-llama-3.1-405b-b128-128-128": (20, 40),
+    "mi300x-llama-3.1-405b-b256-128-128": (35, 50),
 }
 
 
@@ -92,8 +92,8 @@ def test_out_of_sample_case_within_tolerance(table, case):
 
 def test_known_bias_is_moe_overestimate(table):
     # Mixtral rows where the step is compute-bound: the estimate counts only the two
-    # active experts' FLOPs at dense-GEMM efficiency, so it over-estimates (+90% and
-    # +124% at the time of writing). Pin the sign; move a row back under the
+    # active experts' FLOPs at dense-GEMM efficiency, so it over-estimates (+81% and
+    # +101% at the time of writing). Pin the sign; move a row back under the
     # tolerance test if the model learns MoE GEMM efficiency.
     biased = table[table["known_bias"]]
     assert len(biased) == 2

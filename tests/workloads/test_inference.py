@@ -33,23 +33,25 @@ BASE = dict(
 
 
 def test_decode_memory_bound_hand_worked():
-    # Weights 10 GB read at 0.5 TB/s -> 20 ms per step. Prefill: 2*1e10*100 /
-    # (0.5*1e15) = 4 ms. Request = 4 ms + 100*20 ms = 2.004 s for 100 tokens.
+    # Weights 10 GB read at 0.5 TB/s -> 20 ms per step, plus the step's tensor
+    # work 2*1e10*1 / (0.5*1e15) = 0.04 ms (added, not overlapped): 20.04 ms.
+    # Prefill: 2*1e10*100 / (0.5*1e15) = 4 ms. Request = 4 ms + 100*20.04 ms =
+    # 2.008 s for 100 tokens.
     e = estimate_inference(**BASE)
-    assert e.inter_token_latency_s == pytest.approx(0.020)
+    assert e.inter_token_latency_s == pytest.approx(0.02004)
     assert e.time_to_first_token_s == pytest.approx(0.004)
-    assert e.output_tokens_per_s_per_accelerator == pytest.approx(100 / 2.004)
-    assert e.energy_j_per_output_token == pytest.approx(500 * 2.004 / 100)
+    assert e.output_tokens_per_s_per_accelerator == pytest.approx(100 / 2.008)
+    assert e.energy_j_per_output_token == pytest.approx(500 * 2.008 / 100)
 
 
 def test_kv_reads_add_to_the_matmul_step_hand_worked():
-    # Batch 1000: matmuls are compute-bound, 2*1e10*1000 / (0.25*1e15) = 80 ms
-    # (weights alone would take 20 ms). KV: 1000 seqs x 1e4 B x (100 + 50) tokens
-    # = 1.5 GB at 0.5 TB/s = 3 ms, added after the matmuls, not hidden under them.
+    # Batch 1000: tensor work 2*1e10*1000 / (0.25*1e15) = 80 ms plus weight
+    # streaming 20 ms. KV: 1000 seqs x 1e4 B x (100 + 50) tokens = 1.5 GB at
+    # 0.5 TB/s = 3 ms, added after the matmuls, not hidden under them.
     e = estimate_inference(
         **{**BASE, "batch": 1000, "kv_bytes_per_token": 1e4, "decode_mfu": 0.25}
     )
-    assert e.inter_token_latency_s == pytest.approx(0.080 + 0.003)
+    assert e.inter_token_latency_s == pytest.approx(0.020 + 0.080 + 0.003)
 
 
 def test_moe_active_params_cut_compute_not_weights():
@@ -64,7 +66,7 @@ def test_moe_active_params_cut_compute_not_weights():
 
 
 def test_fleet_sizing():
-    e = estimate_inference(**BASE, tokens_per_day=86400.0 * 100 / 2.004, pue=1.2)
+    e = estimate_inference(**BASE, tokens_per_day=86400.0 * 100 / 2.008, pue=1.2)
     assert e.accelerators_needed == pytest.approx(1.0)
     assert e.facility_mw == pytest.approx(500e-6 * 1.2)
 
@@ -169,15 +171,16 @@ def test_cli_bad_input(args, field, text):
 
 def test_power_at_three_boundaries_hand_worked():
     # BASE decode is memory-bound: compute 2*1e10*1 / (0.5*1e15) = 0.04 ms of a
-    # 20 ms step, share 0.002. Draw: prefill 4 ms at 0.8 x 1000 W; decode 2 s at
-    # (0.5 + 0.3 x 0.002) x 1000 W = 500.6 W. Average (0.004*800 + 2*500.6)/2.004.
+    # 20.04 ms step, share 0.04 / 20.04. Draw: prefill 4 ms at 0.8 x 1000 W;
+    # decode 2.004 s at (0.5 + 0.3 x share) x 1000 W.
     e = estimate_inference(
         **{**BASE, "power_fraction_of_tdp": 0.8, "system_overhead_w": 100.0},
         memory_bound_power_fraction_of_tdp=0.5,
         pue=1.5,
     )
-    acc_w = (0.004 * 800 + 2.0 * 500.6) / 2.004
-    assert e.decode_compute_share == pytest.approx(0.002)
+    share = 0.04 / 20.04
+    acc_w = (0.004 * 800 + 2.004 * (500 + 300 * share)) / 2.008
+    assert e.decode_compute_share == pytest.approx(share)
     assert e.accelerator_power_w == pytest.approx(acc_w)
     assert e.it_power_w == pytest.approx(acc_w + 100)
     assert e.facility_power_w == pytest.approx((acc_w + 100) * 1.5)
@@ -219,3 +222,47 @@ def test_cost_is_never_blank_where_the_catalog_has_a_rental_price():
 def test_price_flag_has_help_text():
     r = runner.invoke(app, ["estimate", "inference", "--help"])
     assert "rental_usd_per_hour" in r.output.replace("\n", "").replace(" ", "")
+
+
+def test_default_precision_falls_back_to_what_the_chip_runs_natively():
+    # A100 has no FP8 tensor cores: the default serves BF16 and says so.
+    args = "estimate inference --accelerator a100 --model llama-3.1-8b --count 1"
+    r = runner.invoke(app, [*args.split(), "--json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert out["precision"] == "bf16"
+    assert "no native fp8" in out["precision_note"]
+    # H100 has FP8: the default is FP8 and no note.
+    h100 = json.loads(runner.invoke(app, ["estimate", "inference", "--json"]).output)
+    assert h100["precision"] == "fp8" and h100["precision_note"] is None
+    # Asking for FP8 on A100 explicitly stays an error naming what it has.
+    r = runner.invoke(app, [*args.split(), "--precision", "fp8"])
+    assert r.exit_code == 2 and "supports bf16" in r.output
+
+
+@pytest.mark.parametrize("kind", ["inference", "training"])
+def test_null_cost_carries_the_reason(kind):
+    args = ["estimate", kind, "--accelerator", "gb200", "--json"]
+    if kind == "training":
+        args += ["--tokens", "1e12", "--model", "llama-3.1-8b"]
+    r = runner.invoke(app, args)
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    cost = out.get("cost_usd", out.get("cost_usd_per_million_output_tokens"))
+    assert cost is None
+    assert "no sourced rental price" in out["cost_note"]
+    assert "--price-usd-per-accelerator-hour" in out["cost_note"]
+    priced = json.loads(
+        runner.invoke(app, [*args, "--price-usd-per-accelerator-hour", "10"]).output
+    )
+    assert priced["cost_note"] is None
+
+
+def test_tpu_v6e_has_a_derived_power_figure():
+    args = "estimate inference --accelerator tpu-v6e --model llama-3.1-8b --count 1"
+    r = runner.invoke(app, [*args.split(), "--json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    # 390 W derived from Google's perf/W ratios (accelerators.yaml note): the
+    # accelerator draw sits between the memory-bound and compute-bound fractions.
+    assert 0.6 * 390 <= out["accelerator_power_w"] <= 0.85 * 390

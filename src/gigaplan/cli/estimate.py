@@ -120,7 +120,13 @@ def inference(
     model: Annotated[str, typer.Option(help="Catalog model id.")] = "llama-3.1-70b",
     accelerator: Annotated[str, typer.Option(help="Catalog accelerator id.")] = "h100",
     count: Annotated[int, typer.Option(help="Accelerators per replica.")] = 8,
-    precision: Annotated[str, typer.Option(help="bf16|fp8|fp4.")] = "fp8",
+    precision: Annotated[
+        str | None,
+        typer.Option(
+            help="bf16|fp8|fp4; default fp8 where the chip has it natively, else "
+            "bf16 (the output says which)."
+        ),
+    ] = None,
     batch: Annotated[int, typer.Option(help="Concurrent sequences.")] = 64,
     input_tokens: Annotated[int, typer.Option(help="Prompt tokens.")] = 1000,
     output_tokens: Annotated[int, typer.Option(help="Output tokens.")] = 500,

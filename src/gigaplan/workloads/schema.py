@@ -29,7 +29,8 @@ class InferenceCase(BaseModel):
     model: str
     accelerator: str = "h100"
     count: int = Field(8, gt=0, le=MAX_COUNT)
-    precision: Literal["bf16", "fp8", "fp4"] = "fp8"
+    #: None: FP8 where the chip has it natively, else BF16 (the result says so).
+    precision: Literal["bf16", "fp8", "fp4"] | None = None
     batch: int = Field(64, gt=0, le=MAX_SEQUENCE)
     input_tokens: int = Field(1000, gt=0, le=MAX_SEQUENCE)
     output_tokens: int = Field(500, gt=0, le=MAX_SEQUENCE)

@@ -87,6 +87,53 @@ def default_rental_usd_per_hour(acc: Accelerator) -> float | None:
     return None if rate is None or rate.value is None else float(rate.value)
 
 
+def missing_price_note(acc: Accelerator, price: float | None) -> str | None:
+    """Why cost is null: the chip has no sourced rental price (the catalog's note)."""
+    if price is not None:
+        return None
+    rate = acc.rental_usd_per_hour
+    why = (
+        rate.note
+        if rate is not None and rate.note
+        else "none found in the sources read"
+    )
+    return (
+        f"no sourced rental price for {acc.name} ({why}); "
+        "give --price-usd-per-accelerator-hour"
+    )
+
+
+#: Serving precisions tried, best first, when none is asked for: FP8 halves the
+#: weight bytes of BF16 on every chip that has FP8 tensor units; FP4 changes
+#: accuracy, so it is used only when asked for.
+_DEFAULT_SERVING_PRECISIONS = ("fp8", "bf16")
+
+
+def serving_precision(
+    acc: Accelerator, requested: str | None
+) -> tuple[str, str | None]:
+    """
+    The precision to serve at and, when it differs from the default, why.
+
+    ``requested`` None takes the best of :data:`_DEFAULT_SERVING_PRECISIONS`
+    that the chip runs natively (A100 and TPU v6e have no FP8 tensor units, so
+    they serve at BF16); a precision asked for and not native is an error.
+    """
+    if requested is not None:
+        _peak_tflops(acc, requested)
+        return requested, None
+    for precision in _DEFAULT_SERVING_PRECISIONS:
+        if acc.peak_tflops(precision):  # type: ignore[arg-type]
+            if precision == _DEFAULT_SERVING_PRECISIONS[0]:
+                return precision, None
+            return precision, (
+                f"{acc.name} has no native {_DEFAULT_SERVING_PRECISIONS[0]}; "
+                f"served at {precision}, the best precision it runs natively"
+            )
+    _peak_tflops(acc, _DEFAULT_SERVING_PRECISIONS[-1])  # names what the chip has
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def default_training_mfu(
     acc: Accelerator,
     active_params: float,
@@ -184,6 +231,9 @@ def training_case(
         price_usd_per_accelerator_hour=price_usd_per_accelerator_hour,
         attention_flops_per_token=attention_flops_per_token,
     )
+    est = dataclasses.replace(
+        est, cost_note=missing_price_note(acc, price_usd_per_accelerator_hour)
+    )
     return _finite_result(
         est,
         {
@@ -201,7 +251,7 @@ def inference_case(
     model: str,
     accelerator: str,
     count: int,
-    precision: str,
+    precision: str | None,
     batch: int,
     input_tokens: int,
     output_tokens: int,
@@ -209,10 +259,15 @@ def inference_case(
     pue: float | None = None,
     price_usd_per_accelerator_hour: float | None = None,
 ) -> InferenceEstimate:
-    """Resolve catalog names and sourced defaults, then :func:`estimate_inference`."""
+    """Resolve catalog names and sourced defaults, then :func:`estimate_inference`.
+
+    ``precision`` None serves at the best precision the chip runs natively
+    (:func:`serving_precision`); the result says which, and why.
+    """
     _, acc = find_accelerator(catalog, accelerator)
     tdp_w, overhead_w = accelerator_power_w(acc, catalog)
     _, mdl = find_model(catalog, model)
+    precision, precision_note = serving_precision(acc, precision)
     peak = _peak_tflops(acc, precision)
     bpp = BYTES_PER_PARAM[precision]
     total = _known(mdl, "total_params")
@@ -252,6 +307,12 @@ def inference_case(
         pue=pue if pue is not None else default("default_pue", catalog),
         price_usd_per_accelerator_hour=price_usd_per_accelerator_hour,
         tokens_per_day=tokens_per_day,
+    )
+    est = dataclasses.replace(
+        est,
+        precision=precision,
+        precision_note=precision_note,
+        cost_note=missing_price_note(acc, price_usd_per_accelerator_hour),
     )
     return _finite_result(
         est,

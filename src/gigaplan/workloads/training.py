@@ -26,6 +26,7 @@ class TrainingEstimate:
     mfu: float = 0.0
     training_flops_per_s_per_accelerator: float = 0.0
     price_usd_per_accelerator_hour: float | None = None
+    cost_note: str | None = None
 
 
 def training_flops(
