@@ -245,3 +245,51 @@ def key_value_table(title: str, rows: dict[str, Any]) -> Table:
     for key, val in rows.items():
         table.add_row(key, format_value(key, val, dollar_year=dollar_year))
     return table
+
+
+def frame_table(
+    title: str,
+    frame: Any,
+    columns: list[str],
+    *,
+    dollar_year: int | None = None,
+) -> Table:
+    """A table of ``frame``'s ``columns``, each cell in its column's unit.
+
+    Parameters
+    ----------
+    title : str
+        Table title.
+    frame : pandas.DataFrame
+        A stage table.
+    columns : list of str
+        Columns to show, in order; numbers are formatted by
+        :func:`gigaplan.units.format_value` under the column's name.
+    dollar_year : int, optional
+        Dollar year of money columns.
+
+    Returns
+    -------
+    rich.table.Table
+    """
+    import math
+
+    from rich.table import Table
+
+    from gigaplan.units import format_value
+
+    def cell(key: str, value: Any) -> str:
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, int | float):
+            if math.isnan(float(value)):
+                return "-"
+            return format_value(key, value, dollar_year=dollar_year)
+        return "-" if value is None else str(value)
+
+    table = Table(title=title, show_header=True, header_style="bold")
+    for col in columns:
+        table.add_column(col, justify="left" if frame[col].dtype == object else "right")
+    for row in frame[columns].itertuples(index=False):
+        table.add_row(*(cell(c, v) for c, v in zip(columns, row, strict=True)))
+    return table

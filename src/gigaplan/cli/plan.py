@@ -17,6 +17,7 @@ from gigaplan.cli._common import (
     WideOption,
     catalog_from,
     console,
+    frame_table,
     key_value_table,
     print_json,
     print_table,
@@ -80,19 +81,19 @@ def plan_command(
         return
     con = console()
     con.print(key_value_table(f"plan: {scen.name}", stage.summary))
-    table = Table(title="by period (expected over scenarios)")
-    frame = stage.tables["by_period"]
-    cols = [
-        "period",
-        "facility_gw",
-        "gw_online_added_per_week",
-        "capex_usd",
-        "inference_unmet_fraction",
-    ]
-    for col in cols:
-        table.add_column(col, justify="right")
-    for row in frame[cols].itertuples(index=False):
-        table.add_row(row[0], *(f"{v:,.3g}" for v in row[1:]))
+    table = frame_table(
+        "by period (expected over scenarios)",
+        stage.tables["by_period"],
+        [
+            "period",
+            "facility_gw",
+            "gw_online_added_per_week",
+            "capex_usd",
+            "inference_unmet_fraction",
+            "training_unmet_fraction",
+        ],
+        dollar_year=stage.summary.get("dollar_year"),
+    )
     print_table(con, table, wide=wide)
     top = stage.tables["bottlenecks"]
     top = top[top["binding"]].nlargest(10, "shadow_price_usd")

@@ -16,6 +16,7 @@ from gigaplan.cli._common import (
     WideOption,
     catalog_from,
     console,
+    frame_table,
     key_value_table,
     print_json,
     print_table,
@@ -67,7 +68,6 @@ def risk_command(
 ) -> None:
     """P(shortfall), stranded capacity, NPV and break-even of a plan."""
     import numpy as np
-    from rich.table import Table
 
     from gigaplan.errors import InputError
     from gigaplan.external import load_capacity
@@ -137,11 +137,12 @@ def risk_command(
         "cash_flow_usd_p50",
         "cash_flow_usd_p95",
     ]
-    table = Table(title="by period (percentiles over demand paths)")
-    for col in cols:
-        table.add_column(col, justify="right")
-    for row in frame[cols].itertuples(index=False):
-        table.add_row(row[0], *(f"{v:,.3g}" for v in row[1:]))
+    table = frame_table(
+        "by period (percentiles over demand paths)",
+        frame,
+        cols,
+        dollar_year=result.summary.get("dollar_year"),
+    )
     print_table(con, table, wide=wide)
     con.print(result.text)
 
