@@ -14,33 +14,14 @@ from gigaplan.cli._common import (
     JsonOption,
     catalog_from,
     console,
-    fmt_number,
+    frame_table,
     key_value_table,
     stage_status,
 )
 from gigaplan.errors import InputError
 
 if TYPE_CHECKING:
-    from rich.table import Table
-
-
-def _table(title: str, frame, columns: list[str]) -> Table:  # type: ignore[no-untyped-def]
-    from rich.table import Table
-
-    table = Table(title=title, show_header=True, header_style="bold")
-    for col in columns:
-        table.add_column(col, justify="left" if frame[col].dtype == object else "right")
-    for _, row in frame[columns].iterrows():
-        table.add_row(*(_cell(v) for v in row))
-    return table
-
-
-def _cell(value: object) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int | float):
-        return "-" if math.isnan(float(value)) else fmt_number(float(value))
-    return str(value)
+    pass
 
 
 @app.command("factory")
@@ -110,7 +91,7 @@ def factory(
     out = console()
     out.print(key_value_table("factory", result.summary))
     out.print(
-        _table(
+        frame_table(
             "stages (mean over replications)",
             result.tables["stages"],
             [
@@ -125,7 +106,7 @@ def factory(
     )
     bott = result.tables["bottleneck"]
     out.print(
-        _table(
+        frame_table(
             "bottleneck by period",
             bott,
             [
@@ -153,5 +134,5 @@ def factory(
                 )
                 if c in frame
             ]
-            out.print(_table(title, frame, cols))
+            out.print(frame_table(title, frame, cols))
     out.print(result.text)
