@@ -65,6 +65,7 @@ References
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from dataclasses import dataclass
@@ -83,6 +84,8 @@ from gigaplan.plan.scenario_lp import (
     row_bounds,
     run,
 )
+
+log = logging.getLogger(__name__)
 
 #: Master LP's primal feasibility tolerance (the HiGHS default). See
 #: :class:`Master`.
@@ -598,6 +601,15 @@ def solve_decomposed(
             status, x, predicted = timed_master(state.center, state.radius)
             if status != "optimal":  # feasibility cuts leave the box empty
                 x, predicted = unboxed_master()
+            log.info(
+                "decomposition round %d of at most %d (%d scenario LPs each): a "
+                "plan up to %.1e cheaper may exist (stops below %.0e)",
+                iterations,
+                max_iterations,
+                len(theta_lower),
+                (state.value - predicted) / max(1.0, abs(state.value)),
+                rel_gap,
+            )
             tol = rel_gap * (1.0 + abs(state.value))
             if np.isfinite(state.value) and state.value - predicted <= tol:
                 # Converged in the box: check against the bound without it.
