@@ -21,7 +21,6 @@ from gigaplan.workloads.defaults import (
     mfu_coefficients,
 )
 from gigaplan.workloads.inference import InferenceEstimate, estimate_inference
-from gigaplan.workloads.training import training_flops
 from gigaplan.workloads.mfu import (
     MfuCoefficients,
     TrainingLayout,
@@ -31,6 +30,7 @@ from gigaplan.workloads.mfu import (
     mfu_breakdown,
     published_mfu,
 )
+from gigaplan.workloads.training import training_flops
 
 
 def _training_cases() -> list[dict[str, Any]]:
@@ -55,26 +55,17 @@ def published_accelerator_hours(case: dict[str, Any]) -> float:
     return float(case["tokens"]) / tps / 3600.0
 
 
-#: Layout fields of a case's ``run`` mapping and their defaults.
-_LAYOUT_FIELDS = {
-    "tensor_parallel": 1,
-    "pipeline_parallel": 1,
-    "expert_parallel": 1,
-    "virtual_stages": 1.0,
-    "global_batch_tokens": None,
-    "seq_len": None,
-}
-
-
 def case_run(case: dict[str, Any]) -> TrainingRun:
     """The :class:`TrainingRun` of one validation case (its ``run`` mapping)."""
     run = case["run"]
     layout = TrainingLayout(
         count=int(run["count"]),
-        **{
-            k: type(d if d is not None else 1.0)(float(run.get(k, d)))
-            for k, d in _LAYOUT_FIELDS.items()
-        },
+        tensor_parallel=int(run.get("tensor_parallel", 1)),
+        pipeline_parallel=int(run.get("pipeline_parallel", 1)),
+        expert_parallel=int(run.get("expert_parallel", 1)),
+        virtual_stages=float(run.get("virtual_stages", 1.0)),
+        global_batch_tokens=float(run["global_batch_tokens"]),
+        seq_len=float(run["seq_len"]),
     )
     return TrainingRun(
         active_params=float(case["active_params"]),
@@ -134,10 +125,9 @@ def fit_training_mfu() -> tuple[MfuCoefficients, dict[str, float]]:
     mfu = [case_published_bf16_mfu(c) for c in fit]
     goodput = [case_goodput(c) for c in fit]
     hop = default("collective_hop_latency_s")
-    loo = leave_one_out_errors(runs, mfu, hop, goodput)
-    return fit_mfu_coefficients(runs, mfu, hop, goodput), {
-        c["name"]: e for c, e in zip(fit, loo, strict=True)
-    }
+    coef = fit_mfu_coefficients(runs, mfu, hop, goodput)
+    loo = leave_one_out_errors(runs, mfu, hop, goodput, start=coef)
+    return coef, {c["name"]: e for c, e in zip(fit, loo, strict=True)}
 
 
 def training_accuracy_table() -> pd.DataFrame:
