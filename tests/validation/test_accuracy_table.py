@@ -16,30 +16,26 @@ from gigaplan.workloads.validation import (
 )
 
 # Tolerances on accelerator-hours (|error| in %), each with its reason:
-# - test cases (held out of the MFU fit): 35 %. Published hours include restarts,
-#   ablations and (Llama 3.1) annealing and long-context stages that 6ND does not
-#   count, and MaxText rows are steady-state step rates; the MFU model knows size
-#   and chip peak only, not cluster size or global batch.
-# - fit cases: 60 %. Three coefficients on eight runs from five software eras (2020
-#   V100 GPT-3 to 2024 TPU MaxText); GPT-3 sits low for its chip speed and Llama
-#   3.1 8B low for its size (likely a large cluster at small per-GPU batch, not
-#   published), and a log-linear form cannot pass through both.
+# - test cases (held out of the MFU fit): 35 %, and the group bounds below. Published
+#   run hours include restarts, ablations and (Llama 3.1) annealing and long-context
+#   stages beyond the 0.9 goodput; MaxText rows are steady-state step rates whose
+#   per-chip batch is an ASSUMPTION; the Llama 3.1 8B/70B and Llama 2 layouts are not
+#   published.
+# - fit cases: 45 %. Four constants on nine runs from five software eras (2020 V100
+#   GPT-3 to 2024 TPU MaxText); Llama 2 7B sits high (+42 %: its assumed 2,048-GPU FSDP
+#   layout makes it communication-bound, the published run was not) and v5p MaxText
+#   (+32 %) reaches a 6ND-MFU no GPU run does.
 TEST_TOLERANCE_PCT = 35
-FIT_TOLERANCE_PCT = 60
-# Group bounds (issue 12 asks median <= 15 %, worst within 1.5x): not met; the
-# honest current bounds (24.7 %, 1.66x) are held so a regression shows.
-TEST_MEDIAN_PCT = 26
-TEST_WORST_RATIO = 1.7
+FIT_TOLERANCE_PCT = 45
+# Group bounds (issue 12: median <= 15 %, worst within 1.5x): met, held at the
+# current honest values (11.5 %, 1.45x) with a little room so a regression shows.
+TEST_MEDIAN_PCT = 13
+TEST_WORST_RATIO = 1.47
 
 
-# Cases outside their role's tolerance, each with its ceiling and reason: the
-# estimate over-states hours (under-states TPU throughput). MaxText on v5p reaches
-# 6ND-MFU 0.49-0.62, far above every GPU run; one v5p run in the fit cannot lift
-# the log-linear surface that far without wrecking the GPU runs.
-KNOWN_MISSES = {
-    "tpu-v5p-llama-2-70b": 95,
-    "tpu-v5p-mixtral-8x7b": 70,
-}
+# No case is outside its role's tolerance now (the v5p MaxText rows were, before the
+# layout physics); a new miss goes here with its ceiling and reason.
+KNOWN_MISSES: dict[str, int] = {}
 
 
 @pytest.fixture(scope="module")
@@ -63,11 +59,6 @@ def test_held_out_case_within_tolerance(table, case):
     assert abs(table.loc[case, "error_pct"]) <= TEST_TOLERANCE_PCT
 
 
-@pytest.mark.parametrize("case", sorted(KNOWN_MISSES))
-def test_known_miss_overstates_hours_under_its_ceiling(table, case):
-    assert 0 < table.loc[case, "error_pct"] <= KNOWN_MISSES[case]
-
-
 @pytest.mark.parametrize(
     "case",
     sorted(
@@ -79,12 +70,29 @@ def test_fit_case_within_tolerance(table, case):
     assert abs(table.loc[case, "error_pct"]) <= FIT_TOLERANCE_PCT
 
 
-def test_deepseek_v3_fp8_within_18_pct(table):
-    # Issue 12 asks DeepSeek-V3 at FP8 on H800 within 15 % of its published 2.664M
-    # pre-training GPU-hours. Held out of the fit; FP8 enters only through the
-    # measured 1.30x speed-up. Now -17 % (it was +2 % with the GPU-only fit; the TPU
-    # runs in the fit steepened the size slope): the honest bound is 18 %.
-    assert abs(table.loc["deepseek-v3", "error_pct"]) <= 18
+def test_deepseek_v3_fp8_within_15_pct(table):
+    # Issue 12: DeepSeek-V3 at FP8 on H800 within 15 % of its published 2.664M
+    # pre-training GPU-hours. Held out of the fit; FP8 enters through the measured
+    # 1.30x speed-up, MoE through the expert-matmul width (2048) and its attention
+    # FLOPs (MLA, 128 heads), and 20 of 132 SMs given to communication. Now -12 %.
+    assert abs(table.loc["deepseek-v3", "error_pct"]) <= 15
+
+
+def test_cluster_size_lowers_mfu_llama3_table4(table):
+    # Llama 3 paper Table 4: 43 % MFU on 8,192 H100 vs 41 % on 16,384 at the same
+    # 16M-token batch (half the micro-batches per pipeline). The 16k row is held out;
+    # the model must show the drop through the bubble, not a fitted size term.
+    small, large = table.loc["llama-3-405b-8k-gpus"], table.loc["llama-3-405b-16k-gpus"]
+    assert large["bubble_share"] > small["bubble_share"]
+    assert large["mfu"] < small["mfu"]
+    assert abs(large["error_pct"]) <= 5
+
+
+def test_small_model_on_many_gpus_is_communication_bound(table):
+    # Llama 3.1 8B on 16k H100 (ASSUMED layout): the published 6ND-MFU is 0.14, a third
+    # of the 405B run's; the gradient all-reduce is what the model says costs it.
+    assert table.loc["llama-3.1-8b", "communication_share"] > 0.3
+    assert table.loc["llama-3.1-405b", "communication_share"] < 0.05
 
 
 def test_held_out_group_median_and_worst(table):
@@ -97,16 +105,19 @@ def test_held_out_group_median_and_worst(table):
 
 
 def test_shipped_mfu_coefficients_are_the_fit():
-    # defaults.yaml stores the fit rounded to 3-4 significant figures.
+    # defaults.yaml stores the fit rounded to 3 significant figures.
     coef, loo = fit_training_mfu()
-    assert coef.intercept == pytest.approx(default("training_mfu_intercept"), abs=1e-3)
-    assert coef.size_slope == pytest.approx(
-        default("training_mfu_size_slope"), abs=1e-4
-    )
+    assert coef.intercept == pytest.approx(default("training_mfu_intercept"), abs=2e-3)
     assert coef.peak_slope == pytest.approx(
-        default("training_mfu_peak_slope"), abs=1e-4
+        default("training_mfu_peak_slope"), abs=2e-3
     )
-    assert len(loo) == 8
+    assert coef.matmul_half_width == pytest.approx(
+        default("training_mfu_matmul_half_width"), rel=0.01
+    )
+    assert coef.dp_overlap_fraction == pytest.approx(
+        default("training_dp_overlap_fraction"), abs=2e-3
+    )
+    assert len(loo) == 9
 
 
 def test_validate_cli_prints_table():

@@ -107,6 +107,11 @@ class Accelerator(Entry):
     scale_up_gb_per_s: Sourced | None = Field(
         default=None, description="scale-up link bandwidth per accelerator [GB/s]"
     )
+    scale_out_gb_per_s: Sourced | None = Field(
+        default=None,
+        description="bandwidth per accelerator, one direction, that data-parallel "
+        "traffic rides between nodes (NIC; ICI inside a TPU slice) [GB/s]",
+    )
     int8_dense_tops: Sourced | None = Field(
         default=None, description="dense INT8 peak where the chip has no FP8 [TOPS]"
     )
@@ -286,8 +291,12 @@ class WorkloadDefaults(BaseModel):
 
     training_mfu: Assumed
     training_mfu_intercept: Assumed
-    training_mfu_size_slope: Assumed
     training_mfu_peak_slope: Assumed
+    training_mfu_matmul_half_width: Assumed
+    training_dp_overlap_fraction: Assumed
+    training_goodput: Assumed
+    collective_hop_latency_s: Assumed
+    training_tokens_per_accelerator_per_step: Assumed
     fp8_training_speedup: Assumed
     training_power_fraction_of_tdp: Assumed
     system_overhead_fraction_of_tdp: Assumed

@@ -27,12 +27,13 @@ def default(name: str, catalog: Catalog | None = None) -> float:
 
 
 def mfu_coefficients(catalog: Catalog | None = None) -> MfuCoefficients:
-    """The fitted BF16 training-MFU model (``training_mfu_*``) of ``catalog``."""
+    """The fitted constants of the BF16 training-MFU model of ``catalog``."""
     values = shipped_catalog(catalog).workload_defaults
     return MfuCoefficients(
         intercept=values.value("training_mfu_intercept"),
-        size_slope=values.value("training_mfu_size_slope"),
         peak_slope=values.value("training_mfu_peak_slope"),
+        matmul_half_width=values.value("training_mfu_matmul_half_width"),
+        dp_overlap_fraction=values.value("training_dp_overlap_fraction"),
     )
 
 

@@ -1,20 +1,38 @@
-r"""Training MFU as a function of model size and accelerator speed, fitted on runs.
+r"""Training MFU from the physics of one optimizer step, fitted on published runs.
 
-A single MFU for every run misses by 2-3x between an 8B model on thousands of
-H100s and a 70B model on A100s (issue 12). Published runs show two trends:
-small models use a fast chip less well (less work per communication step), and
-the same software reaches a lower fraction of a faster chip's peak. The model is
-log-linear in both,
+One MFU for every run misses by 2-3x between an 8B model on 16k H100s and a
+70B model on A100s (issue 12). Here the step time of one accelerator is built
+from what it waits on:
 
-.. math:: \ln \mathrm{MFU} = a + b \log_{10}(N_a / 10^9) + c \log_{10}(P / 312),
+.. math::
 
-with :math:`N_a` active parameters and :math:`P` the dense BF16 peak in TFLOP/s
-(312 = A100, so :math:`a` is the log-MFU of a 1B model on an A100). FP8
-training multiplies achieved BF16 FLOP/s by a measured speed-up, not by the
-peak ratio. The coefficients are fitted by least squares on the ``fit`` cases
-of ``workloads/validation.yaml`` (:func:`fit_mfu_coefficients`) and shipped in
-``workloads/defaults.yaml``; :func:`leave_one_out_errors` reports how well the
-form predicts a run it was not fitted on.
+   t_{step} = t_c (1 + \beta) + (1 - o)\, t_{ar} + t_{lat}, \qquad
+   \mathrm{MFU} = \frac{\eta_{core}\, \eta_{mm}\, t_c}{t_{step}}
+
+- :math:`t_c`, matrix work at the core efficiency
+  :math:`\eta_{core} \eta_{mm}`, with :math:`\ln \eta_{core} = a + c
+  \log_{10}(P/312)` (:math:`P` the dense BF16 peak, 312 = A100) and
+  :math:`\eta_{mm} = w / (w + w_0)` the small-matmul penalty of a per-device
+  matrix width :math:`w` (hidden size / TP; an MoE's routed-expert share of the
+  FLOPs uses the expert FFN width);
+- :math:`\beta = (PP - 1) / (m v)`, the pipeline bubble with :math:`m`
+  micro-batches of one sequence per pipeline and :math:`v` virtual stages
+  (interleaved schedule, Narayanan et al. 2021; the Llama 3 paper's
+  :math:`(PP - 1)/N`);
+- :math:`t_{ar} = 2 \cdot n_{dev} \cdot b \cdot (DP - 1)/DP / B_{dp}`, the
+  data-parallel gradient all-reduce (ring volume; FSDP's reduce-scatter plus
+  all-gather moves the same bytes) of the :math:`n_{dev}` parameters a device
+  holds, at :math:`b` bytes per value, over the data-parallel bandwidth per
+  accelerator :math:`B_{dp}`, a fraction :math:`o` hidden behind the backward
+  pass;
+- :math:`t_{lat} = n_{coll} \cdot 2 \log_2(DP) \cdot \alpha`, the latency of
+  one bucketed collective per layer of a stage over a tree of hops of
+  :math:`\alpha`.
+
+:math:`a, c, w_0, o` are fitted by least squares of log MFU on the ``fit``
+cases of ``workloads/validation.yaml`` (:func:`fit_mfu_coefficients`) and
+shipped in ``workloads/defaults.yaml``; :func:`leave_one_out_errors` says how
+well the form predicts a run it was not fitted on.
 """
 
 from __future__ import annotations
@@ -27,95 +45,319 @@ import numpy as np
 #: BF16 dense peak of the reference accelerator (A100 SXM4). [TFLOP/s]
 REFERENCE_PEAK_TFLOPS = 312.0
 #: MFU is kept inside this range whatever the inputs. [dimensionless]
-MFU_BOUNDS = (0.05, 0.65)
+MFU_BOUNDS = (0.02, 0.75)
 
 
 @dataclass(frozen=True)
 class MfuCoefficients:
-    """Coefficients of :func:`training_mfu`. [dimensionless]"""
+    """Fitted constants of :func:`mfu_breakdown`."""
 
+    #: ln of the core MFU on an A100-class chip. [dimensionless]
     intercept: float
-    size_slope: float
+    #: change of ln core MFU per decade of BF16 peak. [dimensionless]
     peak_slope: float
+    #: per-device matrix width at which matmuls run at half the core rate. [elements]
+    matmul_half_width: float
+    #: share of the gradient all-reduce hidden behind the backward pass. [dimensionless]
+    dp_overlap_fraction: float
 
 
-def training_mfu(
-    active_params: float, bf16_peak_tflops: float, coefficients: MfuCoefficients
-) -> float:
+@dataclass(frozen=True)
+class TrainingLayout:
+    """How a run is spread over its accelerators, and its global batch."""
+
+    count: int
+    tensor_parallel: int = 1
+    pipeline_parallel: int = 1
+    expert_parallel: int = 1
+    virtual_stages: float = 1.0
+    global_batch_tokens: float = 4.0e6
+    seq_len: float = 4096.0
+
+    @property
+    def data_parallel(self) -> float:
+        """Replicas of the dense weights: count / (TP x PP). [count]"""
+        return self.count / (self.tensor_parallel * self.pipeline_parallel)
+
+    @property
+    def micro_batches(self) -> float:
+        """One-sequence micro-batches each pipeline runs per step. [count]"""
+        return self.global_batch_tokens / (self.seq_len * self.data_parallel)
+
+
+@dataclass(frozen=True)
+class TrainingRun:
+    """Resolved numbers of one training run (model, chip, network, layout)."""
+
+    active_params: float
+    bf16_peak_tflops: float
+    dp_gb_per_s: float
+    hidden_size: float
+    layers: float
+    layout: TrainingLayout
+    total_params: float | None = None
+    routed_expert_params: float = 0.0
+    active_routed_expert_params: float = 0.0
+    expert_ffn_size: float | None = None
+    grad_bytes_per_value: float = 2.0
+    comm_compute_fraction: float = 0.0
+    attention_flops_per_token: float = 0.0
+
+    @property
+    def flops_per_token(self) -> float:
+        """Training FLOPs per token: 6 x active params + attention. [FLOP]"""
+        return 6.0 * self.active_params + self.attention_flops_per_token
+
+
+@dataclass(frozen=True)
+class MfuBreakdown:
+    """BF16 MFU of a run and the terms that set it; field names are JSON keys."""
+
+    mfu: float
+    core_mfu: float
+    matmul_efficiency: float
+    bubble_share: float
+    communication_share: float
+    compute_s_per_step: float
+    dp_all_reduce_s_per_step: float
+
+
+def matmul_efficiency(width: float, half_width: float) -> float:
     """
-    Model FLOPs utilisation against the BF16 peak for one training run.
+    Fraction of the core rate a matrix multiply of ``width`` reaches.
 
     Parameters
     ----------
-    active_params : float
-        Parameters used per token. [count]
-    bf16_peak_tflops : float
-        Dense BF16 peak of one accelerator. [TFLOP/s]
-    coefficients : MfuCoefficients
-        Fitted coefficients (``defaults.yaml``).
+    width : float
+        Narrow dimension of the per-device weight matrix (hidden / TP). [elements]
+    half_width : float
+        Width at which the rate is half the core rate (fitted). [elements]
 
     Returns
     -------
-    mfu : float
-        Achieved / BF16 peak, clipped to ``MFU_BOUNDS``. [dimensionless]
+    efficiency : float
+        :math:`w / (w + w_0)`, in (0, 1). [dimensionless]
 
     Examples
     --------
-    >>> round(training_mfu(1e9, 312.0, MfuCoefficients(-1.0, 0.0, 0.0)), 4)
-    0.3679
+    >>> matmul_efficiency(1024.0, 1024.0)
+    0.5
     """
-    x_size = np.log10(active_params / 1e9)
-    x_peak = np.log10(bf16_peak_tflops / REFERENCE_PEAK_TFLOPS)
-    log_mfu = (
-        coefficients.intercept
-        + coefficients.size_slope * x_size
-        + coefficients.peak_slope * x_peak
+    return width / (width + half_width)
+
+
+def pipeline_bubble_ratio(
+    pipeline_parallel: float, micro_batches: float, virtual_stages: float = 1.0
+) -> float:
+    """
+    Idle pipeline time / compute time of one step, :math:`(PP-1)/(m v)`.
+
+    References
+    ----------
+    .. [1] Narayanan et al., "Efficient Large-Scale Language Model Training on GPU
+       Clusters Using Megatron-LM", SC21, arXiv:2104.04473, section 2.2.2.
+    .. [2] Llama Team, "The Llama 3 Herd of Models", arXiv:2407.21783, 3.3.2.
+
+    Examples
+    --------
+    >>> pipeline_bubble_ratio(16, 16, 8)
+    0.1171875
+    """
+    return (pipeline_parallel - 1.0) / (max(micro_batches, 1.0) * virtual_stages)
+
+
+def dp_all_reduce_s(
+    params_per_device: float,
+    bytes_per_value: float,
+    data_parallel: float,
+    gb_per_s: float,
+) -> float:
+    """
+    Bandwidth time of a ring all-reduce of one device's gradients. [s]
+
+    Each device sends and receives :math:`2 n b (DP-1)/DP` bytes over its own
+    link of ``gb_per_s`` (one direction). [s]
+
+    Examples
+    --------
+    >>> dp_all_reduce_s(1e9, 2.0, 2, 50.0)
+    0.04
+    """
+    if data_parallel <= 1.0:
+        return 0.0
+    volume = 2.0 * params_per_device * bytes_per_value * (data_parallel - 1.0)
+    return volume / data_parallel / (gb_per_s * 1e9)
+
+
+def all_reduce_latency_s(
+    collectives: float, data_parallel: float, hop_latency_s: float
+) -> float:
+    """Latency of ``collectives`` tree all-reduces, each 2 log2(DP) hops. [s]"""
+    if data_parallel <= 1.0:
+        return 0.0
+    return collectives * 2.0 * float(np.log2(data_parallel)) * hop_latency_s
+
+
+def _matmul_term(run: TrainingRun, half_width: float) -> float:
+    """Harmonic mix of the dense and routed-expert matmul efficiencies."""
+    tp = run.layout.tensor_parallel
+    dense = matmul_efficiency(run.hidden_size / tp, half_width)
+    share = run.active_routed_expert_params / run.active_params
+    if share <= 0.0 or run.expert_ffn_size is None:
+        return dense
+    expert = matmul_efficiency(run.expert_ffn_size / tp, half_width)
+    return 1.0 / ((1.0 - share) / dense + share / expert)
+
+
+def _all_reduce_s(run: TrainingRun) -> float:
+    """Gradient all-reduce of the dense and the routed-expert weights. [s]"""
+    lay = run.layout
+    total = run.total_params or run.active_params
+    shard = lay.tensor_parallel * lay.pipeline_parallel
+    dense = (total - run.routed_expert_params) / shard
+    experts = run.routed_expert_params / (shard * lay.expert_parallel)
+    dp = lay.data_parallel
+    return dp_all_reduce_s(
+        dense, run.grad_bytes_per_value, dp, run.dp_gb_per_s
+    ) + dp_all_reduce_s(
+        experts,
+        run.grad_bytes_per_value,
+        max(dp / lay.expert_parallel, 1.0),
+        run.dp_gb_per_s,
     )
-    return float(np.clip(np.exp(log_mfu), *MFU_BOUNDS))
+
+
+def mfu_breakdown(
+    run: TrainingRun, coefficients: MfuCoefficients, hop_latency_s: float
+) -> MfuBreakdown:
+    """
+    BF16 MFU of one run and its terms (see the module notes for the equation).
+
+    Parameters
+    ----------
+    run : TrainingRun
+        Model, accelerator, data-parallel bandwidth and layout.
+    coefficients : MfuCoefficients
+        Fitted constants (``defaults.yaml``).
+    hop_latency_s : float
+        Latency of one network hop of a collective. [s]
+
+    Returns
+    -------
+    MfuBreakdown
+        MFU against the BF16 peak (clipped to ``MFU_BOUNDS``), the core and
+        matmul efficiencies, and the bubble and exposed-communication shares
+        of the step time.
+    """
+    lay = run.layout
+    core = float(
+        np.exp(
+            coefficients.intercept
+            + coefficients.peak_slope
+            * np.log10(run.bf16_peak_tflops / REFERENCE_PEAK_TFLOPS)
+        )
+    )
+    core *= 1.0 - run.comm_compute_fraction
+    eff = _matmul_term(run, coefficients.matmul_half_width)
+    flops = run.flops_per_token * lay.global_batch_tokens / lay.count
+    t_c = flops / (core * eff * run.bf16_peak_tflops * 1e12)
+    bubble = t_c * pipeline_bubble_ratio(
+        lay.pipeline_parallel, lay.micro_batches, lay.virtual_stages
+    )
+    t_ar = _all_reduce_s(run)
+    exposed = (1.0 - coefficients.dp_overlap_fraction) * t_ar + all_reduce_latency_s(
+        run.layers / lay.pipeline_parallel, lay.data_parallel, hop_latency_s
+    )
+    step = t_c + bubble + exposed
+    mfu = float(np.clip(core * eff * t_c / step, *MFU_BOUNDS))
+    return MfuBreakdown(
+        mfu=mfu,
+        core_mfu=core,
+        matmul_efficiency=eff,
+        bubble_share=bubble / step,
+        communication_share=exposed / step,
+        compute_s_per_step=t_c,
+        dp_all_reduce_s_per_step=t_ar,
+    )
 
 
 def published_mfu(
-    active_params: float, tokens: float, bf16_peak_tflops: float, hours: float
+    flops_per_token: float, tokens: float, bf16_peak_tflops: float, hours: float
 ) -> float:
-    """MFU implied by a published run: 6·N·D over accelerator-hours x BF16 peak."""
-    return 6.0 * active_params * tokens / (hours * 3600.0 * bf16_peak_tflops * 1e12)
+    """MFU implied by a published run: FLOPs over accelerator-hours x BF16 peak."""
+    return flops_per_token * tokens / (hours * 3600.0 * bf16_peak_tflops * 1e12)
+
+
+def _coefficients(x: np.ndarray) -> MfuCoefficients:
+    """Unconstrained fit vector -> coefficients (w0 > 0, 0 < o < 1)."""
+    return MfuCoefficients(
+        intercept=float(x[0]),
+        peak_slope=float(x[1]),
+        matmul_half_width=float(np.exp(x[2])),
+        dp_overlap_fraction=float(1.0 / (1.0 + np.exp(-x[3]))),
+    )
 
 
 def fit_mfu_coefficients(
-    active_params: Sequence[float],
-    bf16_peak_tflops: Sequence[float],
+    runs: Sequence[TrainingRun],
     mfu: Sequence[float],
+    hop_latency_s: float,
+    scale: Sequence[float] | None = None,
+    start: MfuCoefficients | None = None,
 ) -> MfuCoefficients:
-    """Ordinary least squares of ln MFU on the two regressors (see module notes)."""
-    n = np.asarray(active_params, dtype=float)
-    p = np.asarray(bf16_peak_tflops, dtype=float)
-    y = np.log(np.asarray(mfu, dtype=float))
-    design = np.column_stack(
-        [np.ones_like(n), np.log10(n / 1e9), np.log10(p / REFERENCE_PEAK_TFLOPS)]
-    )
-    beta, *_ = np.linalg.lstsq(design, y, rcond=None)
-    return MfuCoefficients(*(float(v) for v in beta))
+    """
+    Least squares of ln MFU on the runs (scipy ``least_squares``).
+
+    ``scale`` multiplies each predicted MFU before comparison (the goodput of
+    whole-run cases); the default start is an A100 core MFU of 0.5, no peak
+    trend, a 256-wide half-rate matmul and half the all-reduce hidden.
+    """
+    from scipy.optimize import least_squares
+
+    factors = np.ones(len(runs)) if scale is None else np.asarray(scale)
+    target = np.log(np.asarray(mfu, dtype=float))
+
+    def _residuals(x: np.ndarray) -> np.ndarray:
+        coef = _coefficients(x)
+        pred = [mfu_breakdown(r, coef, hop_latency_s).mfu for r in runs]
+        return np.log(np.asarray(pred) * factors) - target
+
+    c0 = start or MfuCoefficients(float(np.log(0.5)), 0.0, 256.0, 0.5)
+    o = c0.dp_overlap_fraction
+    x0 = [
+        c0.intercept,
+        c0.peak_slope,
+        np.log(c0.matmul_half_width),
+        np.log(o / (1 - o)),
+    ]
+    return _coefficients(least_squares(_residuals, x0, xtol=1e-6, ftol=1e-6).x)
 
 
 def leave_one_out_errors(
-    active_params: Sequence[float],
-    bf16_peak_tflops: Sequence[float],
+    runs: Sequence[TrainingRun],
     mfu: Sequence[float],
+    hop_latency_s: float,
+    scale: Sequence[float] | None = None,
+    start: MfuCoefficients | None = None,
 ) -> list[float]:
     """
     Relative error of accelerator-hours for each run, predicted by a fit without it.
 
     Hours are inversely proportional to MFU, so the error of hours is
-    ``published_mfu / predicted_mfu - 1``.
+    ``published_mfu / predicted_mfu - 1``. ``start`` (the full fit) speeds up
+    each refit.
     """
+    factors = [1.0] * len(runs) if scale is None else list(scale)
     out = []
     for i in range(len(mfu)):
         keep = [j for j in range(len(mfu)) if j != i]
         coef = fit_mfu_coefficients(
-            [active_params[j] for j in keep],
-            [bf16_peak_tflops[j] for j in keep],
+            [runs[j] for j in keep],
             [mfu[j] for j in keep],
+            hop_latency_s,
+            [factors[j] for j in keep],
+            start=start,
         )
-        predicted = training_mfu(active_params[i], bf16_peak_tflops[i], coef)
+        predicted = mfu_breakdown(runs[i], coef, hop_latency_s).mfu * factors[i]
         out.append(mfu[i] / predicted - 1.0)
     return out

@@ -25,7 +25,12 @@ from gigaplan.workloads.defaults import (
     mfu_coefficients,
 )
 from gigaplan.workloads.inference import InferenceEstimate, estimate_inference
-from gigaplan.workloads.mfu import training_mfu
+from gigaplan.workloads.mfu import (
+    MfuBreakdown,
+    TrainingLayout,
+    TrainingRun,
+    mfu_breakdown,
+)
 from gigaplan.workloads.schema import EstimateSection
 from gigaplan.workloads.training import (
     TrainingEstimate,
@@ -134,18 +139,49 @@ def serving_precision(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+#: Above this many parameters a GPU run is taken as tensor-parallel over 8 GPUs
+#: of a node (Llama 3 405B TP 8; the validation cases' layout notes). [count]
+TENSOR_PARALLEL_ABOVE_PARAMS = 20e9
+#: Width / depth of a transformer whose shape is not in the catalog (Llama 3 8B
+#: 4096/32 = 128, 405B 16384/126 = 130). [dimensionless]
+ASPECT_RATIO = 128.0
+
+
+def default_layout(
+    acc: Accelerator, params: float, count: int, seq_len: int, catalog: Catalog
+) -> TrainingLayout:
+    """
+    Layout for ``estimate training``: TP 8 on GPUs above 20B parameters, no pipeline.
+
+    The global batch is ``training_tokens_per_accelerator_per_step`` per
+    accelerator, at least 4M tokens (``defaults.yaml``).
+    """
+    tp = 8 if acc.kind == "gpu" and params > TENSOR_PARALLEL_ABOVE_PARAMS else 1
+    tp = min(tp, count)
+    per_acc = default("training_tokens_per_accelerator_per_step", catalog)
+    return TrainingLayout(
+        count=count,
+        tensor_parallel=tp,
+        global_batch_tokens=max(4.0e6, per_acc * count),
+        seq_len=float(seq_len),
+    )
+
+
 def default_training_mfu(
     acc: Accelerator,
     active_params: float,
     precision: str,
     catalog: Catalog | None = None,
-) -> float:
+    *,
+    run: TrainingRun,
+) -> tuple[float, MfuBreakdown]:
     """
-    MFU against the peak at ``precision`` from the fitted model in ``defaults.yaml``.
+    MFU against the peak at ``precision`` and the BF16 terms that set it.
 
-    BF16 MFU comes from :func:`gigaplan.workloads.mfu.training_mfu`; FP8 (and
-    FP4) training runs at the measured ``fp8_training_speedup`` over BF16
-    FLOP/s, expressed as a fraction of the precision's own peak.
+    BF16 MFU comes from :func:`gigaplan.workloads.mfu.mfu_breakdown` for the
+    run's layout; FP8 (and FP4) training runs at the measured
+    ``fp8_training_speedup`` over BF16 FLOP/s, expressed as a fraction of the
+    precision's own peak. Whole-run goodput is applied by the caller.
     """
     bf16 = acc.peak_tflops("bf16")
     if bf16 is None:
@@ -154,11 +190,41 @@ def default_training_mfu(
             None,
             "not in the catalog; give --mfu",
         )
-    mfu_bf16 = training_mfu(active_params, bf16, mfu_coefficients(catalog))
+    terms = mfu_breakdown(
+        run, mfu_coefficients(catalog), default("collective_hop_latency_s", catalog)
+    )
     if precision == "bf16":
-        return mfu_bf16
+        return terms.mfu, terms
     peak = _peak_tflops(acc, precision)
-    return min(1.0, mfu_bf16 * bf16 * default("fp8_training_speedup", catalog) / peak)
+    speedup = default("fp8_training_speedup", catalog)
+    return min(1.0, terms.mfu * bf16 * speedup / peak), terms
+
+
+def _training_run(
+    acc: Accelerator,
+    mdl: Any,
+    n_active: float,
+    n_total: float,
+    count: int,
+    seq_len: int | None,
+    catalog: Catalog,
+) -> TrainingRun:
+    """The resolved run :func:`default_training_mfu` needs (shape, network, layout)."""
+    if mdl is not None:
+        hidden, layers = _known(mdl, "hidden_size"), _known(mdl, "layers")
+    else:
+        hidden = (n_total * ASPECT_RATIO / 12.0) ** (1.0 / 3.0)
+        layers = hidden / ASPECT_RATIO
+    bw = acc.scale_out_gb_per_s
+    return TrainingRun(
+        active_params=n_active,
+        total_params=n_total,
+        bf16_peak_tflops=float(acc.peak_tflops("bf16") or 1.0),
+        dp_gb_per_s=float(bw.value) if bw is not None and bw.value else math.inf,
+        hidden_size=hidden,
+        layers=layers,
+        layout=default_layout(acc, n_total, count, seq_len or 4096, catalog),
+    )
 
 
 def training_case(
@@ -215,6 +281,14 @@ def training_case(
     n_active = active_params or params
     if price_usd_per_accelerator_hour is None:
         price_usd_per_accelerator_hour = default_rental_usd_per_hour(acc)
+    run = _training_run(acc, mdl, n_active, params, count, seq_len, catalog)
+    goodput = default("training_goodput", catalog)
+    terms = None
+    if mfu is None:
+        mfu_peak, terms = default_training_mfu(
+            acc, n_active, precision, catalog, run=run
+        )
+        mfu = mfu_peak * goodput
     est = estimate_training(
         active_params=n_active,
         tokens=tokens,
@@ -222,9 +296,7 @@ def training_case(
         count=count,
         tdp_w=tdp_w,
         system_overhead_w=overhead_w,
-        mfu=mfu
-        if mfu is not None
-        else default_training_mfu(acc, n_active, precision, catalog),
+        mfu=mfu,
         power_fraction_of_tdp=default("training_power_fraction_of_tdp", catalog),
         pue=pue if pue is not None else default("default_pue", catalog),
         grid_kgco2_per_mwh=grid_kgco2_per_mwh,
@@ -232,7 +304,9 @@ def training_case(
         attention_flops_per_token=attention_flops_per_token,
     )
     est = dataclasses.replace(
-        est, cost_note=missing_price_note(acc, price_usd_per_accelerator_hour)
+        est,
+        cost_note=missing_price_note(acc, price_usd_per_accelerator_hour),
+        **({} if terms is None else _mfu_terms(terms, run, goodput)),
     )
     return _finite_result(
         est,
@@ -243,6 +317,23 @@ def training_case(
             "price_usd_per_accelerator_hour": price_usd_per_accelerator_hour,
         },
     )
+
+
+def _mfu_terms(terms: MfuBreakdown, run: TrainingRun, goodput: float) -> dict[str, Any]:
+    """The MFU terms and layout ``estimate training --json`` reports."""
+    lay = run.layout
+    return {
+        "core_mfu": terms.core_mfu,
+        "matmul_efficiency": terms.matmul_efficiency,
+        "communication_share": terms.communication_share,
+        "bubble_share": terms.bubble_share,
+        "goodput": goodput,
+        "tensor_parallel": lay.tensor_parallel,
+        "pipeline_parallel": lay.pipeline_parallel,
+        "data_parallel": lay.data_parallel,
+        "global_batch_tokens": lay.global_batch_tokens,
+        "dp_gb_per_s": None if math.isinf(run.dp_gb_per_s) else run.dp_gb_per_s,
+    }
 
 
 def inference_case(

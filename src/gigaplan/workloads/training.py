@@ -27,6 +27,17 @@ class TrainingEstimate:
     training_flops_per_s_per_accelerator: float = 0.0
     price_usd_per_accelerator_hour: float | None = None
     cost_note: str | None = None
+    #: BF16 MFU terms (workloads.mfu.mfu_breakdown); None when --mfu is given.
+    core_mfu: float | None = None
+    matmul_efficiency: float | None = None
+    communication_share: float | None = None
+    bubble_share: float | None = None
+    goodput: float | None = None
+    tensor_parallel: int | None = None
+    pipeline_parallel: int | None = None
+    data_parallel: float | None = None
+    global_batch_tokens: float | None = None
+    dp_gb_per_s: float | None = None
 
 
 def training_flops(

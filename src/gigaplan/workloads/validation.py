@@ -23,11 +23,14 @@ from gigaplan.workloads.defaults import (
 from gigaplan.workloads.inference import InferenceEstimate, estimate_inference
 from gigaplan.workloads.mfu import (
     MfuCoefficients,
+    TrainingLayout,
+    TrainingRun,
     fit_mfu_coefficients,
     leave_one_out_errors,
+    mfu_breakdown,
     published_mfu,
-    training_mfu,
 )
+from gigaplan.workloads.training import training_flops
 
 
 def _training_cases() -> list[dict[str, Any]]:
@@ -52,48 +55,100 @@ def published_accelerator_hours(case: dict[str, Any]) -> float:
     return float(case["tokens"]) / tps / 3600.0
 
 
+def case_run(case: dict[str, Any]) -> TrainingRun:
+    """The :class:`TrainingRun` of one validation case (its ``run`` mapping)."""
+    run = case["run"]
+    layout = TrainingLayout(
+        count=int(run["count"]),
+        tensor_parallel=int(run.get("tensor_parallel", 1)),
+        pipeline_parallel=int(run.get("pipeline_parallel", 1)),
+        expert_parallel=int(run.get("expert_parallel", 1)),
+        virtual_stages=float(run.get("virtual_stages", 1.0)),
+        global_batch_tokens=float(run["global_batch_tokens"]),
+        seq_len=float(run["seq_len"]),
+    )
+    return TrainingRun(
+        active_params=float(case["active_params"]),
+        bf16_peak_tflops=float(case["peak_tflops"]),
+        dp_gb_per_s=float(run["dp_gb_per_s"]),
+        hidden_size=float(run["hidden_size"]),
+        layers=float(run["layers"]),
+        layout=layout,
+        total_params=float(run.get("total_params", case["active_params"])),
+        routed_expert_params=float(run.get("routed_expert_params", 0.0)),
+        active_routed_expert_params=float(run.get("active_routed_expert_params", 0.0)),
+        expert_ffn_size=(
+            float(run["expert_ffn_size"]) if "expert_ffn_size" in run else None
+        ),
+        comm_compute_fraction=float(run.get("comm_compute_fraction", 0.0)),
+        attention_flops_per_token=training_flops(
+            0.0,
+            1.0,
+            layers=float(run["layers"]),
+            seq_len=float(run["seq_len"]),
+            attn_dim=float(run.get("attn_dim", run["hidden_size"])),
+        ),
+    )
+
+
+def case_goodput(case: dict[str, Any]) -> float:
+    """Useful / elapsed time: ``training_goodput`` for whole runs, 1 for step rates."""
+    return default("training_goodput") if "accelerator_hours" in case else 1.0
+
+
+def _precision_speedup(case: dict[str, Any]) -> float:
+    """Measured FP8 / BF16 training throughput for FP8 cases, else 1."""
+    if case.get("precision", "bf16") == "bf16":
+        return 1.0
+    return default("fp8_training_speedup")
+
+
+def case_published_bf16_mfu(case: dict[str, Any]) -> float:
+    """Published MFU against the BF16 peak, FP8 runs divided by their speed-up."""
+    return published_mfu(
+        case_run(case).flops_per_token,
+        float(case["tokens"]),
+        float(case["peak_tflops"]) * _precision_speedup(case),
+        published_accelerator_hours(case),
+    )
+
+
 def fit_training_mfu() -> tuple[MfuCoefficients, dict[str, float]]:
     """
-    Refit the MFU coefficients on the ``fit`` training cases; leave-one-out errors.
+    Refit the MFU constants on the ``fit`` training cases; leave-one-out errors.
 
     Returns the coefficients and, per fit case, the relative error of its
     accelerator-hours predicted by a fit on the other fit cases.
     """
     fit = [c for c in _training_cases() if c["role"] == "fit"]
-    n = [float(c["active_params"]) for c in fit]
-    p = [float(c["peak_tflops"]) for c in fit]
-    m = [
-        published_mfu(
-            float(c["active_params"]),
-            float(c["tokens"]),
-            float(c["peak_tflops"]),
-            published_accelerator_hours(c),
-        )
-        for c in fit
-    ]
-    loo = leave_one_out_errors(n, p, m)
-    return fit_mfu_coefficients(n, p, m), {
-        c["name"]: e for c, e in zip(fit, loo, strict=True)
-    }
+    runs = [case_run(c) for c in fit]
+    mfu = [case_published_bf16_mfu(c) for c in fit]
+    goodput = [case_goodput(c) for c in fit]
+    hop = default("collective_hop_latency_s")
+    coef = fit_mfu_coefficients(runs, mfu, hop, goodput)
+    loo = leave_one_out_errors(runs, mfu, hop, goodput, start=coef)
+    return coef, {c["name"]: e for c, e in zip(fit, loo, strict=True)}
 
 
 def training_accuracy_table() -> pd.DataFrame:
     """
     Published vs estimated accelerator-hours for each case in ``validation.yaml``.
 
-    Estimates use 6·N·D at the MFU of :func:`gigaplan.workloads.mfu.training_mfu`
-    with the shipped coefficients (and the measured FP8 speed-up for FP8 runs).
-    ``role`` says whether a case was used to fit the coefficients; for ``fit``
-    cases ``loo_error_pct`` is the error when that case is left out of the fit.
+    Estimates use 6·N·D at the MFU of :func:`gigaplan.workloads.mfu.mfu_breakdown`
+    for the case's layout, with the shipped coefficients, the measured FP8
+    speed-up for FP8 runs and the goodput of whole runs. ``role`` says whether
+    a case was used to fit the coefficients; for ``fit`` cases
+    ``loo_error_pct`` is the error when that case is left out of the fit.
     """
     coef = mfu_coefficients()
+    hop = default("collective_hop_latency_s")
     _, loo = fit_training_mfu()
     rows = []
     for case in _training_cases():
-        mfu = training_mfu(case["active_params"], case["peak_tflops"], coef)
-        if case.get("precision", "bf16") != "bf16":
-            mfu *= default("fp8_training_speedup")
-        flops = 6.0 * case["active_params"] * case["tokens"]
+        run = case_run(case)
+        terms = mfu_breakdown(run, coef, hop)
+        mfu = terms.mfu * _precision_speedup(case) * case_goodput(case)
+        flops = run.flops_per_token * case["tokens"]
         est_h = flops / (mfu * case["peak_tflops"] * 1e12) / 3600.0
         pub_h = published_accelerator_hours(case)
         rows.append(
@@ -102,7 +157,10 @@ def training_accuracy_table() -> pd.DataFrame:
                 "source": case["source"],
                 "role": case["role"],
                 "precision": case.get("precision", "bf16"),
+                "count": int(case["run"]["count"]),
                 "mfu": mfu,
+                "communication_share": terms.communication_share,
+                "bubble_share": terms.bubble_share,
                 "published_accelerator_hours": pub_h,
                 "estimated_accelerator_hours": est_h,
                 "error_pct": 100.0 * (est_h - pub_h) / pub_h,
