@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 if TYPE_CHECKING:
-    from gigaplan.store import RunInfo
+    from gigaplan.store.runinfo import RunInfo
 
 
 def diff_runs(a: RunInfo, b: RunInfo) -> pd.DataFrame:

@@ -10,7 +10,6 @@ own mapping of stage name to function.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import logging
 import time
@@ -25,6 +24,7 @@ from gigaplan._yaml import read_text
 from gigaplan.errors import GigaplanError, InputError
 from gigaplan.results import StageResult
 from gigaplan.scenario import Scenario, parse_scenario
+from gigaplan.store.runinfo import scenario_sha256
 
 log = logging.getLogger(__name__)
 
@@ -91,11 +91,6 @@ class PipelineRun:
             f"<p>{len(self.results)} stages, catalog {self.catalog_version[:12]}</p>"
         )
         return head + "\n".join(stage_html(r) for r in self.results)
-
-
-def scenario_sha256(text: str) -> str:
-    """SHA-256 (hex) of a scenario file's text, as stored with every run."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def default_scenario_path() -> Path:

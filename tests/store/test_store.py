@@ -17,10 +17,11 @@ import gigaplan
 from gigaplan import pipeline
 from gigaplan import scenario as scenario_module
 from gigaplan.cli import app
+from gigaplan.compare import diff_runs, scenario_diff
 from gigaplan.errors import GigaplanError, InputError
-from gigaplan.store import RunStore, diff_runs, is_run_id, scenario_diff
+from gigaplan.store import RunStore, is_run_id
 
-FAKE_PATH = Path(__file__).parent / "report" / "fake_stages.py"
+FAKE_PATH = Path(__file__).parents[1] / "report" / "fake_stages.py"
 FAKES = runpy.run_path(str(FAKE_PATH))
 runner = CliRunner()
 BASE_TABLES = {"runs", "run_tables"}
@@ -359,7 +360,7 @@ def test_two_gigaplan_run_processes_at_once(tmp_path):
     """Two real `gigaplan run` processes on one store (factory stage, small)."""
     import yaml
 
-    example = Path(__file__).parents[1] / "examples" / "factory.yaml"
+    example = Path(__file__).parents[2] / "examples" / "factory.yaml"
     if not example.is_file():
         pytest.skip("examples/factory.yaml is not in this tree")
     doc = yaml.safe_load(example.read_text())
@@ -401,7 +402,7 @@ def test_two_gigaplan_run_processes_at_once(tmp_path):
 def test_reads_work_on_read_only_media_and_writes_say_so(tmp_path, monkeypatch):
     import errno
 
-    import gigaplan.store as store_module
+    import gigaplan.store.core as store_module
 
     db = tmp_path / "runs.duckdb"
     store = RunStore(db)
