@@ -16,11 +16,13 @@ from gigaplan._json import jsonable
 from gigaplan.errors import InputError
 
 if TYPE_CHECKING:  # rich, pydantic and numpy load when a verb runs, not for --help
+    import pandas as pd
     from pydantic import BaseModel
     from rich.console import Console
     from rich.table import Table
 
     from gigaplan.catalog import Catalog
+    from gigaplan.results import StageResult
 
 CatalogOption = Annotated[
     list[Path] | None,
@@ -244,4 +246,55 @@ def key_value_table(title: str, rows: dict[str, Any]) -> Table:
     table.add_column("value", justify="right")
     for key, val in rows.items():
         table.add_row(key, format_value(key, val, dollar_year=dollar_year))
+    return table
+
+
+def stage_payload(result: StageResult, *, text: bool = True) -> dict[str, Any]:
+    """A stage's summary, tables (as records) and memo, ready for ``--json``.
+
+    Parameters
+    ----------
+    result : StageResult
+        The stage's outcome.
+    text : bool
+        Whether to include the memo text.
+
+    Returns
+    -------
+    dict
+        ``summary``, ``tables`` (name -> list of row dicts) and ``text``.
+    """
+    payload: dict[str, Any] = {
+        "summary": result.summary,
+        "tables": {k: v.to_dict(orient="records") for k, v in result.tables.items()},
+    }
+    if text:
+        payload["text"] = result.text
+    return payload
+
+
+def period_table(title: str, frame: pd.DataFrame, columns: list[str]) -> Table:
+    """A table of numbers by period: the first column as is, the rest 3 digits.
+
+    Parameters
+    ----------
+    title : str
+        The table's title.
+    frame : DataFrame
+        Holds every name in ``columns``.
+    columns : list of str
+        The period column first, then the numeric columns to show.
+
+    Returns
+    -------
+    rich.table.Table
+        One row per row of ``frame``, right-aligned.
+    """
+    from rich.table import Table
+
+    table = Table(title=title)
+    for col in columns:
+        table.add_column(col, justify="right")
+    for row in frame[columns].itertuples(index=False):
+        table.add_row(str(row[0]), *(f"{v:,.3g}" for v in row[1:]))
     return table

@@ -18,8 +18,10 @@ from gigaplan.cli._common import (
     catalog_from,
     console,
     key_value_table,
+    period_table,
     print_json,
     print_table,
+    stage_payload,
     stage_status,
 )
 
@@ -69,19 +71,10 @@ def plan_command(
             files[f"{key}.csv"] = partial(frame.to_csv, index=False)
         write_folder(out, files, field="--out", force=force)
     if json_out:
-        print_json(
-            {
-                "summary": stage.summary,
-                "tables": {
-                    k: v.to_dict(orient="records") for k, v in stage.tables.items()
-                },
-            }
-        )
+        print_json(stage_payload(stage, text=False))
         return
     con = console()
     con.print(key_value_table(f"plan: {scen.name}", stage.summary))
-    table = Table(title="by period (expected over scenarios)")
-    frame = stage.tables["by_period"]
     cols = [
         "period",
         "facility_gw",
@@ -89,11 +82,8 @@ def plan_command(
         "capex_usd",
         "inference_unmet_fraction",
     ]
-    for col in cols:
-        table.add_column(col, justify="right")
-    for row in frame[cols].itertuples(index=False):
-        table.add_row(row[0], *(f"{v:,.3g}" for v in row[1:]))
-    print_table(con, table, wide=wide)
+    title = "by period (expected over scenarios)"
+    print_table(con, period_table(title, stage.tables["by_period"], cols), wide=wide)
     top = stage.tables["bottlenecks"]
     top = top[top["binding"]].nlargest(10, "shadow_price_usd")
     bt = Table(title="top binding limits (expected PV $ per unit)")

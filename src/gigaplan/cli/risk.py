@@ -17,8 +17,10 @@ from gigaplan.cli._common import (
     catalog_from,
     console,
     key_value_table,
+    period_table,
     print_json,
     print_table,
+    stage_payload,
     stage_status,
 )
 
@@ -67,7 +69,6 @@ def risk_command(
 ) -> None:
     """P(shortfall), stranded capacity, NPV and break-even of a plan."""
     import numpy as np
-    from rich.table import Table
 
     from gigaplan.errors import InputError
     from gigaplan.external import load_capacity
@@ -115,15 +116,7 @@ def risk_command(
             )
         _write_scenarios(result.tables["reduced_scenarios"], scenarios_out, force=force)
     if json_out:
-        print_json(
-            {
-                "summary": result.summary,
-                "tables": {
-                    k: v.to_dict(orient="records") for k, v in result.tables.items()
-                },
-                "text": result.text,
-            }
-        )
+        print_json(stage_payload(result))
         return
     con = console()
     con.print(key_value_table(f"risk: {scen.name}", result.summary))
@@ -137,12 +130,8 @@ def risk_command(
         "cash_flow_usd_p50",
         "cash_flow_usd_p95",
     ]
-    table = Table(title="by period (percentiles over demand paths)")
-    for col in cols:
-        table.add_column(col, justify="right")
-    for row in frame[cols].itertuples(index=False):
-        table.add_row(row[0], *(f"{v:,.3g}" for v in row[1:]))
-    print_table(con, table, wide=wide)
+    title = "by period (percentiles over demand paths)"
+    print_table(con, period_table(title, frame, cols), wide=wide)
     con.print(result.text)
 
 

@@ -17,7 +17,7 @@ import xarray as xr
 
 from gigaplan.errors import InfeasibleError, InputError
 from gigaplan.periods import quarter_index
-from gigaplan.plan.schema import PlanSection
+from gigaplan.plan.schema import PlanSection, PowerOption
 from gigaplan.units import HOURS_PER_QUARTER as HOURS_PER_QUARTER  # re-exported
 from gigaplan.units import SECONDS_PER_QUARTER as SECONDS_PER_QUARTER
 from gigaplan.units import WEEKS_PER_QUARTER as WEEKS_PER_QUARTER
@@ -152,16 +152,8 @@ def resolve(section: PlanSection, catalog: Any = None) -> PlanInputs:
         coords={"site": sites},
     )
     n_o = max(len(s.power_options) for s in section.sites)
-    fields = (
-        "energy_usd_per_mwh",
-        "co2_t_per_mwh",
-        "capex_usd_per_kw",
-        "fixed_om_usd_per_kw_yr",
-        "firm_fraction",
-        "lead_time_quarters",
-        "max_mw",
-        "existing_mw",
-    )
+    # every number of a power option, as the schema declares them
+    fields = tuple(f for f in PowerOption.model_fields if f != "name")
     arr = {f: np.zeros((len(sites), n_o)) for f in fields}
     exists = np.zeros((len(sites), n_o), dtype=bool)
     names = np.full((len(sites), n_o), "", dtype=object)
