@@ -13,24 +13,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gigaplan.errors import InputError
-from gigaplan.results import StageResult
+from gigaplan.results import INPUTS_STAGE, POWER_PROFILES, RISK_CAPACITY, StageResult
+from gigaplan.scenario import is_table_file
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from gigaplan.risk.evaluate import Capacity
     from gigaplan.scenario import Scenario
-
-#: Key of the pseudo-stage in ``upstream`` that carries what was read at the edge.
-INPUTS_STAGE = "inputs"
-#: Table names in that entry.
-POWER_PROFILES = "power_profiles"
-RISK_CAPACITY = "risk_capacity"
-
-
-def is_table_file(ref: str) -> bool:
-    """Whether a ``risk.plan`` reference names a table file, not a stored run."""
-    return Path(ref).suffix.lower() in (".csv", ".parquet")
 
 
 def read_capacity_table(ref: str, db: Path | None = None) -> pd.DataFrame:
@@ -122,9 +112,3 @@ def gather(scenario: Scenario, db: Path | None = None) -> StageResult:
     if ref is not None:
         tables[RISK_CAPACITY] = read_capacity_table(ref, db)
     return StageResult(stage=INPUTS_STAGE, summary={}, tables=tables)
-
-
-def table_from(upstream: Any, name: str) -> pd.DataFrame | None:
-    """A table read at the edge, from a stage's ``upstream`` mapping."""
-    entry = (upstream or {}).get(INPUTS_STAGE)
-    return None if entry is None else entry.tables.get(name)

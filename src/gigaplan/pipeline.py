@@ -22,7 +22,7 @@ from typing import Any
 
 from gigaplan._yaml import read_text
 from gigaplan.errors import GigaplanError, InputError
-from gigaplan.results import StageResult
+from gigaplan.results import INPUTS_STAGE, StageResult
 from gigaplan.scenario import Scenario, parse_scenario
 from gigaplan.store.runinfo import scenario_sha256
 
@@ -208,7 +208,7 @@ def run_pipeline(
             progress(name, i, len(names), "start")
         t0 = time.perf_counter()
         try:
-            upstream = {external.INPUTS_STAGE: inputs, **{r.stage: r for r in results}}
+            upstream = {INPUTS_STAGE: inputs, **{r.stage: r for r in results}}
             result = funcs[name](scenario, catalog, upstream)
         except BaseException:
             if progress:

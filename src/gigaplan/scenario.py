@@ -13,75 +13,35 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from gigaplan import _yaml
-from gigaplan._schema import STRICT
+from gigaplan._schema import STRICT, validation_to_input_error
 from gigaplan._yaml import read_text
 from gigaplan.errors import InputError
-from gigaplan.external import is_table_file
 from gigaplan.factory.schema import FactorySection
 from gigaplan.plan.schema import PlanSection
-from gigaplan.power.stage import PowerSection
+from gigaplan.power.schema import PowerSection
 from gigaplan.risk.schema import RiskSection
 from gigaplan.workloads.schema import EstimateSection
 
 M = TypeVar("M", bound=BaseModel)
 
 
-class _Missing:
-    """Stands for a value the file does not give."""
+def is_table_file(ref: str) -> bool:
+    """Whether a ``risk.plan`` reference names a table file, not a stored run.
 
-    def __str__(self) -> str:
-        return "<missing>"
+    Parameters
+    ----------
+    ref : str
+        The value of ``risk.plan`` (or ``risk --plan``).
 
-
-def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
-    """1-based line of the YAML node at path ``loc``, or of its nearest parent."""
-    line = node.start_mark.line + 1 if node is not None else None
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            match = next((v for k, v in node.value if k.value == str(part)), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            match = node.value[part] if part < len(node.value) else None
-        else:
-            match = None
-        if match is None:
-            break
-        node = match
-        line = node.start_mark.line + 1
-    return line
-
-
-def _field_path(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += (
-            f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-        )
-    return out
-
-
-def validation_to_input_error(
-    err: ValidationError, where: str = "", text: str | None = None
-) -> InputError:
-    """Turn pydantic's first error into an :class:`InputError` with file and line."""
-    first = err.errors()[0]
-    loc = tuple(p for p in first["loc"] if not str(p).startswith("function-"))
-    line = None
-    if text is not None:
-        try:
-            line = _line_of(_yaml.compose(text), loc)
-        except yaml.YAMLError:
-            line = None
-    prefix = f"{where}:{line}: " if where and line else (f"{where}: " if where else "")
-    value = first.get("input", "?") if first["type"] != "missing" else _Missing()
-    msg = first["msg"].removeprefix("Value error, ")
-    more = len(err.errors()) - 1
-    if more:
-        msg += f" (and {more} more error{'s' if more > 1 else ''})"
-    return InputError(prefix + (_field_path(loc) or "scenario"), value, msg)
+    Returns
+    -------
+    bool
+        True for a ``.csv`` or ``.parquet`` path.
+    """
+    return Path(ref).suffix.lower() in (".csv", ".parquet")
 
 
 def _parse_mapping(text: str, where: str) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from gigaplan._schema import STRICT
 from gigaplan.periods import quarter_index, quarter_labels
-from gigaplan.power.stage import PowerSection
+from gigaplan.power.schema import PowerSection
 
 __all__ = ["quarter_index", "quarter_labels"]  # re-exported: the old import names
 
@@ -137,6 +137,20 @@ class Site(_Strict):
         "profiles, technologies, CO2/CFE limits); solved for the site's max_mw "
         "at its PUE and added as power option 'campus'",
     )
+
+    def campus(self) -> PowerSection:
+        """The campus LP settings of this site: its power block, its size and PUE.
+
+        Returns
+        -------
+        PowerSection
+            ``power`` with ``it_load_mw = max_mw / pue`` and the site's PUE.
+        """
+        if self.power is None:
+            raise ValueError(f"site {self.name} has no power: block")
+        return self.power.model_copy(
+            update={"it_load_mw": self.max_mw / self.pue, "pue": self.pue}
+        )
 
     @model_validator(mode="after")
     def _powered(self) -> Site:

@@ -191,7 +191,7 @@ def solve_scenario_plan(scenario: Any, catalog: Any, cache: Any = None) -> Any:
     scenario's ``risk.demand`` model first (:func:`scenarios_from_demand`).
     ``cache`` holds campus products already solved (:func:`power_cache`).
     """
-    from gigaplan.plan import plan
+    from gigaplan.plan import run_plan
     from gigaplan.plan.schema import DemandScenario
 
     section = scenario.plan
@@ -205,7 +205,7 @@ def solve_scenario_plan(scenario: Any, catalog: Any, cache: Any = None) -> Any:
         update.update(value_from_finance(scenario, section, catalog))
     if update:
         section = section.model_copy(update=update)
-    return plan(section, catalog, cache)
+    return run_plan(section, catalog, cache)
 
 
 def power_cache(
@@ -217,7 +217,6 @@ def power_cache(
     campus; its product goes into a cache under the same input hash the plan
     looks up, so the campus LP is solved once per run, not twice.
     """
-    from gigaplan.plan.site_power import campus_section
     from gigaplan.power.batch import ProductCache, input_hash
     from gigaplan.power.model import PRODUCT_KEYS
     from gigaplan.power.stage import campus_inputs
@@ -228,7 +227,7 @@ def power_cache(
         return None
     site = next(s for s in scenario.plan.sites if s.name == name)
     cache = ProductCache()
-    key = input_hash(*campus_inputs(campus_section(site), catalog))
+    key = input_hash(*campus_inputs(site.campus(), catalog))
     cache.put(key, {k: power.summary[k] for k in PRODUCT_KEYS})
     return cache
 

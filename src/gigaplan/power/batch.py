@@ -37,7 +37,8 @@ from typing import Any
 
 import numpy as np
 
-from gigaplan.power.stage import PowerSection, campus_inputs
+from gigaplan.power.schema import PowerSection
+from gigaplan.power.stage import campus_inputs
 
 #: Bumped whenever the LP or the product changes meaning, so old cache files miss.
 MODEL_VERSION = "campus-2"
@@ -134,7 +135,7 @@ def _feed(digest: Any, value: Any) -> None:
 
 def input_hash(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
     """SHA-256 (hex) of the arguments of one ``solve_campus`` call and the model."""
-    from gigaplan import __version__
+    from gigaplan._version import __version__
     from gigaplan.power.model import SOLVER_OPTIONS
 
     digest = hashlib.sha256()

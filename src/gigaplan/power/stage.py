@@ -1,4 +1,4 @@
-"""Scenario section ``power:`` and the pipeline entry point."""
+"""The ``power:`` stage: a scenario section and the catalog into the campus LP."""
 
 from __future__ import annotations
 
@@ -6,51 +6,11 @@ from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, Field, model_validator
 
-from gigaplan._schema import STRICT
 from gigaplan.catalog.schema import Catalog
 from gigaplan.errors import InputError
-from gigaplan.results import StageResult
-
-
-class PowerSection(BaseModel):
-    """Scenario settings for the campus power LP (all values are assumptions)."""
-
-    model_config = STRICT
-
-    region: str = "ercot"
-    it_load_mw: float = Field(1000.0, gt=0, le=1e6, description="up to 1 TW")
-    pue: float = Field(1.2, ge=1.0, le=3.0)
-    grid_max_mw: float | None = Field(None, ge=0)
-    discount_rate: float = Field(0.07, ge=0, le=0.5)
-    co2_cap_t: float | None = Field(None, ge=0)
-    co2_intensity_cap_t_per_mwh: float | None = Field(None, ge=0)
-    cfe_share: float | None = Field(None, ge=0, le=1)
-    hourly_cfe: bool = False
-    reserve_margin: float | None = Field(None, ge=0, le=2)
-    flexible_share: float = Field(0.0, ge=0, le=1)
-    flexible_cost_usd_per_mwh_it: float | None = Field(None, ge=0)
-    hours: int = Field(8760, ge=24, le=8760)
-    rep_days: int | None = Field(None, ge=1, le=365)
-    seed: int = 0
-    profiles_csv: str | None = None
-    technologies: dict[str, dict[str, float | None]] = {}
-    site: str | None = Field(
-        None,
-        description="solve the campus of this plan site (its sites[].power block, "
-        "its max_mw and PUE) instead of the settings here; nothing else may be set",
-    )
-
-    @model_validator(mode="after")
-    def _site_alone(self) -> PowerSection:
-        others = self.model_fields_set - {"site"}
-        if self.site is not None and others:
-            raise ValueError(
-                f"with site: {self.site} the campus is the plan site's power block; "
-                f"leave out {', '.join(sorted(others))}"
-            )
-        return self
+from gigaplan.power.schema import PowerSection
+from gigaplan.results import POWER_PROFILES, StageResult, table_from
 
 
 def _region_value(region_id: str, region: Any, field: str) -> float:
@@ -179,8 +139,6 @@ def campus_inputs(
 
 def _plan_site_campus(scenario: Any, name: str) -> PowerSection:
     """The campus settings of plan site ``name`` (one campus definition)."""
-    from gigaplan.plan.site_power import campus_section
-
     sites = {s.name: s for s in (scenario.plan.sites if scenario.plan else [])}
     site = sites.get(name)
     if site is None or site.power is None:
@@ -190,14 +148,13 @@ def _plan_site_campus(scenario: Any, name: str) -> PowerSection:
             name,
             f"a plan site with a power: block ({', '.join(with_power) or 'none'})",
         )
-    return campus_section(site)
+    return site.campus()
 
 
 def run_stage(
     scenario: Any, catalog: Any, upstream: Mapping[str, StageResult] | None = None
 ) -> StageResult:
     """Run the ``power:`` section of a scenario."""
-    from gigaplan.external import POWER_PROFILES, table_from
     from gigaplan.power.model import memo, power_product
 
     section = scenario.power or PowerSection()

@@ -22,7 +22,7 @@ import pandas as pd
 
 from gigaplan._limits import check_memory
 from gigaplan.errors import InputError
-from gigaplan.results import StageResult
+from gigaplan.results import RISK_CAPACITY, StageResult, table_from
 from gigaplan.risk.evaluate import Capacity, Evaluation, Policy, cvar, evaluate
 from gigaplan.risk.schema import RiskSection
 
@@ -361,8 +361,6 @@ def capacity_for(
     section: RiskSection, upstream: Mapping[str, StageResult] | None
 ) -> Capacity:
     """The plan a risk run evaluates, from what the pipeline gave the stage."""
-    from gigaplan.external import RISK_CAPACITY, table_from
-
     if section.plan is not None:
         frame = table_from(upstream, RISK_CAPACITY)
         if frame is None:

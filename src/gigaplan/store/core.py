@@ -161,7 +161,7 @@ class RunStore:
         run_id : str
             The id the run is stored under.
         """
-        from gigaplan import __version__
+        from gigaplan._version import __version__
 
         run_id = run_id or new_run_id(run.started_at)
         summary = {r.stage: jsonable(r.summary) for r in run.results}
@@ -254,7 +254,7 @@ class RunStore:
         catalog_version: str = "",
     ) -> str:
         """Record a run that failed: its scenario and error, no tables."""
-        from gigaplan import __version__
+        from gigaplan._version import __version__
 
         run_id = new_run_id(started_at)
         with self._connect() as con:
