@@ -42,12 +42,12 @@ if TYPE_CHECKING:
     from gigaplan.factory.stage import run_factory
     from gigaplan.pipeline import PipelineRun, run_pipeline
     from gigaplan.plan import run_plan
-    from gigaplan.plan.stage import solve_scenario_plan
     from gigaplan.power.pypsa_network import campus_network
     from gigaplan.report import write_report
     from gigaplan.results import StageResult
     from gigaplan.risk.stage import assess as assess_risk
     from gigaplan.scenario import load_scenario, parse_scenario
+    from gigaplan.stages.plan import solve_scenario_plan
     from gigaplan.store import RunStore
     from gigaplan.sweep import run_sweep
     from gigaplan.web import create_app
@@ -62,7 +62,7 @@ _LAZY = {
     "solve_power": ("gigaplan.api", "solve_power"),
     "campus_network": ("gigaplan.power.pypsa_network", "campus_network"),
     "run_plan": ("gigaplan.plan", "run_plan"),
-    "solve_scenario_plan": ("gigaplan.plan.stage", "solve_scenario_plan"),
+    "solve_scenario_plan": ("gigaplan.stages.plan", "solve_scenario_plan"),
     "assess_risk": ("gigaplan.risk.stage", "assess"),
     "run_factory": ("gigaplan.factory.stage", "run_factory"),
     "run_sweep": ("gigaplan.sweep", "run_sweep"),

@@ -18,13 +18,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gigaplan._yaml import read_text
 from gigaplan.errors import GigaplanError, InputError
 from gigaplan.results import INPUTS_STAGE, StageResult
 from gigaplan.scenario import Scenario, parse_scenario
 from gigaplan.store.runinfo import scenario_sha256
+
+if TYPE_CHECKING:
+    from gigaplan.catalog.schema import Catalog
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +37,10 @@ STAGE_ORDER: tuple[str, ...] = ("estimate", "power", "plan", "risk", "factory")
 #: Where each stage's ``run_stage`` lives; the first module that imports wins.
 STAGE_MODULES: Mapping[str, tuple[str, ...]] = {
     "estimate": ("gigaplan.workloads.stage",),
-    "power": ("gigaplan.power.stage",),
-    "plan": ("gigaplan.plan.stage",),
-    "risk": ("gigaplan.risk", "gigaplan.risk.stage"),
-    "factory": ("gigaplan.factory.stage", "gigaplan.factory"),
+    "power": ("gigaplan.stages.power",),
+    "plan": ("gigaplan.stages.plan",),
+    "risk": ("gigaplan.stages.risk",),
+    "factory": ("gigaplan.stages.factory",),
 }
 
 #: ``run_stage(scenario, catalog, upstream)``: ``upstream`` maps each stage run
@@ -135,7 +138,7 @@ def run_pipeline(
     scenario_yaml: str,
     *,
     scenario: Scenario | None = None,
-    catalog: Any | None = None,
+    catalog: Catalog | None = None,
     stage_funcs: Mapping[str, StageFunc] | None = None,
     progress: ProgressFunc | None = None,
     where: str = "scenario.yaml",
@@ -263,7 +266,7 @@ def run_and_record(
     base_dir: Path | None = None,
     stage_funcs: Mapping[str, StageFunc] | None = None,
     progress: ProgressFunc | None = None,
-    catalog: Any | None = None,
+    catalog: Catalog | None = None,
 ) -> str:
     """Parse a scenario once, run it and keep it in ``store``; returns the run id.
 

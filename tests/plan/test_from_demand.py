@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gigaplan.demand import reduce_paths, sample_paths
+from gigaplan.demand.paths import reduce_paths, sample_paths
 from gigaplan.errors import InputError
 from gigaplan.plan import run_plan
-from gigaplan.plan.stage import solve_scenario_plan
 from gigaplan.scenario import Scenario
+from gigaplan.stages.plan import solve_scenario_plan
 from tests.plan.conftest import base_section
 from tests.risk.test_stage import risk_dict
 

@@ -73,8 +73,8 @@ def test_site_power_rejects_size_fields() -> None:
 
 
 def test_power_stage_solves_the_plan_sites_campus() -> None:
-    from gigaplan.power.stage import run_stage
     from gigaplan.scenario import Scenario
+    from gigaplan.stages.power import run_stage
 
     scen = Scenario.model_validate(
         {"plan": _section(), "power": {"site": "tx"}, "name": "one-campus"}

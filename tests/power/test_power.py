@@ -402,8 +402,8 @@ def test_cli_scenario_line_and_example(tmp_path):
 
 def test_run_stage():
     from gigaplan.catalog import load_catalog
-    from gigaplan.power.stage import run_stage
     from gigaplan.scenario import load_scenario
+    from gigaplan.stages.power import run_stage
 
     out = run_stage(
         load_scenario(__import__("pathlib").Path("examples/power.yaml")), load_catalog()

@@ -5,10 +5,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gigaplan.demand import DemandPaths, deterministic_path, sample_paths
+from gigaplan.demand.paths import DemandPaths, deterministic_path, sample_paths
+from gigaplan.demand.schema import DemandSection
 from gigaplan.errors import InputError
 from gigaplan.risk.evaluate import Capacity, Policy, cvar, evaluate, row_quantiles
-from gigaplan.risk.schema import DemandSection, Finance
+from gigaplan.risk.schema import Finance
 from tests.risk.conftest import (
     FINANCE,
     PERIODS,

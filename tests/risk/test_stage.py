@@ -16,8 +16,9 @@ from gigaplan.external import load_capacity
 from gigaplan.plan.capacity import CAPACITY_COLUMNS
 from gigaplan.report.charts import charts_for
 from gigaplan.risk.schema import RiskSection
-from gigaplan.risk.stage import assess, run_stage
+from gigaplan.risk.stage import assess
 from gigaplan.scenario import Scenario
+from gigaplan.stages.risk import run_stage
 from gigaplan.store import RunStore
 from tests.plan.conftest import base_section
 from tests.risk.conftest import capacity, demand_dict

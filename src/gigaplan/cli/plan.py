@@ -48,8 +48,9 @@ def plan_command(
     from rich.table import Table
 
     from gigaplan.errors import InputError
-    from gigaplan.plan.stage import solve_scenario_plan, summarise
+    from gigaplan.plan.stage import summarise
     from gigaplan.scenario import load_scenario
+    from gigaplan.stages.plan import solve_scenario_plan
 
     if out is not None:
         check_folder_target(out, "--out", force=force)

@@ -93,7 +93,7 @@ def risk_command(
                 "no plan to evaluate: add a plan: section, set risk.plan, or "
                 "give --plan RUN|FILE",
             )
-        from gigaplan.plan.stage import run_stage as run_plan
+        from gigaplan.stages.plan import run_stage as run_plan
 
     with stage_status("risk", quiet=json_out) as status:
         if ref is None:

@@ -23,12 +23,15 @@ training draw (a campus is sized for its busiest use).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from gigaplan.errors import InputError
 from gigaplan.plan.schema import AcceleratorOption, PlanSection
+
+if TYPE_CHECKING:
+    from gigaplan.catalog.schema import Catalog
 
 #: A typed number further than this factor from the estimator's is flagged.
 WARN_RATIO = 1.5
@@ -41,13 +44,32 @@ QUANTITIES: dict[str, tuple[str, str]] = {
 }
 
 
-def estimator_numbers(section: PlanSection, catalog: Any, chip: str) -> dict:
-    """The estimator's four numbers for catalog chip ``chip`` on the workload."""
+def estimator_numbers(
+    section: PlanSection, catalog: Catalog | None, chip: str
+) -> dict[str, float | None]:
+    """The estimator's four numbers for catalog chip ``chip`` on the workload.
+
+    Parameters
+    ----------
+    section : PlanSection
+        Gives the reference workload and model.
+    catalog : Catalog, optional
+        Default: the shipped catalog.
+    chip : str
+        Catalog accelerator id.
+
+    Returns
+    -------
+    dict of str to float
+        ``tokens`` [tokens/s], ``flops`` [FLOP/s], ``power_w`` [W] and
+        ``price`` [$] per accelerator (None where the catalog has no price).
+    """
+    from gigaplan.catalog.load import shipped_catalog
     from gigaplan.workloads.capability import accelerator_capability
 
     w = section.reference_workload
     cap = accelerator_capability(
-        catalog,
+        shipped_catalog(catalog),
         chip,
         section.reference_model,
         precision=w.precision,
@@ -69,7 +91,7 @@ def _reference_chip(a: AcceleratorOption) -> str | None:
 
 
 def _one(
-    section: PlanSection, catalog: Any, i: int, a: AcceleratorOption
+    section: PlanSection, catalog: Catalog | None, i: int, a: AcceleratorOption
 ) -> tuple[dict[str, float], list[dict[str, Any]]]:
     typed = {q: getattr(a, field) for q, (field, _) in QUANTITIES.items()}
     chip = _reference_chip(a)
@@ -125,7 +147,7 @@ def _row(
 
 
 def resolve_chips(
-    section: PlanSection, catalog: Any
+    section: PlanSection, catalog: Catalog | None
 ) -> tuple[dict[str, dict[str, float]], pd.DataFrame]:
     """Every plan accelerator's numbers and the table of where each came from.
 

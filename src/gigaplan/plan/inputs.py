@@ -9,7 +9,7 @@ the constants below). The model builder (:mod:`gigaplan.plan.build`) reads only
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,9 @@ from gigaplan.plan.schema import PlanSection, PowerOption
 from gigaplan.units import HOURS_PER_QUARTER as HOURS_PER_QUARTER  # re-exported
 from gigaplan.units import SECONDS_PER_QUARTER as SECONDS_PER_QUARTER
 from gigaplan.units import WEEKS_PER_QUARTER as WEEKS_PER_QUARTER
+
+if TYPE_CHECKING:
+    from gigaplan.catalog.schema import Catalog
 
 # Internal (model) units, chosen so that one model unit of fleet (1000
 # accelerators) serves about one model unit of demand per quarter and costs
@@ -56,7 +59,9 @@ class PlanInputs:
     gain: xr.Dataset | None = None
 
 
-def chip_numbers(section: PlanSection, catalog: Any) -> dict[str, dict[str, float]]:
+def chip_numbers(
+    section: PlanSection, catalog: Catalog | None
+) -> dict[str, dict[str, float]]:
     """Per-accelerator numbers (:func:`gigaplan.plan.chips.resolve_chips`)."""
     from gigaplan.plan.chips import resolve_chips
 
@@ -73,7 +78,7 @@ def _max_units(a: Any, power_w: float) -> float:
     return float(min(caps))
 
 
-def resolve(section: PlanSection, catalog: Any = None) -> PlanInputs:
+def resolve(section: PlanSection, catalog: Catalog | None = None) -> PlanInputs:
     """Turn a validated section into labelled arrays the model builder uses."""
     periods = section.periods
     q0 = quarter_index(section.start)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gigaplan.plan.schema import PlanSection
+
+if TYPE_CHECKING:
+    from gigaplan.catalog.schema import Catalog
 
 
 def run_plan(
     section: PlanSection | dict[str, Any],
-    catalog: Any = None,
+    catalog: Catalog | None = None,
     cache: Any = None,
 ) -> Any:
     """Build and solve the buildout LP for a ``plan:`` section.
@@ -56,7 +59,7 @@ def run_plan(
             "plan.from_demand",
             "set",
             "its scenarios are drawn from the scenario's risk.demand model: solve "
-            "it with gigaplan.plan.stage.solve_scenario_plan(scenario, catalog)",
+            "it with gigaplan.stages.plan.solve_scenario_plan(scenario, catalog)",
         )
     import logging
 
@@ -65,8 +68,10 @@ def run_plan(
     log = logging.getLogger(__name__)
     powered = sum(s.power is not None for s in section.sites)
     if powered:
+        from gigaplan.catalog.load import shipped_catalog
+
         log.info("solving the campus LPs of %d site(s)", powered)
-    section, _ = with_campus_power(section, catalog, cache)
+        section, _ = with_campus_power(section, shipped_catalog(catalog), cache)
     log.info("resolving chips (catalog and estimator), sites and demand")
     inputs = resolve(section, catalog)
     model, exprs = build_model(inputs)

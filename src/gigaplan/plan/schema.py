@@ -256,7 +256,7 @@ class FromDemand(_Strict):
     """Draw the plan's scenarios from the scenario's demand model (``risk.demand``).
 
     ``paths`` demand paths are sampled over the plan's quarters and reduced to
-    ``scenarios`` weighted scenarios (:func:`gigaplan.demand.reduce_paths`),
+    ``scenarios`` weighted scenarios (:func:`gigaplan.demand.paths.reduce_paths`),
     with the same seed and streams as the risk stage, so the plan is made for
     the model the risk stage then tests it against.
     """

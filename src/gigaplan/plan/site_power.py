@@ -22,11 +22,12 @@ keeps them across the solves of a sweep.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gigaplan.plan.schema import PlanSection, PowerOption
 
 if TYPE_CHECKING:
+    from gigaplan.catalog.schema import Catalog
     from gigaplan.power.batch import ProductCache
 
 #: Name of the power option a site's campus model provides.
@@ -57,7 +58,7 @@ def option_from_product(product: dict[str, float], max_mw: float) -> PowerOption
 
 
 def with_campus_power(
-    section: PlanSection, catalog: Any, cache: ProductCache | None = None
+    section: PlanSection, catalog: Catalog, cache: ProductCache | None = None
 ) -> tuple[PlanSection, dict[str, dict[str, float]]]:
     """The section with each ``sites[].power`` solved into a power option.
 

@@ -33,12 +33,15 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from gigaplan.power.schema import PowerSection
 from gigaplan.power.stage import campus_inputs
+
+if TYPE_CHECKING:
+    from gigaplan.catalog.schema import Catalog
 
 #: Bumped whenever the LP or the product changes meaning, so old cache files miss.
 MODEL_VERSION = "campus-2"
@@ -152,7 +155,7 @@ def _solve_product(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Product:
 
 
 def section_product(
-    section: PowerSection, catalog: Any, *, cache: ProductCache | None = None
+    section: PowerSection, catalog: Catalog, *, cache: ProductCache | None = None
 ) -> Product:
     """The power product of one campus section, from ``cache`` when it has it.
 
@@ -183,7 +186,7 @@ def section_product(
 
 def section_products(
     sections: Sequence[PowerSection],
-    catalog: Any,
+    catalog: Catalog,
     *,
     cache: ProductCache | None = None,
     max_workers: int | None = None,

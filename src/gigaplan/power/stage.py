@@ -1,4 +1,4 @@
-"""The ``power:`` stage: a scenario section and the catalog into the campus LP."""
+"""The campus LP from a ``power:`` section and the catalog, and its stage result."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pandas as pd
 from gigaplan.catalog.schema import Catalog
 from gigaplan.errors import InputError
 from gigaplan.power.schema import PowerSection
-from gigaplan.results import POWER_PROFILES, StageResult, table_from
+from gigaplan.results import StageResult
 
 
 def _region_value(region_id: str, region: Any, field: str) -> float:
@@ -137,38 +137,31 @@ def campus_inputs(
     )
 
 
-def _plan_site_campus(scenario: Any, name: str) -> PowerSection:
-    """The campus settings of plan site ``name`` (one campus definition)."""
-    sites = {s.name: s for s in (scenario.plan.sites if scenario.plan else [])}
-    site = sites.get(name)
-    if site is None or site.power is None:
-        with_power = [n for n, s in sites.items() if s.power is not None]
-        raise InputError(
-            "power.site",
-            name,
-            f"a plan site with a power: block ({', '.join(with_power) or 'none'})",
-        )
-    return site.campus()
-
-
-def run_stage(
-    scenario: Any, catalog: Any, upstream: Mapping[str, StageResult] | None = None
+def stage_result(
+    section: PowerSection,
+    catalog: Catalog,
+    profiles: Mapping[str, Any] | None = None,
 ) -> StageResult:
-    """Run the ``power:`` section of a scenario."""
+    """Solve a campus and collect its summary, tables and memo.
+
+    Parameters
+    ----------
+    section : PowerSection
+        The campus settings (a plan site's already resolved).
+    catalog : Catalog
+        Technologies and the region's numbers.
+    profiles : mapping of str to array, optional
+        Hourly profiles read at the edge (``profiles_csv``), by column.
+
+    Returns
+    -------
+    StageResult
+        Stage ``power``: summary with the duals and the power product; tables
+        ``capacity``, ``dispatch`` and ``duals``.
+    """
     from gigaplan.power.model import memo, power_product
 
-    section = scenario.power or PowerSection()
-    if section.site is not None:
-        section = _plan_site_campus(scenario, section.site)
-    given = table_from(upstream, POWER_PROFILES)
-    profiles = None if given is None else {c: given[c].to_numpy() for c in given}
     result = solve_section(section, catalog, profiles)
-    cap = result.capacity.to_dataframe().reset_index()
-    dispatch = (
-        result.dispatch.to_dataframe()
-        .reset_index()
-        .rename(columns={"dispatch_mw": "dispatch_mw"})
-    )
     return StageResult(
         stage="power",
         summary={
@@ -177,8 +170,8 @@ def run_stage(
             **power_product(result, section.discount_rate),
         },
         tables={
-            "capacity": cap,
-            "dispatch": dispatch,
+            "capacity": result.capacity.to_dataframe().reset_index(),
+            "dispatch": result.dispatch.to_dataframe().reset_index(),
             "duals": pd.DataFrame(
                 {"limit": list(result.duals), "value": list(result.duals.values())}
             ),

@@ -312,7 +312,7 @@ def assess(
         flow), ``demand``, ``shortfall``, ``npv_distribution``,
         ``break_even`` and, with a reduction, ``reduced_scenarios``.
     """
-    from gigaplan.demand import reduce_paths, sample_paths
+    from gigaplan.demand.paths import reduce_paths, sample_paths
 
     n = n_paths or section.paths
     check_memory(
@@ -380,20 +380,3 @@ def upstream_capacity(upstream: Mapping[str, StageResult] | None) -> Capacity:
     if plan is None or "capacity" not in plan.tables:
         raise InputError("risk.plan", None, _NO_PLAN)
     return Capacity.from_table(plan.tables["capacity"], "plan.capacity")
-
-
-def run_stage(
-    scenario: Any, catalog: Any, upstream: Mapping[str, StageResult] | None = None
-) -> StageResult:
-    """Run the ``risk:`` section of ``scenario`` (pipeline entry point).
-
-    The plan comes from the table ``risk.plan`` names (read by the pipeline)
-    or, without it, from the ``plan`` stage in ``upstream``; the random
-    generator is seeded with ``scenario.seed``.
-    """
-    section = scenario.risk
-    if section is None:
-        raise InputError("risk", None, "the scenario has no risk: section")
-    return assess(
-        section, capacity_for(section, upstream), np.random.default_rng(scenario.seed)
-    )
