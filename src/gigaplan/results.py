@@ -87,9 +87,12 @@ def stage_html(result: StageResult, level: int = 3) -> str:
     return "\n".join(parts)
 
 
-def table_from(
-    upstream: Mapping[str, StageResult] | None, name: str
-) -> pd.DataFrame | None:
+#: What the pipeline hands a stage: each earlier stage's result by name, and
+#: :data:`INPUTS_STAGE` with what was read at the edge (None: nothing).
+Upstream = Mapping[str, StageResult] | None
+
+
+def table_from(upstream: Upstream, name: str) -> pd.DataFrame | None:
     """A table read at the edge, from a stage's ``upstream`` mapping.
 
     Parameters

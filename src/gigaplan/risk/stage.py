@@ -14,7 +14,6 @@ The stage reads no file and no store: the pipeline reads the table named by
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -22,7 +21,7 @@ import pandas as pd
 
 from gigaplan._limits import check_memory
 from gigaplan.errors import InputError
-from gigaplan.results import RISK_CAPACITY, StageResult, table_from
+from gigaplan.results import RISK_CAPACITY, StageResult, Upstream, table_from
 from gigaplan.risk.evaluate import Capacity, Evaluation, Policy, cvar, evaluate
 from gigaplan.risk.schema import RiskSection
 
@@ -357,9 +356,7 @@ def assess(
     return summarise(section, capacity, demand, ev, reduced, reduced_ev, workers)
 
 
-def capacity_for(
-    section: RiskSection, upstream: Mapping[str, StageResult] | None
-) -> Capacity:
+def capacity_for(section: RiskSection, upstream: Upstream) -> Capacity:
     """The plan a risk run evaluates, from what the pipeline gave the stage."""
     if section.plan is not None:
         frame = table_from(upstream, RISK_CAPACITY)
@@ -374,7 +371,7 @@ def capacity_for(
     return upstream_capacity(upstream)
 
 
-def upstream_capacity(upstream: Mapping[str, StageResult] | None) -> Capacity:
+def upstream_capacity(upstream: Upstream) -> Capacity:
     """The capacity table of the ``plan`` stage run before risk."""
     plan = (upstream or {}).get("plan")
     if plan is None or "capacity" not in plan.tables:

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from gigaplan.catalog.schema import Catalog
 from gigaplan.errors import InputError
 from gigaplan.factory.stage import run_factory
-from gigaplan.results import StageResult
+from gigaplan.results import StageResult, Upstream
 from gigaplan.scenario import Scenario
 
 
 def run_stage(
-    scenario: Scenario,
-    catalog: Catalog,
-    upstream: Mapping[str, StageResult] | None = None,
+    scenario: Scenario, catalog: Catalog, upstream: Upstream = None
 ) -> StageResult:
     """Pipeline entry point: run the scenario's ``factory`` section.
 

@@ -3,14 +3,13 @@ the risk section's model and its campus product taken from the power stage."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from gigaplan.catalog.schema import Catalog
 from gigaplan.errors import InputError
 from gigaplan.plan.schema import PlanSection
 from gigaplan.plan.stage import summarise
-from gigaplan.results import StageResult
+from gigaplan.results import StageResult, Upstream
 from gigaplan.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -104,7 +103,7 @@ def solve_scenario_plan(
 
 
 def power_cache(
-    scenario: Scenario, catalog: Catalog, upstream: Mapping[str, StageResult] | None
+    scenario: Scenario, catalog: Catalog, upstream: Upstream
 ) -> ProductCache | None:
     """The campus product the ``power`` stage already solved, keyed for the plan.
 
@@ -183,9 +182,7 @@ def value_from_finance(
 
 
 def run_stage(
-    scenario: Scenario,
-    catalog: Catalog,
-    upstream: Mapping[str, StageResult] | None = None,
+    scenario: Scenario, catalog: Catalog, upstream: Upstream = None
 ) -> StageResult:
     """Run the ``plan:`` section of ``scenario`` and return its tables.
 

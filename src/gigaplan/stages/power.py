@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from gigaplan.catalog.schema import Catalog
 from gigaplan.errors import InputError
 from gigaplan.power.schema import PowerSection
 from gigaplan.power.stage import stage_result
-from gigaplan.results import POWER_PROFILES, StageResult, table_from
+from gigaplan.results import POWER_PROFILES, StageResult, Upstream, table_from
 from gigaplan.scenario import Scenario
 
 
@@ -40,9 +38,7 @@ def plan_site_campus(scenario: Scenario, name: str) -> PowerSection:
 
 
 def run_stage(
-    scenario: Scenario,
-    catalog: Catalog,
-    upstream: Mapping[str, StageResult] | None = None,
+    scenario: Scenario, catalog: Catalog, upstream: Upstream = None
 ) -> StageResult:
     """Run the ``power:`` section of a scenario.
 

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 
 from gigaplan.catalog.schema import Catalog
 from gigaplan.errors import InputError
-from gigaplan.results import StageResult
+from gigaplan.results import StageResult, Upstream
 from gigaplan.risk.stage import assess, capacity_for
 from gigaplan.scenario import Scenario
 
 
 def run_stage(
-    scenario: Scenario,
-    catalog: Catalog,
-    upstream: Mapping[str, StageResult] | None = None,
+    scenario: Scenario, catalog: Catalog, upstream: Upstream = None
 ) -> StageResult:
     """Run the ``risk:`` section of ``scenario`` (pipeline entry point).
 
