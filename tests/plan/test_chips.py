@@ -27,7 +27,7 @@ def test_catalog_id_gets_exactly_the_estimators_numbers() -> None:
     )
     assert numbers["hopper"] == {
         "tokens": cap.output_tokens_per_s_per_accelerator,
-        "flops": cap.training_flops_per_s_per_accelerator,
+        "flop_per_s": cap.training_flops_per_s_per_accelerator,
         "power_w": max(cap.it_power_w, cap.training_it_power_w),
         "price": cap.price_usd,
     }
@@ -41,7 +41,7 @@ def test_like_with_multipliers_and_a_typed_number_far_from_the_estimator() -> No
         {
             "name": "next",
             "like": "gb300",
-            "multipliers": {"training_flops_per_s": 1.5},
+            "multipliers": {"training_flop_per_s": 1.5},
             "output_tokens_per_s": 7140.0,  # typed: about 3x the estimator's
             "price_usd": 47000.0,  # the catalog has no GB300 price
         }
@@ -50,7 +50,7 @@ def test_like_with_multipliers_and_a_typed_number_far_from_the_estimator() -> No
     cap = accelerator_capability(
         catalog, "gb300", "llama-3.1-70b", "fp8", 128, 2000, 500
     )
-    assert numbers["next"]["flops"] == pytest.approx(
+    assert numbers["next"]["flop_per_s"] == pytest.approx(
         1.5 * cap.training_flops_per_s_per_accelerator, rel=1e-15
     )
     assert numbers["next"]["tokens"] == 7140.0
@@ -68,3 +68,14 @@ def test_a_catalog_chip_without_a_price_asks_for_it() -> None:
 
     with pytest.raises(InputError, match=r"accelerators\[0\]\.price_usd"):
         resolve_chips(_section({"name": "b", "catalog_id": "gb300"}), load_catalog())
+
+
+def test_old_flops_spelling_still_reads() -> None:
+    """Files written before FLOP had one spelling say training_flops_per_s."""
+    sec_old, sec_new = base_section(), base_section()
+    sec_old["accelerators"][0].pop("training_flop_per_s")
+    sec_old["accelerators"][0]["training_flops_per_s"] = 3e15
+    sec_new["accelerators"][0]["training_flop_per_s"] = 3e15
+    a = PlanSection.model_validate(sec_old).accelerators[0]
+    b = PlanSection.model_validate(sec_new).accelerators[0]
+    assert a.training_flop_per_s == b.training_flop_per_s == 3e15

@@ -140,7 +140,7 @@ def test_adding_an_option_never_raises_cost(section: dict, price: float) -> None
         {
             "name": "extra",
             "output_tokens_per_s": 1500.0,
-            "training_flops_per_s": 1e15,
+            "training_flop_per_s": 1e15,
             "power_w": 800.0,
             "price_usd": price,
             "lead_time_quarters": 0,

@@ -38,7 +38,7 @@ WARN_RATIO = 1.5
 #: quantity -> (field in the scenario, unit)
 QUANTITIES: dict[str, tuple[str, str]] = {
     "tokens": ("output_tokens_per_s", "tokens/s"),
-    "flops": ("training_flops_per_s", "FLOP/s"),
+    "flop_per_s": ("training_flop_per_s", "FLOP/s"),
     "power_w": ("power_w", "W"),
     "price": ("price_usd", "USD"),
 }
@@ -61,7 +61,7 @@ def estimator_numbers(
     Returns
     -------
     dict of str to float
-        ``tokens`` [tokens/s], ``flops`` [FLOP/s], ``power_w`` [W] and
+        ``tokens`` [tokens/s], ``flop_per_s`` [FLOP/s], ``power_w`` [W] and
         ``price`` [$] per accelerator (None where the catalog has no price).
     """
     from gigaplan.catalog.load import shipped_catalog
@@ -79,7 +79,7 @@ def estimator_numbers(
     )
     return {
         "tokens": cap.output_tokens_per_s_per_accelerator,
-        "flops": cap.training_flops_per_s_per_accelerator,
+        "flop_per_s": cap.training_flops_per_s_per_accelerator,
         "power_w": max(cap.it_power_w, cap.training_it_power_w)
         or cap.power_w_per_accelerator,
         "price": cap.price_usd,
@@ -154,7 +154,7 @@ def resolve_chips(
     Returns
     -------
     numbers : dict
-        Accelerator name -> ``tokens``, ``flops``, ``power_w``, ``price``.
+        Accelerator name -> ``tokens``, ``flop_per_s``, ``power_w``, ``price``.
     table : pandas.DataFrame
         One row per accelerator and quantity: ``value``, ``unit``,
         ``source``, the estimator's value for the named catalog chip, their

@@ -95,7 +95,7 @@ def resolve(section: PlanSection, catalog: Catalog | None = None) -> PlanInputs:
     acc = xr.Dataset(
         {
             "tokens_per_s": ("accelerator", [caps[n]["tokens"] for n in accs]),
-            "flops_per_s": ("accelerator", [caps[n]["flops"] for n in accs]),
+            "flop_per_s": ("accelerator", [caps[n]["flop_per_s"] for n in accs]),
             "power_w": ("accelerator", [caps[n]["power_w"] for n in accs]),
             "price_usd": ("accelerator", [caps[n]["price"] for n in accs]),
             "launch_q": (
@@ -377,11 +377,11 @@ def _check_product_first(section: PlanSection, acc: xr.Dataset) -> None:
     per_token = section.unmet_inference_usd_per_mtoken / 1e6
     per_flop = section.unmet_training_usd_per_eflop / 1e18
     inference_usd_h = per_token * acc.tokens_per_s * 3600.0
-    training_usd_h = per_flop * acc.flops_per_s * 3600.0
+    training_usd_h = per_flop * acc.flop_per_s * 3600.0
     worse = training_usd_h > inference_usd_h * (1.0 + 1e-12)
     if not bool(worse.any()):
         return
-    limit = float((inference_usd_h / (acc.flops_per_s * 3600.0)).min()) * 1e18
+    limit = float((inference_usd_h / (acc.flop_per_s * 3600.0)).min()) * 1e18
     name = str(acc.accelerator.values[int(np.argmax(worse.values))])
     raise InputError(
         "plan.unmet_training_usd_per_eflop",

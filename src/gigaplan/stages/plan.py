@@ -172,7 +172,9 @@ def value_from_finance(
             "needs a risk: section whose finance prices value unmet demand",
         )
     fin = risk.finance
-    flop_per_h = [v["flops"] * 3600.0 for v in chip_numbers(section, catalog).values()]
+    flop_per_h = [
+        v["flop_per_s"] * 3600.0 for v in chip_numbers(section, catalog).values()
+    ]
     mean_eflop_per_h = sum(flop_per_h) / len(flop_per_h) / 1e18
     return {
         "unmet_inference_usd_per_mtoken": fin.price_usd_per_mtoken,
