@@ -211,7 +211,9 @@ def test_same_optimum_on_a_dask_cluster() -> None:
     # Scenario LPs held by actors on two in-process workers: the same
     # optimum and the same duals as in local threads (both stop at the
     # 1e-8 decomposition gap, so objectives agree to RTOL).
-    distributed = pytest.importorskip("distributed")
+    distributed = pytest.importorskip(
+        "distributed", reason="optional dependency: dask distributed, not installed"
+    )
     inp = resolve(PlanSection.model_validate(_section()))
     local, _ = build_model(inp)
     local_info = solve_decomposed(local, threads=2)
