@@ -62,7 +62,22 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
 def validation_to_input_error(
     err: ValidationError, where: str = "", text: str | None = None
 ) -> InputError:
-    """Turn pydantic's first error into an :class:`InputError` with file and line."""
+    """Turn pydantic's first error into an :class:`InputError` with file and line.
+
+    Parameters
+    ----------
+    err : pydantic.ValidationError
+        What validation raised.
+    where : str
+        File name to prefix, with the line when ``text`` is given.
+    text : str, optional
+        The YAML text validated, to find the field's line.
+
+    Returns
+    -------
+    InputError
+        ``file:line: field=value: what is allowed`` (and how many more errors).
+    """
     first = err.errors()[0]
     loc = tuple(p for p in first["loc"] if not str(p).startswith("function-"))
     line = None

@@ -17,6 +17,11 @@ if TYPE_CHECKING:
 def diff_runs(a: RunInfo, b: RunInfo) -> pd.DataFrame:
     """Headline numbers of two runs side by side.
 
+    Parameters
+    ----------
+    a, b : RunInfo
+        The two runs' records.
+
     Returns
     -------
     DataFrame
@@ -59,7 +64,18 @@ def _is_num(value: Any) -> bool:
 
 
 def scenario_diff(a: RunInfo, b: RunInfo) -> str:
-    """Unified diff of the two runs' scenario files ('' when identical)."""
+    """Unified diff of the two runs' scenario files ('' when identical).
+
+    Parameters
+    ----------
+    a, b : RunInfo
+        The two runs' records.
+
+    Returns
+    -------
+    str
+        ``a``'s scenario as ``---``, ``b``'s as ``+++``.
+    """
     import difflib
 
     return "".join(

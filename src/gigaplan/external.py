@@ -13,7 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gigaplan.errors import InputError
-from gigaplan.results import INPUTS_STAGE, POWER_PROFILES, RISK_CAPACITY, StageResult
+from gigaplan.results import (
+    INPUTS_STAGE,
+    POWER_PROFILES,
+    RISK_CAPACITY,
+    StageResult,
+    Upstream,
+)
 from gigaplan.scenario import is_table_file
 
 if TYPE_CHECKING:
@@ -67,13 +73,27 @@ def read_capacity_table(ref: str, db: Path | None = None) -> pd.DataFrame:
 
 def load_capacity(
     ref: str | None,
-    upstream: Any = None,
+    upstream: Upstream = None,
     db: Path | None = None,
 ) -> Capacity:
     """The checked capacity a risk run evaluates (``risk --plan`` and tests).
 
     ``ref`` as in :func:`read_capacity_table`; ``None`` takes the ``plan``
     stage's capacity table from ``upstream``.
+
+    Parameters
+    ----------
+    ref : str, optional
+        A table file or a stored run; None for the ``plan`` stage in ``upstream``.
+    upstream : mapping of str to StageResult, optional
+        Earlier stages of this run.
+    db : Path, optional
+        The run store to look runs up in.
+
+    Returns
+    -------
+    Capacity
+        Checked against :data:`gigaplan.plan.capacity.CAPACITY_COLUMNS`.
     """
     from gigaplan.risk.evaluate import Capacity
     from gigaplan.risk.stage import upstream_capacity
@@ -85,7 +105,20 @@ def load_capacity(
 
 
 def read_profiles(path: str, hours: int) -> pd.DataFrame:
-    """An hourly profiles CSV as a frame (one column per profile)."""
+    """An hourly profiles CSV as a frame (one column per profile).
+
+    Parameters
+    ----------
+    path : str
+        The CSV (``power.profiles_csv``), one row per hour.
+    hours : int
+        Hours the campus LP needs. [h]
+
+    Returns
+    -------
+    DataFrame
+        One column per profile (``solar_cf``, ``grid_price_usd_per_mwh``, ...).
+    """
     import pandas as pd
 
     from gigaplan.power.csvio import read_profiles_csv
@@ -95,6 +128,13 @@ def read_profiles(path: str, hours: int) -> pd.DataFrame:
 
 def gather(scenario: Scenario, db: Path | None = None) -> StageResult:
     """Read everything the scenario names outside itself.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Validated, its paths resolved.
+    db : Path, optional
+        The run store a ``risk.plan`` run reference is looked up in.
 
     Returns
     -------

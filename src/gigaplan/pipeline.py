@@ -24,6 +24,7 @@ from gigaplan._yaml import read_text
 from gigaplan.errors import GigaplanError, InputError
 from gigaplan.results import INPUTS_STAGE, StageResult
 from gigaplan.scenario import Scenario, parse_scenario
+from gigaplan.store import RunStore
 from gigaplan.store.runinfo import scenario_sha256
 
 if TYPE_CHECKING:
@@ -97,7 +98,13 @@ class PipelineRun:
 
 
 def default_scenario_path() -> Path:
-    """The packaged default scenario, ``gigaplan/data/default.yaml``."""
+    """The packaged default scenario, ``gigaplan/data/default.yaml``.
+
+    Returns
+    -------
+    Path
+        The file; an :class:`InputError` when this build ships none.
+    """
     path = Path(str(files("gigaplan"))) / "data" / "default.yaml"
     if not path.is_file():
         raise InputError(
@@ -110,12 +117,34 @@ def default_scenario_path() -> Path:
 
 
 def stages_in(scenario: Scenario) -> list[str]:
-    """Names of the stages whose sections the scenario has, in pipeline order."""
+    """Names of the stages whose sections the scenario has, in pipeline order.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario.
+
+    Returns
+    -------
+    list of str
+        A subset of :data:`STAGE_ORDER`, in that order.
+    """
     return [name for name in STAGE_ORDER if getattr(scenario, name, None) is not None]
 
 
 def resolve_stage(name: str) -> StageFunc:
-    """Import ``run_stage`` for stage ``name`` from the first module that has it."""
+    """Import ``run_stage`` for stage ``name`` from the first module that has it.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`STAGE_ORDER`.
+
+    Returns
+    -------
+    StageFunc
+        ``run_stage(scenario, catalog, upstream)`` of that stage.
+    """
     if name not in STAGE_MODULES:
         raise InputError("stage", name, f"one of {', '.join(STAGE_ORDER)}")
     for module_name in STAGE_MODULES[name]:
@@ -252,14 +281,27 @@ def _parsed(
 
 
 def read_scenario_source(path: Path | None) -> tuple[Path, str]:
-    """(path, text) of a scenario file, or of the packaged default one."""
+    """(path, text) of a scenario file, or of the packaged default one.
+
+    Parameters
+    ----------
+    path : Path, optional
+        A scenario file; None for the packaged default.
+
+    Returns
+    -------
+    path : Path
+        The file read.
+    text : str
+        Its text.
+    """
     path = Path(path) if path else default_scenario_path()
     return path, read_text(path, "scenario")
 
 
 def run_and_record(
     text: str,
-    store: Any,
+    store: RunStore,
     *,
     scenario: Scenario | None = None,
     where: str = "scenario.yaml",
@@ -276,6 +318,30 @@ def run_and_record(
     stored; an interrupted run stores nothing. A ``risk.plan`` run reference
     is looked up in ``store``. Give ``scenario`` when the text was already
     validated, so that it is parsed once.
+
+    Parameters
+    ----------
+    text : str
+        The scenario file's text (stored with the run).
+    store : RunStore
+        Where the run is kept and ``risk.plan`` runs are looked up.
+    scenario : Scenario, optional
+        ``text`` already validated.
+    where : str
+        File name used in error messages.
+    base_dir : Path, optional
+        The scenario file's folder (relative paths are read against it).
+    stage_funcs : mapping of str to StageFunc, optional
+        Stage functions in place of the packaged ones (tests, the web app).
+    progress : ProgressFunc, optional
+        Called as each stage starts, ends or fails.
+    catalog : Catalog, optional
+        Default: shipped plus the scenario's ``catalog`` files.
+
+    Returns
+    -------
+    str
+        The stored run's id.
     """
     scenario = _parsed(scenario, text, where, base_dir, stage_funcs)
     check = getattr(store, "check_writable", None)

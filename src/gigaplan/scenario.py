@@ -55,13 +55,39 @@ def _parse_mapping(text: str, where: str) -> dict[str, Any]:
 
 
 def read_yaml_text(path: Path) -> tuple[str, dict[str, Any]]:
-    """Read a YAML file into (text, mapping); errors name the file and line."""
+    """Read a YAML file into (text, mapping); errors name the file and line.
+
+    Parameters
+    ----------
+    path : Path
+        A YAML file.
+
+    Returns
+    -------
+    text : str
+        The file's text, exactly as read.
+    mapping : dict
+        Its top level (empty for an empty file).
+    """
     text = read_text(path, "scenario")
     return text, _parse_mapping(text, str(path))
 
 
 def load_yaml_model(path: Path, model: type[M]) -> M:
-    """Read ``path`` and validate it as ``model``."""
+    """Read ``path`` and validate it as ``model``.
+
+    Parameters
+    ----------
+    path : Path
+        A YAML file.
+    model : type of pydantic.BaseModel
+        The model its top level must validate as.
+
+    Returns
+    -------
+    model instance
+        Validated; errors name the file, line and field.
+    """
     text, doc = read_yaml_text(path)
     try:
         return model.model_validate(doc)
@@ -95,6 +121,18 @@ def resolve_paths(scenario: Scenario, base_dir: Path) -> Scenario:
     Paths are read against the scenario file's folder, wherever gigaplan is
     run from: ``catalog`` entries, ``power.profiles_csv`` and a ``risk.plan``
     that names a ``.csv`` or ``.parquet`` table.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        As validated from the file.
+    base_dir : Path
+        The scenario file's folder.
+
+    Returns
+    -------
+    Scenario
+        A copy with those paths absolute (others unchanged).
     """
     base = Path(base_dir)
 
@@ -134,6 +172,11 @@ def parse_scenario(
     free_sections : collection of str
         Sections kept as plain mappings, unvalidated: a stage function injected
         in place of a packaged one owns the schema of its section.
+
+    Returns
+    -------
+    Scenario
+        Validated and frozen.
     """
     doc = _parse_mapping(text, where)
     free = {name: doc.pop(name) for name in free_sections if name in doc}
@@ -150,6 +193,18 @@ def read_scenario(path: Path) -> tuple[Scenario, str]:
     """Read a scenario file once: the validated scenario and its exact text.
 
     Relative paths in the file are resolved against the file's folder.
+
+    Parameters
+    ----------
+    path : Path
+        The scenario file.
+
+    Returns
+    -------
+    scenario : Scenario
+        Validated, paths resolved.
+    text : str
+        The file's text, as stored with the run.
     """
     path = Path(path)
     text = read_text(path, "scenario")
@@ -157,5 +212,16 @@ def read_scenario(path: Path) -> tuple[Scenario, str]:
 
 
 def load_scenario(path: Path) -> Scenario:
-    """Read and validate a scenario file (relative paths against its folder)."""
+    """Read and validate a scenario file (relative paths against its folder).
+
+    Parameters
+    ----------
+    path : Path
+        The scenario file.
+
+    Returns
+    -------
+    Scenario
+        Validated, paths resolved.
+    """
     return read_scenario(path)[0]

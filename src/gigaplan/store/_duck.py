@@ -10,12 +10,35 @@ import pandas as pd
 
 
 def ident(text: str) -> str:
-    """A safe lower-case SQL identifier piece."""
+    """A safe lower-case SQL identifier piece.
+
+    Parameters
+    ----------
+    text : str
+        A run id, stage or table name.
+
+    Returns
+    -------
+    str
+        Lower-case letters, digits and underscores only (``t`` when empty).
+    """
     return re.sub(r"[^a-z0-9_]+", "_", text.lower()).strip("_") or "t"
 
 
 def tidy_for_duckdb(frame: pd.DataFrame) -> pd.DataFrame:
-    """Flatten the index and make every column a type DuckDB stores as is."""
+    """Flatten the index and make every column a type DuckDB stores as is.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        A stage's result table.
+
+    Returns
+    -------
+    DataFrame
+        A copy: index as columns, unique string column names, categories and
+        mixed objects as text, dates as timestamps.
+    """
     out = frame.copy()
     if not isinstance(out.index, pd.RangeIndex) or out.index.name is not None:
         out = out.reset_index()
@@ -40,14 +63,31 @@ def tidy_for_duckdb(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def duckdb_error() -> type[Exception]:
-    """DuckDB's base error class (imported when a store is used)."""
+    """DuckDB's base error class (imported when a store is used).
+
+    Returns
+    -------
+    type
+        ``duckdb.Error``.
+    """
     import duckdb
 
     return duckdb.Error  # type: ignore[no-any-return]
 
 
 def duck_reason(err: BaseException) -> str:
-    """An error's cause in words; a full disk and a held file said plainly."""
+    """An error's cause in words; a full disk and a held file said plainly.
+
+    Parameters
+    ----------
+    err : BaseException
+        What DuckDB or the OS raised.
+
+    Returns
+    -------
+    str
+        One line for an error message.
+    """
     text = str(err)
     if "No space left" in text or getattr(err, "errno", None) == errno.ENOSPC:
         return "no space left on the device"
@@ -59,6 +99,18 @@ def duck_reason(err: BaseException) -> str:
 
 
 def os_reason(err: OSError) -> str:
+    """Why the store's folder or lock file cannot be made, in words.
+
+    Parameters
+    ----------
+    err : OSError
+        Raised while making the store's folder or lock file.
+
+    Returns
+    -------
+    str
+        One line for an error message.
+    """
     if err.errno == errno.EROFS:
         return "read-only location: the run store cannot be written here"
     if err.errno in (errno.EACCES, errno.EPERM):

@@ -57,7 +57,13 @@ _RUN_REF = re.compile(r"^[0-9a-f-]{4,22}$")
 
 
 def default_db_path() -> Path:
-    """``$GIGAPLAN_DB``, else ``runs.duckdb`` in the user's data directory."""
+    """``$GIGAPLAN_DB``, else ``runs.duckdb`` in the user's data directory.
+
+    Returns
+    -------
+    Path
+        The database file (it may not exist yet).
+    """
     env = os.environ.get(DB_ENV)
     if env:
         return Path(env)
@@ -160,6 +166,15 @@ class RunStore:
         -------
         run_id : str
             The id the run is stored under.
+
+        Parameters
+        ----------
+        run : StorableRun
+            A finished run (:class:`gigaplan.pipeline.PipelineRun`).
+        run_id : str, optional
+            Default: a new id from the run's start time.
+        package_version : str, optional
+            Default: this gigaplan's version.
         """
         from gigaplan._version import __version__
 
@@ -253,7 +268,26 @@ class RunStore:
         *,
         catalog_version: str = "",
     ) -> str:
-        """Record a run that failed: its scenario and error, no tables."""
+        """Record a run that failed: its scenario and error, no tables.
+
+        Parameters
+        ----------
+        scenario_yaml : str
+            The scenario text that failed.
+        name : str
+            The scenario's name.
+        error : str
+            The error, one line.
+        started_at : datetime
+            When the run started (UTC).
+        catalog_version : str
+            The catalog's version, where it was loaded.
+
+        Returns
+        -------
+        str
+            The failed run's id.
+        """
         from gigaplan._version import __version__
 
         run_id = new_run_id(started_at)
@@ -276,7 +310,18 @@ class RunStore:
         return run_id
 
     def delete(self, ref: str) -> str:
-        """Delete a run and its tables in one transaction; returns its id."""
+        """Delete a run and its tables in one transaction; returns its id.
+
+        Parameters
+        ----------
+        ref : str
+            Run id, unique prefix, or ``latest``.
+
+        Returns
+        -------
+        str
+            The deleted run's full id.
+        """
         with self._connect() as con:
             run_id = self._resolve(con, ref)
             with self._transaction(con, "delete the run"):
@@ -317,7 +362,18 @@ class RunStore:
         raise InputError("run", ref, f"ambiguous: matches {', '.join(ids[:5])}")
 
     def resolve(self, ref: str) -> str:
-        """Full id of the run ``ref`` names (id, unique prefix, or ``latest``)."""
+        """Full id of the run ``ref`` names (id, unique prefix, or ``latest``).
+
+        Parameters
+        ----------
+        ref : str
+            Run id, unique prefix, or ``latest`` (newest complete run).
+
+        Returns
+        -------
+        str
+            The full run id; an :class:`InputError` when none or several match.
+        """
         with self._connect(write=False) as con:
             return self._resolve(con, ref)
 
@@ -349,7 +405,18 @@ class RunStore:
             return _read_infos(con, self._resolve(con, ref))[0]
 
     def tables(self, ref: str) -> dict[str, pd.DataFrame]:
-        """All result tables of a run, keyed ``<stage>_<name>``."""
+        """All result tables of a run, keyed ``<stage>_<name>``.
+
+        Parameters
+        ----------
+        ref : str
+            Run id, unique prefix, or ``latest``.
+
+        Returns
+        -------
+        dict of str to DataFrame
+            Every stored table of the run.
+        """
         with self._connect(write=False) as con:
             run_id = self._resolve(con, ref)
             listed = con.execute(
@@ -363,7 +430,13 @@ class RunStore:
             }
 
     def table_names(self) -> set[str]:
-        """Names of every DuckDB table in the file (for consistency checks)."""
+        """Names of every DuckDB table in the file (for consistency checks).
+
+        Returns
+        -------
+        set of str
+            DuckDB table names, the store's own included.
+        """
         with self._connect(write=False) as con:
             return {
                 r[0]
@@ -384,6 +457,22 @@ class RunStore:
         The folder rules of :func:`gigaplan._files.write_folder` apply: a new,
         empty or earlier-export folder (``force`` adds to any other folder), and
         no file gigaplan did not write is ever replaced or removed.
+
+        Parameters
+        ----------
+        ref : str
+            Run id, unique prefix, or ``latest``.
+        out_dir : Path
+            The folder to write.
+        fmt : str
+            ``parquet``, ``csv`` or ``xlsx``.
+        force : bool
+            Write into a folder that holds other files.
+
+        Returns
+        -------
+        list of Path
+            The files written.
         """
         from functools import partial
 

@@ -129,7 +129,13 @@ class RunInfo:
         return (self.finished_at - self.started_at).total_seconds()
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form (times as ISO 8601 UTC)."""
+        """JSON-ready form (times as ISO 8601 UTC).
+
+        Returns
+        -------
+        dict
+            The record with its table list, JSON-ready.
+        """
         return {
             "run_id": self.run_id,
             "name": self.name,
