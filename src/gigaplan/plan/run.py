@@ -8,13 +8,15 @@ from gigaplan.plan.schema import PlanSection
 
 if TYPE_CHECKING:
     from gigaplan.catalog.schema import Catalog
+    from gigaplan.plan.results import Plan
+    from gigaplan.power.batch import ProductCache
 
 
 def run_plan(
     section: PlanSection | dict[str, Any],
     catalog: Catalog | None = None,
-    cache: Any = None,
-) -> Any:
+    cache: ProductCache | None = None,
+) -> Plan:
     """Build and solve the buildout LP for a ``plan:`` section.
 
     Parameters

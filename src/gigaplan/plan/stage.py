@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from gigaplan.results import StageResult
+
+if TYPE_CHECKING:
+    from gigaplan.plan.results import Plan
 
 
 def _usd(value: float) -> str:
@@ -60,7 +63,7 @@ def headline_text(
     return "\n".join(lines)
 
 
-def summarise(result: Any) -> StageResult:
+def summarise(result: Plan) -> StageResult:
     """Summary numbers, tables and memo text of a solved :class:`Plan`."""
     from gigaplan.plan.capacity import capacity_table
     from gigaplan.plan.headline import EXPECTED, objective_parts
@@ -77,6 +80,8 @@ def summarise(result: Any) -> StageResult:
     costs = yearly_costs(ds)
     bottle = result.bottlenecks
     head, ceilings = result.headline, result.ceilings
+    if head is None:
+        raise ValueError("summarise needs a plan with its headline (run_plan)")
     target = ds.attrs.get("target_gw_per_week")
     binding = (
         bottle[bottle["binding"]]
@@ -152,7 +157,7 @@ def summarise(result: Any) -> StageResult:
     )
 
 
-def _objective_parts(result: Any) -> dict[str, Any]:
+def _objective_parts(result: Plan) -> dict[str, Any]:
     """Expected cost, CVaR (risk-averse runs), the MILP or decomposition gap."""
     attrs, solver = result.dataset.attrs, getattr(result, "solver", {})
     parts: dict[str, Any] = {"expected_cost_usd": attrs.get("expected_cost_usd")}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -11,6 +11,9 @@ from gigaplan.catalog.schema import Catalog
 from gigaplan.errors import InputError
 from gigaplan.power.schema import PowerSection
 from gigaplan.results import StageResult
+
+if TYPE_CHECKING:
+    from gigaplan.power.model import CampusPowerResult
 
 
 def _region_value(region_id: str, region: Any, field: str) -> float:
@@ -31,7 +34,7 @@ def solve_section(
     section: PowerSection,
     catalog: Catalog,
     profiles_given: Mapping[str, Any] | None = None,
-) -> Any:
+) -> CampusPowerResult:
     """Build inputs from the catalog region (or given profiles) and solve.
 
     Parameters
