@@ -69,7 +69,7 @@ def scenario_diff(a: RunInfo, b: RunInfo) -> str:
     Parameters
     ----------
     a, b : RunInfo
-        The two runs' records.
+        The runs compared: ``a`` is the old side of the diff, ``b`` the new.
 
     Returns
     -------

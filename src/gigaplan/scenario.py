@@ -217,11 +217,11 @@ def load_scenario(path: Path) -> Scenario:
     Parameters
     ----------
     path : Path
-        The scenario file.
+        The scenario file, when its text is not needed.
 
     Returns
     -------
     Scenario
-        Validated, paths resolved.
+        The first item of :func:`read_scenario`.
     """
     return read_scenario(path)[0]

@@ -81,6 +81,11 @@ class RunStore:
         Database file; default :func:`default_db_path`.
     lock_timeout_s : float
         How long to wait for another process's write before giving up. [s]
+
+    Notes
+    -----
+    A method's ``ref`` names a run by its id, a unique prefix of it, or
+    ``latest`` (the newest complete run).
     """
 
     def __init__(self, path: Path | None = None, lock_timeout_s: float = 120.0):
@@ -315,7 +320,7 @@ class RunStore:
         Parameters
         ----------
         ref : str
-            Run id, unique prefix, or ``latest``.
+            The run to delete (see the class notes).
 
         Returns
         -------
@@ -394,7 +399,7 @@ class RunStore:
         Parameters
         ----------
         ref : str
-            Run id, unique prefix, or ``latest``.
+            The run to read (see the class notes).
 
         Returns
         -------
@@ -410,7 +415,7 @@ class RunStore:
         Parameters
         ----------
         ref : str
-            Run id, unique prefix, or ``latest``.
+            The run whose tables to read (see the class notes).
 
         Returns
         -------
@@ -461,7 +466,7 @@ class RunStore:
         Parameters
         ----------
         ref : str
-            Run id, unique prefix, or ``latest``.
+            The run to export (see the class notes).
         out_dir : Path
             The folder to write.
         fmt : str
