@@ -49,7 +49,7 @@ def synthetic_section(n_scen: int, rng: np.random.Generator) -> PlanSection:
             "name": f"chip-{i}",
             "vendor": f"vendor-{i % 4}",
             "output_tokens_per_s": float(rng.uniform(2e3, 8e3)),
-            "training_flops_per_s": float(rng.uniform(1e15, 3e15)),
+            "training_flop_per_s": float(rng.uniform(1e15, 3e15)),
             "power_w": float(rng.uniform(1500, 3000)),
             "price_usd": float(rng.uniform(2e4, 6e4)),
             "launch": f"{2026 + i // 3}Q{1 + i % 4}",

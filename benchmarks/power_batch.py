@@ -20,7 +20,8 @@ import time
 from gigaplan.catalog import load_catalog
 from gigaplan.errors import InputError
 from gigaplan.power.batch import ProductCache, section_products
-from gigaplan.power.stage import PowerSection, campus_inputs
+from gigaplan.power.schema import PowerSection
+from gigaplan.power.stage import campus_inputs
 
 SITES = 20
 REP_DAYS = 20

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gigaplan.demand import sample_paths
+from gigaplan.demand.paths import sample_paths
 from gigaplan.plan.schema import quarter_labels
 from gigaplan.risk.evaluate import Capacity, evaluate, row_quantiles
 from gigaplan.scenario import load_scenario

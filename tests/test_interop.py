@@ -23,10 +23,10 @@ SMALL_RUN = Path(__file__).parent / "report" / "small_run.yaml"
 @pytest.fixture(scope="module")
 def plan_dataset():
     from gigaplan.catalog import load_catalog
-    from gigaplan.plan import plan
+    from gigaplan.plan import run_plan
     from gigaplan.scenario import load_scenario
 
-    return plan(load_scenario(SMALL_RUN).plan, load_catalog()).dataset
+    return run_plan(load_scenario(SMALL_RUN).plan, load_catalog()).dataset
 
 
 def test_plan_netcdf_keeps_every_label_and_unit(plan_dataset, tmp_path):

@@ -37,10 +37,10 @@ plan:
   unmet_inference_usd_per_mtoken: 20.0
   accelerators:
     - {name: gpu-a, vendor: NVIDIA, output_tokens_per_s: 1500,
-       training_flops_per_s: 8.0e14, power_w: 1800, price_usd: 40000,
+       training_flop_per_s: 8.0e14, power_w: 1800, price_usd: 40000,
        lead_time_quarters: 0, supply_per_quarter: 150000}
     - {name: gpu-b, vendor: AMD, output_tokens_per_s: 1300,
-       training_flops_per_s: 7.0e14, power_w: 1700, price_usd: 32000,
+       training_flop_per_s: 7.0e14, power_w: 1700, price_usd: 32000,
        lead_time_quarters: 0, supply_per_quarter: 80000}
   sites:
     - name: texas

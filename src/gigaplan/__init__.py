@@ -12,7 +12,7 @@ verb                                   function
 ``estimate inference``                 :func:`estimate_inference`
 ``validate``                           :func:`validation_tables`
 ``power``                              :func:`solve_power`, :func:`campus_network`
-``plan``                               :func:`plan`, :func:`solve_scenario_plan`
+``plan``                               :func:`run_plan`, :func:`solve_scenario_plan`
 ``risk``                               :func:`assess_risk`
 ``factory``                            :func:`run_factory`
 ``sweep``                              :func:`run_sweep`
@@ -41,17 +41,18 @@ if TYPE_CHECKING:
     from gigaplan.catalog import Catalog
     from gigaplan.factory.stage import run_factory
     from gigaplan.pipeline import PipelineRun, run_pipeline
-    from gigaplan.plan.stage import solve_scenario_plan
+    from gigaplan.plan import run_plan
     from gigaplan.power.pypsa_network import campus_network
     from gigaplan.report import write_report
     from gigaplan.results import StageResult
     from gigaplan.risk.stage import assess as assess_risk
     from gigaplan.scenario import load_scenario, parse_scenario
+    from gigaplan.stages.plan import solve_scenario_plan
     from gigaplan.store import RunStore
     from gigaplan.sweep import run_sweep
     from gigaplan.web import create_app
 
-__version__ = "0.1.0"
+from gigaplan._version import __version__
 
 #: Public name -> (module, attribute), imported on first use.
 _LAZY = {
@@ -60,7 +61,8 @@ _LAZY = {
     "validation_tables": ("gigaplan.api", "validation_tables"),
     "solve_power": ("gigaplan.api", "solve_power"),
     "campus_network": ("gigaplan.power.pypsa_network", "campus_network"),
-    "solve_scenario_plan": ("gigaplan.plan.stage", "solve_scenario_plan"),
+    "run_plan": ("gigaplan.plan", "run_plan"),
+    "solve_scenario_plan": ("gigaplan.stages.plan", "solve_scenario_plan"),
     "assess_risk": ("gigaplan.risk.stage", "assess"),
     "run_factory": ("gigaplan.factory.stage", "run_factory"),
     "run_sweep": ("gigaplan.sweep", "run_sweep"),
@@ -108,29 +110,6 @@ def load_catalog(extra: Iterable[Path] = (), root: Path | None = None) -> "Catal
     return _load_catalog(extra, root)
 
 
-def plan(section: Any, catalog: Any = None) -> Any:
-    """Plan a buildout (see :func:`gigaplan.plan.plan`); imports linopy lazily.
-
-    Once ``gigaplan.plan`` (the subpackage) is imported, ``gigaplan.plan`` is
-    that package, which is callable the same way.
-
-    Parameters
-    ----------
-    section : PlanSection or dict
-        The ``plan:`` section of a scenario.
-    catalog : Catalog, optional
-        For accelerators whose numbers the section does not give.
-
-    Returns
-    -------
-    Plan
-        Dataset, bottleneck shadow prices and objective.
-    """
-    from gigaplan.plan import plan as _plan
-
-    return _plan(section, catalog)
-
-
 __all__ = [
     "CatalogError",
     "GigaplanError",
@@ -148,9 +127,9 @@ __all__ = [
     "load_catalog",
     "load_scenario",
     "parse_scenario",
-    "plan",
     "run_factory",
     "run_pipeline",
+    "run_plan",
     "run_sweep",
     "solve_power",
     "solve_scenario_plan",

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from gigaplan.catalog import Catalog
     from gigaplan.power.model import CampusPowerResult
-    from gigaplan.power.stage import PowerSection
+    from gigaplan.power.schema import PowerSection
     from gigaplan.workloads.inference import InferenceEstimate
     from gigaplan.workloads.training import TrainingEstimate
 
@@ -30,7 +30,7 @@ def _catalog(catalog: Catalog | None) -> Catalog:
 def _checked(schema: Any, fields: dict[str, Any], where: str) -> dict[str, Any]:
     from pydantic import ValidationError
 
-    from gigaplan.scenario import validation_to_input_error
+    from gigaplan._schema import validation_to_input_error
 
     given = {k: v for k, v in fields.items() if v is not None and k != "catalog"}
     try:
@@ -220,8 +220,9 @@ def solve_power(
     >>> r.summary["annual_cost_usd"] > 0
     True
     """
-    from gigaplan.power.stage import PowerSection, solve_section
-    from gigaplan.scenario import validation_to_input_error
+    from gigaplan._schema import validation_to_input_error
+    from gigaplan.power.schema import PowerSection
+    from gigaplan.power.stage import solve_section
 
     if not isinstance(section, PowerSection):
         from pydantic import ValidationError

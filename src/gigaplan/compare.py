@@ -11,11 +11,16 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 if TYPE_CHECKING:
-    from gigaplan.store import RunInfo
+    from gigaplan.store.runinfo import RunInfo
 
 
 def diff_runs(a: RunInfo, b: RunInfo) -> pd.DataFrame:
     """Headline numbers of two runs side by side.
+
+    Parameters
+    ----------
+    a, b : RunInfo
+        The two runs' records.
 
     Returns
     -------
@@ -59,7 +64,18 @@ def _is_num(value: Any) -> bool:
 
 
 def scenario_diff(a: RunInfo, b: RunInfo) -> str:
-    """Unified diff of the two runs' scenario files ('' when identical)."""
+    """Unified diff of the two runs' scenario files ('' when identical).
+
+    Parameters
+    ----------
+    a, b : RunInfo
+        The runs compared: ``a`` is the old side of the diff, ``b`` the new.
+
+    Returns
+    -------
+    str
+        ``a``'s scenario as ``---``, ``b``'s as ``+++``.
+    """
     import difflib
 
     return "".join(

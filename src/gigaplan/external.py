@@ -13,24 +13,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gigaplan.errors import InputError
-from gigaplan.results import StageResult
+from gigaplan.results import (
+    INPUTS_STAGE,
+    POWER_PROFILES,
+    RISK_CAPACITY,
+    StageResult,
+    Upstream,
+)
+from gigaplan.scenario import is_table_file
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from gigaplan.risk.evaluate import Capacity
     from gigaplan.scenario import Scenario
-
-#: Key of the pseudo-stage in ``upstream`` that carries what was read at the edge.
-INPUTS_STAGE = "inputs"
-#: Table names in that entry.
-POWER_PROFILES = "power_profiles"
-RISK_CAPACITY = "risk_capacity"
-
-
-def is_table_file(ref: str) -> bool:
-    """Whether a ``risk.plan`` reference names a table file, not a stored run."""
-    return Path(ref).suffix.lower() in (".csv", ".parquet")
 
 
 def read_capacity_table(ref: str, db: Path | None = None) -> pd.DataFrame:
@@ -77,13 +73,27 @@ def read_capacity_table(ref: str, db: Path | None = None) -> pd.DataFrame:
 
 def load_capacity(
     ref: str | None,
-    upstream: Any = None,
+    upstream: Upstream = None,
     db: Path | None = None,
 ) -> Capacity:
     """The checked capacity a risk run evaluates (``risk --plan`` and tests).
 
     ``ref`` as in :func:`read_capacity_table`; ``None`` takes the ``plan``
     stage's capacity table from ``upstream``.
+
+    Parameters
+    ----------
+    ref : str, optional
+        A table file or a stored run; None for the ``plan`` stage in ``upstream``.
+    upstream : mapping of str to StageResult, optional
+        Earlier stages of this run.
+    db : Path, optional
+        The run store to look runs up in.
+
+    Returns
+    -------
+    Capacity
+        Checked against :data:`gigaplan.plan.capacity.CAPACITY_COLUMNS`.
     """
     from gigaplan.risk.evaluate import Capacity
     from gigaplan.risk.stage import upstream_capacity
@@ -99,8 +109,20 @@ def read_profiles(
 ) -> pd.DataFrame:
     """Hourly profiles CSV files as a frame (one column per profile).
 
-    Each file may be in gigaplan's layout or a public one
-    (:func:`gigaplan.power.csvio.read_profile_files`).
+    Parameters
+    ----------
+    paths : str or list of str
+        The CSV files (``power.profiles_csv``), each in gigaplan's layout or a
+        public one (:func:`gigaplan.power.csvio.read_profile_files`).
+    hours : int
+        Hours the campus LP needs. [h]
+    pv_peak_kw : float, optional
+        Peak power of a PVGIS file's system when its header lacks it. [kW]
+
+    Returns
+    -------
+    DataFrame
+        One column per profile (``solar_cf``, ``grid_price_usd_per_mwh``, ...).
     """
     import pandas as pd
 
@@ -111,6 +133,13 @@ def read_profiles(
 
 def gather(scenario: Scenario, db: Path | None = None) -> StageResult:
     """Read everything the scenario names outside itself.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Validated, its paths resolved.
+    db : Path, optional
+        The run store a ``risk.plan`` run reference is looked up in.
 
     Returns
     -------
@@ -128,9 +157,3 @@ def gather(scenario: Scenario, db: Path | None = None) -> StageResult:
     if ref is not None:
         tables[RISK_CAPACITY] = read_capacity_table(ref, db)
     return StageResult(stage=INPUTS_STAGE, summary={}, tables=tables)
-
-
-def table_from(upstream: Any, name: str) -> pd.DataFrame | None:
-    """A table read at the edge, from a stage's ``upstream`` mapping."""
-    entry = (upstream or {}).get(INPUTS_STAGE)
-    return None if entry is None else entry.tables.get(name)

@@ -10,7 +10,6 @@ own mapping of stage name to function.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import logging
 import time
@@ -19,12 +18,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gigaplan._yaml import read_text
 from gigaplan.errors import GigaplanError, InputError
-from gigaplan.results import StageResult
+from gigaplan.results import INPUTS_STAGE, StageResult
 from gigaplan.scenario import Scenario, parse_scenario
+from gigaplan.store import RunStore
+from gigaplan.store.runinfo import scenario_sha256
+
+if TYPE_CHECKING:
+    from gigaplan.catalog.schema import Catalog
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +38,10 @@ STAGE_ORDER: tuple[str, ...] = ("estimate", "power", "plan", "risk", "factory")
 #: Where each stage's ``run_stage`` lives; the first module that imports wins.
 STAGE_MODULES: Mapping[str, tuple[str, ...]] = {
     "estimate": ("gigaplan.workloads.stage",),
-    "power": ("gigaplan.power.stage",),
-    "plan": ("gigaplan.plan.stage",),
-    "risk": ("gigaplan.risk", "gigaplan.risk.stage"),
-    "factory": ("gigaplan.factory.stage", "gigaplan.factory"),
+    "power": ("gigaplan.stages.power",),
+    "plan": ("gigaplan.stages.plan",),
+    "risk": ("gigaplan.stages.risk",),
+    "factory": ("gigaplan.stages.factory",),
 }
 
 #: ``run_stage(scenario, catalog, upstream)``: ``upstream`` maps each stage run
@@ -93,13 +97,14 @@ class PipelineRun:
         return head + "\n".join(stage_html(r) for r in self.results)
 
 
-def scenario_sha256(text: str) -> str:
-    """SHA-256 (hex) of a scenario file's text, as stored with every run."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def default_scenario_path() -> Path:
-    """The packaged default scenario, ``gigaplan/data/default.yaml``."""
+    """The packaged default scenario, ``gigaplan/data/default.yaml``.
+
+    Returns
+    -------
+    Path
+        The file; an :class:`InputError` when this build ships none.
+    """
     path = Path(str(files("gigaplan"))) / "data" / "default.yaml"
     if not path.is_file():
         raise InputError(
@@ -112,12 +117,34 @@ def default_scenario_path() -> Path:
 
 
 def stages_in(scenario: Scenario) -> list[str]:
-    """Names of the stages whose sections the scenario has, in pipeline order."""
+    """Names of the stages whose sections the scenario has, in pipeline order.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario.
+
+    Returns
+    -------
+    list of str
+        A subset of :data:`STAGE_ORDER`, in that order.
+    """
     return [name for name in STAGE_ORDER if getattr(scenario, name, None) is not None]
 
 
 def resolve_stage(name: str) -> StageFunc:
-    """Import ``run_stage`` for stage ``name`` from the first module that has it."""
+    """Import ``run_stage`` for stage ``name`` from the first module that has it.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`STAGE_ORDER`.
+
+    Returns
+    -------
+    StageFunc
+        ``run_stage(scenario, catalog, upstream)`` of that stage.
+    """
     if name not in STAGE_MODULES:
         raise InputError("stage", name, f"one of {', '.join(STAGE_ORDER)}")
     for module_name in STAGE_MODULES[name]:
@@ -140,7 +167,7 @@ def run_pipeline(
     scenario_yaml: str,
     *,
     scenario: Scenario | None = None,
-    catalog: Any | None = None,
+    catalog: Catalog | None = None,
     stage_funcs: Mapping[str, StageFunc] | None = None,
     progress: ProgressFunc | None = None,
     where: str = "scenario.yaml",
@@ -213,7 +240,7 @@ def run_pipeline(
             progress(name, i, len(names), "start")
         t0 = time.perf_counter()
         try:
-            upstream = {external.INPUTS_STAGE: inputs, **{r.stage: r for r in results}}
+            upstream = {INPUTS_STAGE: inputs, **{r.stage: r for r in results}}
             result = funcs[name](scenario, catalog, upstream)
         except BaseException:
             if progress:
@@ -254,21 +281,34 @@ def _parsed(
 
 
 def read_scenario_source(path: Path | None) -> tuple[Path, str]:
-    """(path, text) of a scenario file, or of the packaged default one."""
+    """(path, text) of a scenario file, or of the packaged default one.
+
+    Parameters
+    ----------
+    path : Path, optional
+        A scenario file; None for the packaged default.
+
+    Returns
+    -------
+    path : Path
+        The file read.
+    text : str
+        Its text.
+    """
     path = Path(path) if path else default_scenario_path()
     return path, read_text(path, "scenario")
 
 
 def run_and_record(
     text: str,
-    store: Any,
+    store: RunStore,
     *,
     scenario: Scenario | None = None,
     where: str = "scenario.yaml",
     base_dir: Path | None = None,
     stage_funcs: Mapping[str, StageFunc] | None = None,
     progress: ProgressFunc | None = None,
-    catalog: Any | None = None,
+    catalog: Catalog | None = None,
 ) -> str:
     """Parse a scenario once, run it and keep it in ``store``; returns the run id.
 
@@ -278,6 +318,30 @@ def run_and_record(
     stored; an interrupted run stores nothing. A ``risk.plan`` run reference
     is looked up in ``store``. Give ``scenario`` when the text was already
     validated, so that it is parsed once.
+
+    Parameters
+    ----------
+    text : str
+        The scenario file's text (stored with the run).
+    store : RunStore
+        Where the run is kept and ``risk.plan`` runs are looked up.
+    scenario : Scenario, optional
+        ``text`` already validated.
+    where : str
+        File name used in error messages.
+    base_dir : Path, optional
+        The scenario file's folder (relative paths are read against it).
+    stage_funcs : mapping of str to StageFunc, optional
+        Stage functions in place of the packaged ones (tests, the web app).
+    progress : ProgressFunc, optional
+        Called as each stage starts, ends or fails.
+    catalog : Catalog, optional
+        Default: shipped plus the scenario's ``catalog`` files.
+
+    Returns
+    -------
+    str
+        The stored run's id.
     """
     scenario = _parsed(scenario, text, where, base_dir, stage_funcs)
     check = getattr(store, "check_writable", None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -9,6 +10,12 @@ import pandas as pd
 
 #: Rows of each table shown in a notebook (the whole table is in ``tables``).
 HTML_ROWS = 10
+#: Key of the pseudo-stage in a stage's ``upstream`` mapping that carries what
+#: the pipeline read at the edge (:func:`gigaplan.external.gather`).
+INPUTS_STAGE = "inputs"
+#: Table names in that entry.
+POWER_PROFILES = "power_profiles"
+RISK_CAPACITY = "risk_capacity"
 
 
 @dataclass(frozen=True)
@@ -78,3 +85,27 @@ def stage_html(result: StageResult, level: int = 3) -> str:
             f"{frame.head(HTML_ROWS).to_html(index=False, border=0)}</details>"
         )
     return "\n".join(parts)
+
+
+#: What the pipeline hands a stage: each earlier stage's result by name, and
+#: :data:`INPUTS_STAGE` with what was read at the edge (None: nothing).
+Upstream = Mapping[str, StageResult] | None
+
+
+def table_from(upstream: Upstream, name: str) -> pd.DataFrame | None:
+    """A table read at the edge, from a stage's ``upstream`` mapping.
+
+    Parameters
+    ----------
+    upstream : mapping of str to StageResult, optional
+        What the pipeline gives a stage: earlier stages and :data:`INPUTS_STAGE`.
+    name : str
+        :data:`POWER_PROFILES` or :data:`RISK_CAPACITY`.
+
+    Returns
+    -------
+    DataFrame or None
+        The table, or None when the scenario named no such input.
+    """
+    entry = (upstream or {}).get(INPUTS_STAGE)
+    return None if entry is None else entry.tables.get(name)

@@ -13,75 +13,35 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from gigaplan import _yaml
-from gigaplan._schema import STRICT
+from gigaplan._schema import STRICT, validation_to_input_error
 from gigaplan._yaml import read_text
 from gigaplan.errors import InputError
-from gigaplan.external import is_table_file
 from gigaplan.factory.schema import FactorySection
 from gigaplan.plan.schema import PlanSection
-from gigaplan.power.stage import PowerSection
+from gigaplan.power.schema import PowerSection
 from gigaplan.risk.schema import RiskSection
 from gigaplan.workloads.schema import EstimateSection
 
 M = TypeVar("M", bound=BaseModel)
 
 
-class _Missing:
-    """Stands for a value the file does not give."""
+def is_table_file(ref: str) -> bool:
+    """Whether a ``risk.plan`` reference names a table file, not a stored run.
 
-    def __str__(self) -> str:
-        return "<missing>"
+    Parameters
+    ----------
+    ref : str
+        The value of ``risk.plan`` (or ``risk --plan``).
 
-
-def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
-    """1-based line of the YAML node at path ``loc``, or of its nearest parent."""
-    line = node.start_mark.line + 1 if node is not None else None
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            match = next((v for k, v in node.value if k.value == str(part)), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            match = node.value[part] if part < len(node.value) else None
-        else:
-            match = None
-        if match is None:
-            break
-        node = match
-        line = node.start_mark.line + 1
-    return line
-
-
-def _field_path(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += (
-            f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-        )
-    return out
-
-
-def validation_to_input_error(
-    err: ValidationError, where: str = "", text: str | None = None
-) -> InputError:
-    """Turn pydantic's first error into an :class:`InputError` with file and line."""
-    first = err.errors()[0]
-    loc = tuple(p for p in first["loc"] if not str(p).startswith("function-"))
-    line = None
-    if text is not None:
-        try:
-            line = _line_of(_yaml.compose(text), loc)
-        except yaml.YAMLError:
-            line = None
-    prefix = f"{where}:{line}: " if where and line else (f"{where}: " if where else "")
-    value = first.get("input", "?") if first["type"] != "missing" else _Missing()
-    msg = first["msg"].removeprefix("Value error, ")
-    more = len(err.errors()) - 1
-    if more:
-        msg += f" (and {more} more error{'s' if more > 1 else ''})"
-    return InputError(prefix + (_field_path(loc) or "scenario"), value, msg)
+    Returns
+    -------
+    bool
+        True for a ``.csv`` or ``.parquet`` path.
+    """
+    return Path(ref).suffix.lower() in (".csv", ".parquet")
 
 
 def _parse_mapping(text: str, where: str) -> dict[str, Any]:
@@ -95,13 +55,39 @@ def _parse_mapping(text: str, where: str) -> dict[str, Any]:
 
 
 def read_yaml_text(path: Path) -> tuple[str, dict[str, Any]]:
-    """Read a YAML file into (text, mapping); errors name the file and line."""
+    """Read a YAML file into (text, mapping); errors name the file and line.
+
+    Parameters
+    ----------
+    path : Path
+        A YAML file.
+
+    Returns
+    -------
+    text : str
+        The file's text, exactly as read.
+    mapping : dict
+        Its top level (empty for an empty file).
+    """
     text = read_text(path, "scenario")
     return text, _parse_mapping(text, str(path))
 
 
 def load_yaml_model(path: Path, model: type[M]) -> M:
-    """Read ``path`` and validate it as ``model``."""
+    """Read ``path`` and validate it as ``model``.
+
+    Parameters
+    ----------
+    path : Path
+        A YAML file.
+    model : type of pydantic.BaseModel
+        The model its top level must validate as.
+
+    Returns
+    -------
+    model instance
+        Validated; errors name the file, line and field.
+    """
     text, doc = read_yaml_text(path)
     try:
         return model.model_validate(doc)
@@ -135,6 +121,18 @@ def resolve_paths(scenario: Scenario, base_dir: Path) -> Scenario:
     Paths are read against the scenario file's folder, wherever gigaplan is
     run from: ``catalog`` entries, ``power.profiles_csv`` and a ``risk.plan``
     that names a ``.csv`` or ``.parquet`` table.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        As validated from the file.
+    base_dir : Path
+        The scenario file's folder.
+
+    Returns
+    -------
+    Scenario
+        A copy with those paths absolute (others unchanged).
     """
     base = Path(base_dir)
 
@@ -174,6 +172,11 @@ def parse_scenario(
     free_sections : collection of str
         Sections kept as plain mappings, unvalidated: a stage function injected
         in place of a packaged one owns the schema of its section.
+
+    Returns
+    -------
+    Scenario
+        Validated and frozen.
     """
     doc = _parse_mapping(text, where)
     free = {name: doc.pop(name) for name in free_sections if name in doc}
@@ -190,6 +193,18 @@ def read_scenario(path: Path) -> tuple[Scenario, str]:
     """Read a scenario file once: the validated scenario and its exact text.
 
     Relative paths in the file are resolved against the file's folder.
+
+    Parameters
+    ----------
+    path : Path
+        The scenario file.
+
+    Returns
+    -------
+    scenario : Scenario
+        Validated, paths resolved.
+    text : str
+        The file's text, as stored with the run.
     """
     path = Path(path)
     text = read_text(path, "scenario")
@@ -197,5 +212,16 @@ def read_scenario(path: Path) -> tuple[Scenario, str]:
 
 
 def load_scenario(path: Path) -> Scenario:
-    """Read and validate a scenario file (relative paths against its folder)."""
+    """Read and validate a scenario file (relative paths against its folder).
+
+    Parameters
+    ----------
+    path : Path
+        The scenario file, when its text is not needed.
+
+    Returns
+    -------
+    Scenario
+        The first item of :func:`read_scenario`.
+    """
     return read_scenario(path)[0]

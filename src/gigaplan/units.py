@@ -305,7 +305,7 @@ SUFFIXES: tuple[tuple[str, str], ...] = tuple(
             ("_usd_per_kw", "USD/kW"),
             ("_usd_per_gw", "USD/GW"),
             ("_usd_per_t", "USD/tCO2"),
-            ("_usd_per_tco2", "USD/tCO2"),
+            ("_usd_per_tco2", "USD/tCO2"),  # runs stored before one CO2 spelling
             ("_usd_per_mtoken", "USD/M tokens"),
             ("_usd_per_mtok", "USD/M tokens"),
             ("_usd_per_eflop", "USD/EFLOP"),
@@ -313,13 +313,13 @@ SUFFIXES: tuple[tuple[str, str], ...] = tuple(
             ("_usd", "USD"),
             ("_gw_per_week", "GW/week"),
             ("_t_per_mwh", "tCO2/MWh"),
-            ("_tco2_per_mwh", "tCO2/MWh"),
+            ("_tco2_per_mwh", "tCO2/MWh"),  # runs stored before one CO2 spelling
             ("_mwh", "MWh"),
             ("_gw", "GW"),
             ("_mw", "MW"),
             ("_co2_t", "tCO2"),
             ("_co2e_t", "tCO2"),
-            ("_tco2", "tCO2"),
+            ("_tco2", "tCO2"),  # runs stored before one CO2 spelling
             ("_fraction", "%"),
             ("_probability", "%"),
             ("_relative", "%"),

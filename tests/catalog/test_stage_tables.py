@@ -13,7 +13,8 @@ from gigaplan.catalog import load_catalog
 from gigaplan.errors import CatalogError, InputError
 from gigaplan.factory.model import compile_design
 from gigaplan.factory.stage import run_factory
-from gigaplan.power.stage import PowerSection, solve_section
+from gigaplan.power.schema import PowerSection
+from gigaplan.power.stage import solve_section
 from gigaplan.power.technologies import annuity_factor, default_techs
 from gigaplan.workloads.stage import training_case
 from tests.factory.conftest import deterministic_section

@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from gigaplan.cli import app
 from gigaplan.factory.model import load_default_durations
-from gigaplan.factory.stage import run_stage
 from gigaplan.scenario import Scenario, load_scenario
+from gigaplan.stages.factory import run_stage
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "factory.yaml"
 

@@ -26,7 +26,7 @@ def base_section() -> dict[str, Any]:
             {
                 "name": "slow",
                 "output_tokens_per_s": 1000.0,
-                "training_flops_per_s": 1e15,
+                "training_flop_per_s": 1e15,
                 "power_w": 1000.0,
                 "price_usd": 30000.0,
                 "lead_time_quarters": 0,
@@ -34,7 +34,7 @@ def base_section() -> dict[str, Any]:
             {
                 "name": "fast",
                 "output_tokens_per_s": 2000.0,
-                "training_flops_per_s": 2e15,
+                "training_flop_per_s": 2e15,
                 "power_w": 1000.0,
                 "price_usd": 50000.0,
                 "lead_time_quarters": 0,
@@ -67,7 +67,7 @@ def random_chips(
         {
             "name": f"chip-{i}",
             "output_tokens_per_s": float(rng.uniform(2e3, 8e3)),
-            "training_flops_per_s": float(rng.uniform(1e15, 3e15)),
+            "training_flop_per_s": float(rng.uniform(1e15, 3e15)),
             "power_w": float(rng.uniform(1500, 3000)),
             "price_usd": float(rng.uniform(2e4, 6e4)),
             "lead_time_quarters": i % 2,

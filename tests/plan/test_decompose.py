@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from gigaplan.errors import InfeasibleError, SolverError
-from gigaplan.plan import plan
+from gigaplan.plan import run_plan
 from gigaplan.plan.build import build_model, resolve
 from gigaplan.plan.decompose import solve_decomposed, split_by_scenario
 from gigaplan.plan.schema import PlanSection
@@ -78,8 +78,8 @@ def _section(**extra: Any) -> dict[str, Any]:
 
 def _both(section: dict[str, Any]) -> tuple[Any, Any]:
     """The plan solved whole and by decomposition."""
-    whole = plan({**copy.deepcopy(section), "solve_method": "extensive"})
-    split = plan({**copy.deepcopy(section), "solve_method": "decomposition"})
+    whole = run_plan({**copy.deepcopy(section), "solve_method": "extensive"})
+    split = run_plan({**copy.deepcopy(section), "solve_method": "decomposition"})
     assert whole.solver["method"] == "extensive"
     assert split.solver["method"] == "benders"
     return whole, split
@@ -172,7 +172,7 @@ def test_infeasible_is_reported_with_the_limit() -> None:
     for chip in section["accelerators"]:
         chip["supply_per_quarter"] = 10.0
     with pytest.raises(InfeasibleError, match="must_serve"):
-        plan(section)
+        run_plan(section)
 
 
 def test_blocks_hold_only_their_scenario() -> None:
@@ -214,7 +214,9 @@ def test_same_optimum_on_a_dask_cluster() -> None:
     # Scenario LPs held by actors on two in-process workers: the same
     # optimum and the same duals as in local threads (both stop at the
     # 1e-8 decomposition gap, so objectives agree to RTOL).
-    distributed = pytest.importorskip("distributed")
+    distributed = pytest.importorskip(
+        "distributed", reason="optional dependency: dask distributed, not installed"
+    )
     inp = resolve(PlanSection.model_validate(_section()))
     local, _ = build_model(inp)
     local_info = solve_decomposed(local, threads=2, rel_gap=GAP)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from gigaplan.plan import plan
+from gigaplan.plan import run_plan
 from gigaplan.plan.objective import remaining_share
 from gigaplan.plan.stage import summarise
 from tests.plan.conftest import base_section
@@ -43,8 +43,8 @@ def test_remaining_share_is_straight_line_from_entering_service() -> None:
 
 def test_credit_is_the_undepreciated_capex_of_what_is_bought() -> None:
     tokens = [1e16] * 4
-    full = plan(_one_chip("none", tokens, 1000.0))
-    credited = plan(_one_chip("straight_line", tokens, 1000.0))
+    full = run_plan(_one_chip("none", tokens, 1000.0))
+    credited = run_plan(_one_chip("straight_line", tokens, 1000.0))
     units = float(full.dataset.units_bought.sum())
     # same purchases in period 0 (demand forces them), 633.76 chips
     assert units == pytest.approx(1e16 / TOKENS_PER_CHIP_QUARTER, rel=1e-6)
@@ -67,8 +67,8 @@ def test_demand_late_in_the_horizon_is_served_once_chips_keep_their_value() -> N
     # Mtoken, not worth it; net of the credit (19/20 of the chip, 55/56 of the
     # shell left) $0.18, worth it.
     tokens = [0.0, 0.0, 0.0, 1e16]
-    full = plan(_one_chip("none", tokens, 2.0)).dataset
-    credited = plan(_one_chip("straight_line", tokens, 2.0)).dataset
+    full = run_plan(_one_chip("none", tokens, 2.0)).dataset
+    credited = run_plan(_one_chip("straight_line", tokens, 2.0)).dataset
     assert float(full.units_bought.sum()) == pytest.approx(0.0, abs=1e-6)
     assert float(credited.inference_unmet_tokens.sum()) == pytest.approx(
         0.0, abs=1e-6 * 1e16

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from gigaplan.plan import plan
+from gigaplan.plan import run_plan
 from gigaplan.plan.stage import summarise
 from tests.plan.conftest import base_section
 
@@ -21,7 +21,7 @@ OWNED_USD = 50_000 + 1.25e-3 * 1e7 + 1.25e-3 * HOURS * 50
 
 @pytest.fixture(scope="module")
 def base() -> float:
-    return plan(base_section()).objective_usd
+    return run_plan(base_section()).objective_usd
 
 
 def test_existing_fleet_saves_its_chips_and_buildings(base: float) -> None:
@@ -31,7 +31,7 @@ def test_existing_fleet_saves_its_chips_and_buildings(base: float) -> None:
         {"accelerator": "fast", "site": "tx", "units": n, "online": "2025Q4"}
     ]
     sec["sites"][0]["energised_mw"] = n * 1e-3 * 1.25  # exactly its load
-    result = plan(sec)
+    result = run_plan(sec)
     # the plan buys n fewer fast chips and n x 1.25 kW less facility, and
     # still pays for the existing chips' energy: saves n x $62,500
     assert base - result.objective_usd == pytest.approx(n * 62_500, rel=1e-6)
@@ -46,7 +46,7 @@ def test_existing_fleet_needs_its_power(base: float) -> None:
         {"accelerator": "fast", "site": "tx", "units": 1000.0, "online": "2025Q4"}
     ]
     with pytest.raises(InputError, match=r"energised_mw.*1\.2 MW"):
-        plan(sec)
+        run_plan(sec)
 
 
 def test_a_cheaper_lease_is_taken_up_to_its_size(base: float) -> None:
@@ -62,7 +62,7 @@ def test_a_cheaper_lease_is_taken_up_to_its_size(base: float) -> None:
             "max_units": m,
         }
     ]
-    result = plan(sec)
+    result = run_plan(sec)
     # a leased fast chip costs $5 x 8,766 h = $43,830 for the year and needs
     # no building or power: each of the m leased replaces an owned one
     saving = m * (OWNED_USD - 5.0 * HOURS)
@@ -85,7 +85,7 @@ def test_a_dearer_lease_is_left(base: float) -> None:
             "max_units": 1e5,
         }
     ]
-    result = plan(sec)
+    result = run_plan(sec)
     assert result.objective_usd == pytest.approx(base, rel=1e-9)
     assert float(result.dataset.units_leased.max()) == pytest.approx(0, abs=1e-3)
 
@@ -103,7 +103,7 @@ def test_lease_in_mw_terms_equals_the_same_lease_in_chips(base: float) -> None:
         }
     ]
     saving = 50_000 * (OWNED_USD - 5.0 * HOURS)
-    assert base - plan(sec).objective_usd == pytest.approx(saving, rel=1e-6)
+    assert base - run_plan(sec).objective_usd == pytest.approx(saving, rel=1e-6)
 
 
 def test_a_signed_commitment_is_paid_even_when_dear(base: float) -> None:
@@ -118,7 +118,7 @@ def test_a_signed_commitment_is_paid_even_when_dear(base: float) -> None:
             "min_units_signed": 10_000.0,
         }
     ]
-    result = plan(sec)
+    result = run_plan(sec)
     # 10,000 leased at $8 x 8,766 h replace 10,000 owned at $63,047.875
     extra = 10_000 * (8.0 * HOURS - OWNED_USD)
     assert result.objective_usd - base == pytest.approx(extra, rel=1e-6)
@@ -156,7 +156,7 @@ def test_decomposition_keeps_fleet_and_leases() -> None:
         }
         for i in range(6)
     ]
-    whole = plan({**sec, "solve_method": "extensive"}).objective_usd
-    split = plan({**sec, "solve_method": "decomposition"}).objective_usd
+    whole = run_plan({**sec, "solve_method": "extensive"}).objective_usd
+    split = run_plan({**sec, "solve_method": "decomposition"}).objective_usd
     # both solved to HiGHS's tolerances (the decomposition's gap is 1e-6)
     assert split == pytest.approx(whole, rel=1e-6)

@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gigaplan.demand import reduce_paths, sample_paths
+from gigaplan.demand.paths import reduce_paths, sample_paths
 from gigaplan.errors import InputError
-from gigaplan.plan import plan
-from gigaplan.plan.stage import solve_scenario_plan
+from gigaplan.plan import run_plan
 from gigaplan.scenario import Scenario
+from gigaplan.stages.plan import solve_scenario_plan
 from tests.plan.conftest import base_section
 from tests.risk.test_stage import risk_dict
 
@@ -53,7 +53,7 @@ def test_from_demand_needs_a_demand_model_and_no_typed_scenarios() -> None:
     with pytest.raises(InputError, match=r"plan\.from_demand.*risk"):
         solve_scenario_plan(no_risk, None)
     with pytest.raises(InputError, match="solve_scenario_plan"):
-        plan(scen.plan)
+        run_plan(scen.plan)
     sec = base_section()
     sec["from_demand"] = {"scenarios": 2}
     with pytest.raises(ValueError, match="not both"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from gigaplan.plan import plan
+from gigaplan.plan import run_plan
 from gigaplan.plan.build import resolve
 from gigaplan.plan.headline import input_ceilings
 from gigaplan.plan.inputs import WEEKS_PER_QUARTER
@@ -54,7 +54,7 @@ def test_ceilings_are_the_inputs_arithmetic() -> None:
 
 
 def test_headline_per_scenario_and_objective_split() -> None:
-    result = plan(_section())
+    result = run_plan(_section())
     stage = summarise(result)
     head = stage.tables["headline"].set_index("scenario")
     assert list(head.index) == ["low", "high", "expected"]
@@ -81,7 +81,7 @@ def test_deal_total_binds_with_a_positive_shadow_price() -> None:
     # demand far above what 100 fast chips serve; the cheaper-per-token fast
     # chip is capped by its deal, the slow one fills the rest
     sec["accelerators"][1]["max_units_total"] = 100.0
-    result = plan(sec)
+    result = run_plan(sec)
     bought = result.dataset.units_bought.sum(["site", "period", "scenario"])
     assert float(bought.sel(accelerator="fast")) == pytest.approx(100.0, rel=1e-6)
     rows = result.bottlenecks[result.bottlenecks["limit"] == "vendor_deal_max"]

@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 
 from gigaplan.errors import InfeasibleError, InputError
-from gigaplan.plan import plan
+from gigaplan.plan import run_plan
 from gigaplan.plan.inputs import HOURS_PER_QUARTER, SECONDS_PER_QUARTER
 
 
 def _message(section: dict[str, Any]) -> str:
     with pytest.raises(InfeasibleError) as err:
-        plan(section)
+        run_plan(section)
     return str(err.value)
 
 
@@ -98,7 +98,7 @@ def test_must_serve_partly_met_is_feasible(section: dict[str, Any]) -> None:
     # half in every period (the rest is priced by the unmet penalty anyway).
     section["must_serve_fraction"] = 0.5
     section["unmet_inference_usd_per_mtoken"] = 0.0
-    ds = plan(section).dataset
+    ds = run_plan(section).dataset
     share = ds.inference_served_tokens / ds.inference_demand_tokens
     # HiGHS primal feasibility 1e-7 on rows scaled to ~1e4 T tokens
     assert float(share.min()) == pytest.approx(0.5, rel=1e-6)
@@ -108,7 +108,7 @@ def test_binding_deal_has_positive_shadow_price(section: dict[str, Any]) -> None
     # The deal forces 5,000 slow chips although fast ones are cheaper per
     # token: lowering the deal saves money, so its shadow price is > 0.
     section["accelerators"][0]["min_units_total"] = 5000.0
-    b = plan(section).bottlenecks
+    b = run_plan(section).bottlenecks
     deal = b[b.limit == "vendor_deal"]
     assert float(deal.shadow_price_usd.iloc[0]) > 0
     assert bool(deal.binding.iloc[0])
@@ -121,13 +121,13 @@ def test_must_serve_per_kind(section: dict[str, Any]) -> None:
     for scen in section["scenarios"]:
         scen["training_flop_start"] = 1e25
     section["must_serve_fraction"] = {"inference": 0.0, "training": 1.0}
-    ds = plan(section).dataset
+    ds = run_plan(section).dataset
     assert float(ds.training_served_flop.sum()) == pytest.approx(
         float(ds.training_demand_flop.sum()), rel=1e-6
     )
     # the same share for both kinds as one number
     section["must_serve_fraction"] = 0.5
-    ds = plan(section).dataset
+    ds = run_plan(section).dataset
     share = ds.inference_served_tokens / ds.inference_demand_tokens
     assert float(share.min()) == pytest.approx(0.5, rel=1e-6)
 
@@ -135,4 +135,4 @@ def test_must_serve_per_kind(section: dict[str, Any]) -> None:
 def test_must_serve_share_out_of_range_names_the_kind(section: dict[str, Any]) -> None:
     section["must_serve_fraction"] = {"training": 1.5}
     with pytest.raises(InputError, match=r"must_serve_fraction\.training"):
-        plan(section)
+        run_plan(section)

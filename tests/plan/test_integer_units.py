@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from gigaplan.plan import plan
+from gigaplan.plan import run_plan
 from gigaplan.plan.inputs import HOURS_PER_QUARTER, SECONDS_PER_QUARTER
 from gigaplan.plan.stage import summarise
 
@@ -39,7 +39,7 @@ def _chip_cost(energy_usd_per_mwh: float) -> float:
 
 
 def test_whole_racks_by_hand(racks: dict[str, Any]) -> None:
-    result = plan(racks)
+    result = run_plan(racks)
     bought = float(result.dataset.units_bought.sum())
     assert bought == pytest.approx(792.0, rel=RTOL)
     assert result.objective_usd == pytest.approx(792 * _chip_cost(50.0), rel=RTOL)
@@ -52,7 +52,7 @@ def test_whole_racks_by_hand(racks: dict[str, Any]) -> None:
 
 def test_without_integer_units_rack_size_is_ignored(racks: dict[str, Any]) -> None:
     racks["integer_units"] = False
-    result = plan(racks)
+    result = run_plan(racks)
     assert float(result.dataset.units_bought.sum()) == pytest.approx(
         NEED_CHIPS, rel=RTOL
     )
@@ -74,7 +74,7 @@ def test_shadow_prices_from_the_fixed_lp(racks: dict[str, Any]) -> None:
         },
         {"name": "clean", "energy_usd_per_mwh": 80.0, "max_mw": 1e4},
     ]
-    result = plan(racks)
+    result = run_plan(racks)
     co2 = result.bottlenecks[result.bottlenecks.limit == "co2_cap"]
     assert float(co2.shadow_price_usd.iloc[0]) == pytest.approx(75.0, rel=RTOL)
     mwh = 792 * 1.25e-3 * HOURS_PER_QUARTER

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gigaplan.errors import InfeasibleError, InputError
-from gigaplan.plan import plan
+from gigaplan.plan import run_plan
 from gigaplan.plan.inputs import HOURS_PER_QUARTER, SECONDS_PER_QUARTER
 
 # LP optimum from HiGHS: primal feasibility tolerance 1e-7 on scaled rows;
@@ -22,7 +22,7 @@ def test_hand_worked_objective(section: dict[str, Any]) -> None:
     # 1 kW * PUE; energy = MW * hours. Cost = chips + facility + energy.
     section["end"] = "2026Q1"
     section["accelerators"] = section["accelerators"][:1]
-    result = plan(section)
+    result = run_plan(section)
     units = 1e16 / (1000.0 * SECONDS_PER_QUARTER)
     fac_mw = units * 1e-3 * 1.25
     cost = units * 30000 + fac_mw * 1e7 + fac_mw * HOURS_PER_QUARTER * 50.0
@@ -32,7 +32,7 @@ def test_hand_worked_objective(section: dict[str, Any]) -> None:
 
 def test_cheaper_chip_per_delivered_token_wins(section: dict[str, Any]) -> None:
     # fast: $25k per 1000 tok/s vs slow $30k, same watts -> only fast is bought.
-    ds = plan(section).dataset
+    ds = run_plan(section).dataset
     bought = ds.units_bought.sum(["site", "period", "scenario"])
     assert float(bought.sel(accelerator="slow")) == pytest.approx(0.0, abs=1e-6)
     assert float(bought.sel(accelerator="fast")) > 0
@@ -41,7 +41,7 @@ def test_cheaper_chip_per_delivered_token_wins(section: dict[str, Any]) -> None:
 def test_binding_supply_has_positive_price_slack_zero(section: dict[str, Any]) -> None:
     section["accelerators"][1]["supply_per_quarter"] = 1000.0  # far below need
     section["accelerators"][0]["supply_per_quarter"] = 1e9  # never binds
-    result = plan(section)
+    result = run_plan(section)
     b = result.bottlenecks[result.bottlenecks.limit == "vendor_supply"]
     fast = b[(b["item"] == "fast") & (b["period"] == "2026Q1")]
     slow = b[b["item"] == "slow"]
@@ -60,7 +60,7 @@ def test_binding_supply_has_positive_price_slack_zero(section: dict[str, Any]) -
 def test_lead_time_and_launch(section: dict[str, Any]) -> None:
     section["accelerators"][1]["launch"] = "2026Q3"
     section["accelerators"][0]["lead_time_quarters"] = 1
-    ds = plan(section).dataset
+    ds = run_plan(section).dataset
     fast = ds.units_in_service.sel(accelerator="fast").sum(["site", "scenario"])
     assert float(fast.sel(period=["2026Q1", "2026Q2"]).sum()) == 0.0
     slow_b = ds.units_bought.sel(accelerator="slow").sum(["site", "scenario"])
@@ -83,7 +83,7 @@ def test_non_anticipativity(section: dict[str, Any], method: str) -> None:
             "inference_growth_per_year": 8.0,
         },
     ]
-    ds = plan(section).dataset
+    ds = run_plan(section).dataset
     buy = ds.units_bought.sum(["site", "accelerator"])
     first = buy.sel(period=["2026Q1", "2026Q2"])
     assert np.allclose(first.sel(scenario="lo"), first.sel(scenario="hi"))
@@ -94,9 +94,9 @@ def test_non_anticipativity(section: dict[str, Any], method: str) -> None:
 def test_tighter_build_rate_leaves_demand_unmet_and_costs_more(
     section: dict[str, Any],
 ) -> None:
-    loose = plan(section)
+    loose = run_plan(section)
     section["build_rate_mw_per_week"] = 20.0
-    tight = plan(section)
+    tight = run_plan(section)
     assert float(tight.dataset.inference_unmet_tokens.sel(period="2026Q1").sum()) > 0
     assert float(loose.dataset.inference_unmet_tokens.sum()) == pytest.approx(
         0.0, abs=1e3
@@ -107,7 +107,7 @@ def test_tighter_build_rate_leaves_demand_unmet_and_costs_more(
 
 
 def test_energy_and_capacity_balances_close(section: dict[str, Any]) -> None:
-    ds = plan(section).dataset
+    ds = run_plan(section).dataset
     energy = ds.energy_mwh.sum("option")
     load = ds.it_mw_by_site * 1.25 * HOURS_PER_QUARTER
     assert np.allclose(energy, load, rtol=RTOL)
@@ -122,9 +122,9 @@ def test_energy_and_capacity_balances_close(section: dict[str, Any]) -> None:
 @given(scale=st.floats(min_value=1.0, max_value=5.0))
 def test_cost_never_falls_when_demand_rises(section: dict, scale: float) -> None:
     sec = copy.deepcopy(section)
-    base = plan(sec).objective_usd
+    base = run_plan(sec).objective_usd
     sec["scenarios"][0]["inference_tokens_start"] *= scale
-    assert plan(sec).objective_usd >= base * (1 - RTOL)
+    assert run_plan(sec).objective_usd >= base * (1 - RTOL)
 
 
 @settings(
@@ -135,25 +135,25 @@ def test_cost_never_falls_when_demand_rises(section: dict, scale: float) -> None
 @given(price=st.floats(min_value=1e4, max_value=2e5))
 def test_adding_an_option_never_raises_cost(section: dict, price: float) -> None:
     sec = copy.deepcopy(section)
-    base = plan(sec).objective_usd
+    base = run_plan(sec).objective_usd
     sec["accelerators"].append(
         {
             "name": "extra",
             "output_tokens_per_s": 1500.0,
-            "training_flops_per_s": 1e15,
+            "training_flop_per_s": 1e15,
             "power_w": 800.0,
             "price_usd": price,
             "lead_time_quarters": 0,
         }
     )
-    assert plan(sec).objective_usd <= base * (1 + RTOL)
+    assert run_plan(sec).objective_usd <= base * (1 + RTOL)
 
 
 def test_impossible_vendor_deal_is_infeasible(section: dict[str, Any]) -> None:
     section["accelerators"][0]["supply_per_quarter"] = 100.0
     section["accelerators"][0]["min_units_total"] = 1e6
     with pytest.raises(InfeasibleError, match="slow"):
-        plan(section)
+        run_plan(section)
 
 
 @pytest.mark.parametrize(
@@ -171,7 +171,7 @@ def test_bad_input_names_the_field(
     bad = copy.deepcopy(section)
     change(bad)
     with pytest.raises(InputError, match=field):
-        plan(bad)
+        run_plan(bad)
 
 
 def test_product_first_rejects_penalties_that_favour_research(
@@ -181,9 +181,9 @@ def test_product_first_rejects_penalties_that_favour_research(
     # $3,600; of research 1e15 FLOP/s x 3600 s x $p/EFLOP. Above $1,000/EFLOP
     # research is worth more, and product would no longer come first.
     section["unmet_training_usd_per_eflop"] = 1000.0
-    plan(section)  # at the limit: a tie, still allowed
+    run_plan(section)  # at the limit: a tie, still allowed
     section["unmet_training_usd_per_eflop"] = 1001.0
     with pytest.raises(InputError, match=r"unmet_training_usd_per_eflop.*<= 1e\+03"):
-        plan(section)
+        run_plan(section)
     section["serve_order"] = "least_cost"
-    assert plan(section).objective_usd > 0
+    assert run_plan(section).objective_usd > 0

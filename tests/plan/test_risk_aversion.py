@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from gigaplan.plan import plan
+from gigaplan.plan import run_plan
 from gigaplan.plan.inputs import SECONDS_PER_QUARTER
 from gigaplan.plan.objective import cvar
 
@@ -54,17 +54,17 @@ def _spread(result: Any) -> float:
 
 
 def test_weight_zero_is_todays_objective(hedge: dict[str, Any]) -> None:
-    neutral = plan(hedge)
+    neutral = run_plan(hedge)
     hedge["risk_aversion"] = {"weight": 0.0, "alpha": 0.5}
-    zero = plan(hedge)
+    zero = run_plan(hedge)
     assert neutral.objective_usd == pytest.approx(1.25 * PI * D, rel=RTOL)
     assert zero.objective_usd == pytest.approx(neutral.objective_usd, rel=RTOL)
 
 
 def test_risk_aversion_hedges_by_hand(hedge: dict[str, Any]) -> None:
-    neutral = plan(hedge)
+    neutral = run_plan(hedge)
     hedge["risk_aversion"] = {"weight": 0.8, "alpha": 0.5}
-    averse = plan(hedge)
+    averse = run_plan(hedge)
     chips = float(averse.dataset.units_bought.sum()) / 2  # same in both scenarios
     assert chips == pytest.approx(2 * D / TOKENS_PER_CHIP, rel=RTOL)
     assert averse.objective_usd == pytest.approx(1.5 * PI * D, rel=RTOL)
@@ -81,7 +81,7 @@ def test_cvar_term_is_the_tail_mean(hedge: dict[str, Any]) -> None:
     # l = 0.3: rate 0.75 pi - 0.65 pi > 0, so it still buys D; the CVaR term
     # at the optimum is the hi cost 1.75 pi D, as the sorted-tail formula says.
     hedge["risk_aversion"] = {"weight": 0.3, "alpha": 0.5}
-    result = plan(hedge)
+    result = run_plan(hedge)
     ds = result.dataset
     tail = cvar(ds.scenario_cost_usd.values, ds.probability.values, 0.5)
     assert tail == pytest.approx(1.75 * PI * D, rel=RTOL)
@@ -93,9 +93,11 @@ def test_cvar_term_is_the_tail_mean(hedge: dict[str, Any]) -> None:
 
 def test_one_scenario_cvar_is_the_cost(section: dict[str, Any]) -> None:
     # With a single scenario CVaR equals the cost whatever l and alpha.
-    neutral = plan(section)
+    neutral = run_plan(section)
     section["risk_aversion"] = {"weight": 1.0, "alpha": 0.9}
-    assert plan(section).objective_usd == pytest.approx(neutral.objective_usd, rel=RTOL)
+    assert run_plan(section).objective_usd == pytest.approx(
+        neutral.objective_usd, rel=RTOL
+    )
 
 
 def test_duals_are_of_the_risk_adjusted_objective(hedge: dict[str, Any]) -> None:
@@ -103,9 +105,9 @@ def test_duals_are_of_the_risk_adjusted_objective(hedge: dict[str, Any]) -> None
     # price); with l = 0.8 the cap binds and one more chip saves
     # (pi (0.5 + 0.5 l) - c) tokens-per-chip = 0.15 pi tokens-per-chip.
     hedge["accelerators"][0]["supply_per_quarter"] = 1.5 * D / TOKENS_PER_CHIP
-    neutral = plan(hedge).bottlenecks
+    neutral = run_plan(hedge).bottlenecks
     hedge["risk_aversion"] = {"weight": 0.8, "alpha": 0.5}
-    averse = plan(hedge).bottlenecks
+    averse = run_plan(hedge).bottlenecks
     supply_n = neutral[neutral.limit == "vendor_supply"].shadow_price_usd
     supply_a = averse[averse.limit == "vendor_supply"].shadow_price_usd
     assert np.allclose(supply_n, 0.0)

@@ -5,11 +5,10 @@ from __future__ import annotations
 import pytest
 
 from gigaplan.catalog import load_catalog
-from gigaplan.plan import plan
+from gigaplan.plan import run_plan
 from gigaplan.plan.schema import PlanSection
 from gigaplan.plan.site_power import (
     CAMPUS_OPTION,
-    campus_section,
     option_from_product,
     with_campus_power,
 )
@@ -34,7 +33,7 @@ def test_site_gets_exactly_the_campus_product() -> None:
     resolved, products = with_campus_power(section, catalog)
     (option,) = resolved.sites[0].power_options
     assert option.name == CAMPUS_OPTION
-    campus = campus_section(section.sites[0])
+    campus = section.sites[0].campus()
     # the campus is sized for the site: 100 MW facility at PUE 1.25
     assert campus.it_load_mw * campus.pue == pytest.approx(100.0, rel=1e-12)
     result = solve_section(campus, catalog, None)
@@ -58,7 +57,7 @@ def test_site_gets_exactly_the_campus_product() -> None:
     )
     # grid capped at 60 MW of a 100 MW load: the campus builds plants
     assert option.capex_usd_per_kw > 0
-    solved = plan(_section(), catalog)
+    solved = run_plan(_section(), catalog)
     names = solved.dataset.power_option_name.values.ravel().tolist()
     assert CAMPUS_OPTION in names
 
@@ -74,14 +73,14 @@ def test_site_power_rejects_size_fields() -> None:
 
 
 def test_power_stage_solves_the_plan_sites_campus() -> None:
-    from gigaplan.power.stage import run_stage
     from gigaplan.scenario import Scenario
+    from gigaplan.stages.power import run_stage
 
     scen = Scenario.model_validate(
         {"plan": _section(), "power": {"site": "tx"}, "name": "one-campus"}
     )
     got = run_stage(scen, load_catalog(), None)
-    campus = campus_section(scen.plan.sites[0])
+    campus = scen.plan.sites[0].campus()
     want = solve_section(campus, load_catalog(), None)
     assert got.summary["annual_cost_usd"] == pytest.approx(
         want.summary["annual_cost_usd"], rel=1e-9

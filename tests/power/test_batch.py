@@ -12,7 +12,8 @@ from gigaplan.power.batch import (
     section_product,
     section_products,
 )
-from gigaplan.power.stage import PowerSection, campus_inputs
+from gigaplan.power.schema import PowerSection
+from gigaplan.power.stage import campus_inputs
 
 CATALOG = load_catalog()
 

@@ -18,7 +18,7 @@ from gigaplan.power.profiles import solar_cf_profile, wind_cf_profile
 from gigaplan.power.pypsa_network import campus_network, export_campus
 from gigaplan.power.technologies import default_techs
 
-pypsa = pytest.importorskip("pypsa")
+pypsa = pytest.importorskip("pypsa", reason="optional dependency (gigaplan[dev])")
 
 N = 336  # two weeks: PyPSA builds and solves it in a few seconds
 # gigaplan solves by interior point without crossover (relative duality gap

@@ -57,7 +57,7 @@ def fake_plan(scenario, catalog, upstream=None):
             "year": years,
             "capex_usd": [gw * 3.2e10] * len(years),
             "opex_usd": [gw * 1e9 * (i + 1) for i in range(len(years))],
-            "emissions_tco2": [gw * 2e6 * (i + 1) for i in range(len(years))],
+            "emissions_co2_t": [gw * 2e6 * (i + 1) for i in range(len(years))],
         }
     )
     bottleneck = pd.DataFrame(

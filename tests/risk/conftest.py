@@ -6,9 +6,10 @@ from typing import Any
 import numpy as np
 import pytest
 
+from gigaplan.demand.schema import DemandSection
 from gigaplan.plan.schema import quarter_labels
 from gigaplan.risk.evaluate import Capacity
-from gigaplan.risk.schema import DemandSection, Finance
+from gigaplan.risk.schema import Finance
 
 PERIODS = tuple(quarter_labels("2026Q1", "2027Q4"))
 

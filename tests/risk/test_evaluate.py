@@ -5,10 +5,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gigaplan.demand import DemandPaths, deterministic_path, sample_paths
+from gigaplan.demand.paths import DemandPaths, deterministic_path, sample_paths
+from gigaplan.demand.schema import DemandSection
 from gigaplan.errors import InputError
 from gigaplan.risk.evaluate import Capacity, Policy, cvar, evaluate, row_quantiles
-from gigaplan.risk.schema import DemandSection, Finance
+from gigaplan.risk.schema import Finance
 from tests.risk.conftest import (
     FINANCE,
     PERIODS,
@@ -16,6 +17,10 @@ from tests.risk.conftest import (
     demand_dict,
     quiet_demand_dict,
 )
+
+#: hand-worked one-period cases; the paths are evaluated in float32
+#: (eps 1.2e-7), so a few units of rounding in the last place
+HAND_RTOL = 1e-6
 
 ONE = ("2026Q1",)
 
@@ -56,10 +61,10 @@ def test_hand_worked_product_first():
     ev = evaluate(cap, paths, HAND)
     # inference needs 60/100 of the fleet; research wants 30/50 = 0.6, gets 0.4
     assert ev.unmet_inference_tokens[0, 0] == pytest.approx(0.0, abs=1e-12)
-    assert ev.unmet_training_flop[0, 0] == pytest.approx(10.0)
-    assert ev.utilisation[0, 0] == pytest.approx(1.0)
+    assert ev.unmet_training_flop[0, 0] == pytest.approx(10.0, rel=HAND_RTOL)
+    assert ev.utilisation[0, 0] == pytest.approx(1.0, rel=HAND_RTOL)
     # revenue 60 tokens * $1 + 0.4 * 10 h * $2 = 68; minus capex 10, opex 5
-    assert ev.npv_usd[0] == pytest.approx(53.0)
+    assert ev.npv_usd[0] == pytest.approx(53.0, rel=HAND_RTOL)
     assert ev.break_even_index[0] == 0
     assert ev.shortfall_inference_count[0] == 0
     assert ev.shortfall_training_count[0] == 1
@@ -70,20 +75,22 @@ def test_hand_worked_launch_spike_takes_research_compute():
     ev = evaluate(cap, paths, HAND)
     # half the quarter at 2 x 60 = 120 > 100: inference share 0.6 + 0.5 * 0.4 = 0.8,
     # demand 60 * 1.5 = 90, served 80
-    assert ev.unmet_inference_tokens[0, 0] == pytest.approx(10.0)
+    assert ev.unmet_inference_tokens[0, 0] == pytest.approx(10.0, rel=HAND_RTOL)
     # research gets 0.2 of the fleet (10 FLOP) instead of 0.4 without the spike
-    assert ev.unmet_training_flop[0, 0] == pytest.approx(20.0)
-    assert ev.research_lost_to_launches_flop_sum[0] == pytest.approx(10.0)
-    assert ev.unmet_inference_share[0] == pytest.approx(10.0 / 90.0)
+    assert ev.unmet_training_flop[0, 0] == pytest.approx(20.0, rel=HAND_RTOL)
+    assert ev.research_lost_to_launches_flop_sum[0] == pytest.approx(
+        10.0, rel=HAND_RTOL
+    )
+    assert ev.unmet_inference_share[0] == pytest.approx(10.0 / 90.0, rel=HAND_RTOL)
 
 
 def test_hand_worked_fixed_shares():
     cap, paths = _one_period(phi=0.5)
     ev = evaluate(cap, paths, HAND, Policy("fixed_shares", 0.5))
     # inference capped at half the fleet (50 tokens) in and out of spikes
-    assert ev.unmet_inference_tokens[0, 0] == pytest.approx(90.0 - 50.0)
+    assert ev.unmet_inference_tokens[0, 0] == pytest.approx(90.0 - 50.0, rel=HAND_RTOL)
     # research keeps its half: 25 of 30 FLOP served, nothing lost to launches
-    assert ev.unmet_training_flop[0, 0] == pytest.approx(5.0)
+    assert ev.unmet_training_flop[0, 0] == pytest.approx(5.0, rel=HAND_RTOL)
     assert ev.research_lost_to_launches_flop_sum[0] == 0.0
 
 
@@ -91,10 +98,10 @@ def test_no_capacity_serves_nothing_without_warnings():
     cap, paths = _one_period()
     empty = cap.scaled(0.0)
     ev = evaluate(empty, paths, HAND)
-    assert ev.unmet_inference_tokens[0, 0] == pytest.approx(60.0)
-    assert ev.unmet_training_flop[0, 0] == pytest.approx(30.0)
+    assert ev.unmet_inference_tokens[0, 0] == pytest.approx(60.0, rel=HAND_RTOL)
+    assert ev.unmet_training_flop[0, 0] == pytest.approx(30.0, rel=HAND_RTOL)
     assert ev.utilisation[0, 0] == 0.0
-    assert ev.npv_usd[0] == pytest.approx(-15.0)
+    assert ev.npv_usd[0] == pytest.approx(-15.0, rel=HAND_RTOL)
     assert ev.break_even_index[0] == -1
 
 
@@ -119,7 +126,7 @@ def test_break_even_is_when_cumulative_cash_stays_positive():
     ev = evaluate(cap, paths, fin)
     np.testing.assert_allclose(ev.cash_flow_usd[:, 0], cash, rtol=1e-6)
     assert list(ev.break_even_index) == [4, 4]
-    assert ev.npv_usd[0] == pytest.approx(2.0)
+    assert ev.npv_usd[0] == pytest.approx(2.0, rel=HAND_RTOL)
 
 
 def test_zero_volatility_monte_carlo_equals_deterministic_evaluation():

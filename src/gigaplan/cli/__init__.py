@@ -98,7 +98,7 @@ class _ErrorTranslatingGroup(TyperGroup):
             pydantic = sys.modules.get("pydantic")
             if pydantic is None or not isinstance(err, pydantic.ValidationError):
                 raise
-            from gigaplan.scenario import validation_to_input_error
+            from gigaplan._schema import validation_to_input_error
 
             self._fail(ctx, str(validation_to_input_error(err)), 2)
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # rich, pydantic and numpy load when a verb runs, not for --h
     from rich.table import Table
 
     from gigaplan.catalog import Catalog
+    from gigaplan.results import StageResult
 
 CatalogOption = Annotated[
     list[Path] | None,
@@ -245,6 +246,30 @@ def key_value_table(title: str, rows: dict[str, Any]) -> Table:
     for key, val in rows.items():
         table.add_row(key, format_value(key, val, dollar_year=dollar_year))
     return table
+
+
+def stage_payload(result: StageResult, *, text: bool = True) -> dict[str, Any]:
+    """A stage's summary, tables (as records) and memo, ready for ``--json``.
+
+    Parameters
+    ----------
+    result : StageResult
+        The stage's outcome.
+    text : bool
+        Whether to include the memo text.
+
+    Returns
+    -------
+    dict
+        ``summary``, ``tables`` (name -> list of row dicts) and ``text``.
+    """
+    payload: dict[str, Any] = {
+        "summary": result.summary,
+        "tables": {k: v.to_dict(orient="records") for k, v in result.tables.items()},
+    }
+    if text:
+        payload["text"] = result.text
+    return payload
 
 
 def frame_table(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -16,6 +16,9 @@ from gigaplan.cli._common import (
     print_json,
     validated,
 )
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 estimate_app = typer.Typer(
     help="Training and inference estimates.", no_args_is_help=True
@@ -35,6 +38,21 @@ def _print_estimate(out: dict[str, float | None]) -> None:
     for key, value in out.items():
         table.add_row(key, human(key, value))
     console().print(table)
+
+
+def _case_fields(case: type[BaseModel], options: dict[str, Any]) -> dict[str, Any]:
+    """The command's options that are fields of ``case``, named ``cli``."""
+    return {"name": "cli"} | {
+        k: v for k, v in options.items() if k in case.model_fields and k != "name"
+    }
+
+
+def _show(out: dict[str, Any], json_out: bool) -> None:
+    """An estimate as JSON or as a table."""
+    if json_out:
+        print_json(out)
+    else:
+        _print_estimate(out)
 
 
 #: ``--price-usd-per-accelerator-hour`` of both estimates.
@@ -76,6 +94,7 @@ def training(
     json_out: JsonOption = False,
 ) -> None:
     """Estimate one pre-training run (6·N·D FLOPs at a sourced default MFU)."""
+    options = locals()  # the options named as TrainingCase's fields
     from gigaplan.errors import InputError
     from gigaplan.workloads.schema import TrainingCase
     from gigaplan.workloads.stage import training_case
@@ -88,31 +107,9 @@ def training(
         raise InputError(
             "--active-params", active_params, f"must be at most --params={params:g}"
         )
-    case = validated(
-        TrainingCase,
-        {
-            "name": "cli",
-            "tokens": tokens,
-            "accelerator": accelerator,
-            "count": count,
-            "model": model,
-            "params": params,
-            "active_params": active_params,
-            "seq_len": seq_len,
-            "mfu": mfu,
-            "precision": precision,
-            "pue": pue,
-            "region": region,
-            "grid_kgco2_per_mwh": grid_kgco2_per_mwh,
-            "price_usd_per_accelerator_hour": price_usd_per_accelerator_hour,
-        },
-    )
+    case = validated(TrainingCase, _case_fields(TrainingCase, options))
     est = training_case(catalog_from(catalog), **case.model_dump(exclude={"name"}))
-    out = dataclasses.asdict(est)
-    if json_out:
-        print_json(out)
-        return
-    _print_estimate(out)
+    _show(dataclasses.asdict(est), json_out)
 
 
 @estimate_app.command("inference")
@@ -137,34 +134,14 @@ def inference(
     json_out: JsonOption = False,
 ) -> None:
     """Estimate serving: prefill compute-bound, decode per-step roofline."""
+    options = locals()  # the options named as InferenceCase's fields
     from gigaplan.workloads.schema import InferenceCase
     from gigaplan.workloads.stage import inference_case
 
-    case = validated(
-        InferenceCase,
-        {
-            "name": "cli",
-            "model": model,
-            "accelerator": accelerator,
-            "count": count,
-            "precision": precision,
-            "batch": batch,
-            "input_tokens": input_tokens,
-            "output_tokens": output_tokens,
-            "tokens_per_day": tokens_per_day,
-            "pue": pue,
-            "price_usd_per_accelerator_hour": price_usd_per_accelerator_hour,
-        },
-    )
+    case = validated(InferenceCase, _case_fields(InferenceCase, options))
     est = inference_case(catalog_from(catalog), **case.model_dump(exclude={"name"}))
     out = dataclasses.asdict(est)
-    if tokens_per_day is None:
-        out = {
-            k: v
-            for k, v in out.items()
-            if k not in ("accelerators_needed", "it_mw", "facility_mw")
-        }
-    if json_out:
-        print_json(out)
-        return
-    _print_estimate(out)
+    if tokens_per_day is None:  # no fleet sized
+        for key in ("accelerators_needed", "it_mw", "facility_mw"):
+            out.pop(key, None)
+    _show(out, json_out)

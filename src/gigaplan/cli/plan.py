@@ -21,6 +21,7 @@ from gigaplan.cli._common import (
     key_value_table,
     print_json,
     print_table,
+    stage_payload,
     stage_status,
 )
 
@@ -47,8 +48,9 @@ def plan_command(
     from rich.table import Table
 
     from gigaplan.errors import InputError
-    from gigaplan.plan.stage import solve_scenario_plan, summarise
+    from gigaplan.plan.stage import summarise
     from gigaplan.scenario import load_scenario
+    from gigaplan.stages.plan import solve_scenario_plan
 
     if out is not None:
         check_folder_target(out, "--out", force=force)
@@ -70,14 +72,7 @@ def plan_command(
             files[f"{key}.csv"] = partial(frame.to_csv, index=False)
         write_folder(out, files, field="--out", force=force)
     if json_out:
-        print_json(
-            {
-                "summary": stage.summary,
-                "tables": {
-                    k: v.to_dict(orient="records") for k, v in stage.tables.items()
-                },
-            }
-        )
+        print_json(stage_payload(stage, text=False))
         return
     con = console()
     con.print(key_value_table(f"plan: {scen.name}", stage.summary))

@@ -103,7 +103,8 @@ def power(
     """Least-cost mix and hourly dispatch of a campus's power supply."""
     from gigaplan.errors import InputError
     from gigaplan.power.model import memo, power_product
-    from gigaplan.power.stage import PowerSection, solve_section
+    from gigaplan.power.schema import PowerSection
+    from gigaplan.power.stage import solve_section
 
     if co2_cap_t is not None and co2_intensity_cap is not None:
         raise InputError(

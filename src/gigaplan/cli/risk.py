@@ -20,6 +20,7 @@ from gigaplan.cli._common import (
     key_value_table,
     print_json,
     print_table,
+    stage_payload,
     stage_status,
 )
 
@@ -92,7 +93,7 @@ def risk_command(
                 "no plan to evaluate: add a plan: section, set risk.plan, or "
                 "give --plan RUN|FILE",
             )
-        from gigaplan.plan.stage import run_stage as run_plan
+        from gigaplan.stages.plan import run_stage as run_plan
 
     with stage_status("risk", quiet=json_out) as status:
         if ref is None:
@@ -115,15 +116,7 @@ def risk_command(
             )
         _write_scenarios(result.tables["reduced_scenarios"], scenarios_out, force=force)
     if json_out:
-        print_json(
-            {
-                "summary": result.summary,
-                "tables": {
-                    k: v.to_dict(orient="records") for k, v in result.tables.items()
-                },
-                "text": result.text,
-            }
-        )
+        print_json(stage_payload(result))
         return
     con = console()
     con.print(key_value_table(f"risk: {scen.name}", result.summary))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -22,6 +22,9 @@ from gigaplan.cli._common import (
     print_json,
     stage_status,
 )
+
+if TYPE_CHECKING:
+    from gigaplan.store import RunStore
 
 DbOption = Annotated[
     Path | None,
@@ -36,7 +39,7 @@ runs_app = typer.Typer(help="Browse, compare, export and delete stored runs.")
 app.add_typer(runs_app, name="runs")
 
 
-def _store(db: Path | None) -> Any:
+def _store(db: Path | None) -> RunStore:
     from gigaplan.store import RunStore
 
     return RunStore(db)

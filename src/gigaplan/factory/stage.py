@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,9 +28,6 @@ from gigaplan.factory.whatif import (
 from gigaplan.results import StageResult
 
 log = logging.getLogger(__name__)
-
-if TYPE_CHECKING:
-    from gigaplan.scenario import Scenario
 
 
 def run_factory(
@@ -234,22 +230,3 @@ def _memo(summary: dict[str, Any]) -> str:
                 + f" (binding: {summary['plan_binding_resource']})."
             )
     return "\n".join(lines)
-
-
-def run_stage(
-    scenario: Scenario,
-    catalog: Catalog,
-    upstream: Mapping[str, StageResult] | None = None,
-) -> StageResult:
-    """Pipeline entry point: run the scenario's ``factory`` section.
-
-    Default durations (``{catalog: key}``) come from ``catalog``.
-    """
-    section = scenario.factory
-    if section is None:
-        raise InputError("factory", None, "the scenario has no factory: section")
-    plan = (upstream or {}).get("plan")
-    by_period = plan.tables.get("by_period") if plan is not None else None
-    return run_factory(
-        section, scenario.seed, plan_by_period=by_period, catalog=catalog
-    )

@@ -1,110 +1,11 @@
-"""Multi-period stochastic capacity expansion: what to build, where, when."""
+"""Multi-period stochastic capacity expansion: what to build, where, when.
 
-from __future__ import annotations
+:func:`run_plan` solves a ``plan:`` section; :mod:`gigaplan.plan.stage` runs
+it as a pipeline stage (with the scenario's demand and the power stage's
+campus product).
+"""
 
-import sys
-import types
-from typing import Any
-
+from gigaplan.plan.run import run_plan
 from gigaplan.plan.schema import PlanSection
 
-
-def plan(
-    section: PlanSection | dict[str, Any],
-    catalog: Any = None,
-    cache: Any = None,
-) -> Any:
-    """Build and solve the buildout LP for a ``plan:`` section.
-
-    Parameters
-    ----------
-    section : PlanSection or dict
-        The plan section (validated here when a dict).
-    catalog : Catalog, optional
-        Used only for accelerators whose numbers the section does not give.
-    cache : gigaplan.power.batch.ProductCache, optional
-        Campus products already solved (by input hash), for sites with a
-        ``power:`` block.
-
-    Returns
-    -------
-    Plan
-        Dataset, bottleneck shadow prices and objective.
-
-    Raises
-    ------
-    InfeasibleError
-        When no plan meets every hard limit; the message names the limit,
-        item, period and the amount missed (:mod:`gigaplan.plan.diagnose`).
-    """
-    from pydantic import ValidationError
-
-    from gigaplan.errors import InfeasibleError
-    from gigaplan.plan.build import build_model, resolve
-    from gigaplan.plan.diagnose import explain_infeasibility
-    from gigaplan.plan.results import extract
-    from gigaplan.plan.solve import solve_plan
-    from gigaplan.scenario import validation_to_input_error
-
-    if not isinstance(section, PlanSection):
-        try:
-            section = PlanSection.model_validate(section)
-        except ValidationError as err:
-            raise validation_to_input_error(err, "plan") from None
-    if not section.scenarios:
-        from gigaplan.errors import InputError
-
-        raise InputError(
-            "plan.from_demand",
-            "set",
-            "its scenarios are drawn from the scenario's risk.demand model: solve "
-            "it with gigaplan.plan.stage.solve_scenario_plan(scenario, catalog)",
-        )
-    import logging
-
-    from gigaplan.plan.site_power import with_campus_power
-
-    log = logging.getLogger(__name__)
-    powered = sum(s.power is not None for s in section.sites)
-    if powered:
-        log.info("solving the campus LPs of %d site(s)", powered)
-    section, _ = with_campus_power(section, catalog, cache)
-    log.info("resolving chips (catalog and estimator), sites and demand")
-    inputs = resolve(section, catalog)
-    model, exprs = build_model(inputs)
-    log.info(
-        "solving the buildout LP: %d rows, %d columns, %d scenario(s) (%s)",
-        model.constraints.ncons,
-        model.variables.nvars,
-        len(section.scenarios),
-        section.solve_method,
-    )
-    try:
-        info = solve_plan(
-            model,
-            mip_rel_gap=section.mip_rel_gap,
-            method=section.solve_method,
-            cluster=section.solve_cluster,
-            rel_gap=section.solve_rel_gap,
-            n_scenarios=len(section.scenarios),
-        )
-    except InfeasibleError as err:
-        raise explain_infeasibility(inputs, err) from None
-    log.info("reading the plan, its shadow prices and the headline")
-    return extract(inputs, model, exprs, info)
-
-
-__all__ = ["PlanSection", "plan"]
-
-
-class _CallableModule(types.ModuleType):
-    """Lets ``gigaplan.plan(...)`` call :func:`plan` once this subpackage is
-    imported (importing it rebinds the attribute ``gigaplan.plan`` to it)."""
-
-    def __call__(
-        self, section: PlanSection | dict[str, Any], catalog: Any = None
-    ) -> Any:
-        return plan(section, catalog)
-
-
-sys.modules[__name__].__class__ = _CallableModule
+__all__ = ["PlanSection", "run_plan"]

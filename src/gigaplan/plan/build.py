@@ -488,7 +488,7 @@ def _build(linopy: Any, inp: PlanInputs, elastic: bool) -> tuple[Any, dict[str, 
         "accelerator"
     )
     flop = (
-        (serving - x_inf) * (acc.flops_per_s * gain_trn * seconds * UNITS / FLOP)
+        (serving - x_inf) * (acc.flop_per_s * gain_trn * seconds * UNITS / FLOP)
     ).sum("accelerator")
     m.add_constraints(
         tokens + unmet_inf >= dem.inference_tokens / TOKENS, name="inference_demand"

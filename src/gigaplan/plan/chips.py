@@ -23,31 +23,53 @@ training draw (a campus is sized for its busiest use).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from gigaplan.errors import InputError
 from gigaplan.plan.schema import AcceleratorOption, PlanSection
 
+if TYPE_CHECKING:
+    from gigaplan.catalog.schema import Catalog
+
 #: A typed number further than this factor from the estimator's is flagged.
 WARN_RATIO = 1.5
 #: quantity -> (field in the scenario, unit)
 QUANTITIES: dict[str, tuple[str, str]] = {
     "tokens": ("output_tokens_per_s", "tokens/s"),
-    "flops": ("training_flops_per_s", "FLOP/s"),
+    "flop_per_s": ("training_flop_per_s", "FLOP/s"),
     "power_w": ("power_w", "W"),
     "price": ("price_usd", "USD"),
 }
 
 
-def estimator_numbers(section: PlanSection, catalog: Any, chip: str) -> dict:
-    """The estimator's four numbers for catalog chip ``chip`` on the workload."""
+def estimator_numbers(
+    section: PlanSection, catalog: Catalog | None, chip: str
+) -> dict[str, float | None]:
+    """The estimator's four numbers for catalog chip ``chip`` on the workload.
+
+    Parameters
+    ----------
+    section : PlanSection
+        Gives the reference workload and model.
+    catalog : Catalog, optional
+        Default: the shipped catalog.
+    chip : str
+        Catalog accelerator id.
+
+    Returns
+    -------
+    dict of str to float
+        ``tokens`` [tokens/s], ``flop_per_s`` [FLOP/s], ``power_w`` [W] and
+        ``price`` [$] per accelerator (None where the catalog has no price).
+    """
+    from gigaplan.catalog.load import shipped_catalog
     from gigaplan.workloads.capability import accelerator_capability
 
     w = section.reference_workload
     cap = accelerator_capability(
-        catalog,
+        shipped_catalog(catalog),
         chip,
         section.reference_model,
         precision=w.precision,
@@ -57,7 +79,7 @@ def estimator_numbers(section: PlanSection, catalog: Any, chip: str) -> dict:
     )
     return {
         "tokens": cap.output_tokens_per_s_per_accelerator,
-        "flops": cap.training_flops_per_s_per_accelerator,
+        "flop_per_s": cap.training_flops_per_s_per_accelerator,
         "power_w": max(cap.it_power_w, cap.training_it_power_w)
         or cap.power_w_per_accelerator,
         "price": cap.price_usd,
@@ -69,7 +91,7 @@ def _reference_chip(a: AcceleratorOption) -> str | None:
 
 
 def _one(
-    section: PlanSection, catalog: Any, i: int, a: AcceleratorOption
+    section: PlanSection, catalog: Catalog | None, i: int, a: AcceleratorOption
 ) -> tuple[dict[str, float], list[dict[str, Any]]]:
     typed = {q: getattr(a, field) for q, (field, _) in QUANTITIES.items()}
     chip = _reference_chip(a)
@@ -125,14 +147,14 @@ def _row(
 
 
 def resolve_chips(
-    section: PlanSection, catalog: Any
+    section: PlanSection, catalog: Catalog | None
 ) -> tuple[dict[str, dict[str, float]], pd.DataFrame]:
     """Every plan accelerator's numbers and the table of where each came from.
 
     Returns
     -------
     numbers : dict
-        Accelerator name -> ``tokens``, ``flops``, ``power_w``, ``price``.
+        Accelerator name -> ``tokens``, ``flop_per_s``, ``power_w``, ``price``.
     table : pandas.DataFrame
         One row per accelerator and quantity: ``value``, ``unit``,
         ``source``, the estimator's value for the named catalog chip, their

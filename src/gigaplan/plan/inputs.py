@@ -9,7 +9,7 @@ the constants below). The model builder (:mod:`gigaplan.plan.build`) reads only
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -17,10 +17,13 @@ import xarray as xr
 
 from gigaplan.errors import InfeasibleError, InputError
 from gigaplan.periods import quarter_index
-from gigaplan.plan.schema import PlanSection
+from gigaplan.plan.schema import PlanSection, PowerOption
 from gigaplan.units import HOURS_PER_QUARTER as HOURS_PER_QUARTER  # re-exported
 from gigaplan.units import SECONDS_PER_QUARTER as SECONDS_PER_QUARTER
 from gigaplan.units import WEEKS_PER_QUARTER as WEEKS_PER_QUARTER
+
+if TYPE_CHECKING:
+    from gigaplan.catalog.schema import Catalog
 
 # Internal (model) units, chosen so that one model unit of fleet (1000
 # accelerators) serves about one model unit of demand per quarter and costs
@@ -56,7 +59,9 @@ class PlanInputs:
     gain: xr.Dataset | None = None
 
 
-def chip_numbers(section: PlanSection, catalog: Any) -> dict[str, dict[str, float]]:
+def chip_numbers(
+    section: PlanSection, catalog: Catalog | None
+) -> dict[str, dict[str, float]]:
     """Per-accelerator numbers (:func:`gigaplan.plan.chips.resolve_chips`)."""
     from gigaplan.plan.chips import resolve_chips
 
@@ -73,7 +78,7 @@ def _max_units(a: Any, power_w: float) -> float:
     return float(min(caps))
 
 
-def resolve(section: PlanSection, catalog: Any = None) -> PlanInputs:
+def resolve(section: PlanSection, catalog: Catalog | None = None) -> PlanInputs:
     """Turn a validated section into labelled arrays the model builder uses."""
     periods = section.periods
     q0 = quarter_index(section.start)
@@ -90,7 +95,7 @@ def resolve(section: PlanSection, catalog: Any = None) -> PlanInputs:
     acc = xr.Dataset(
         {
             "tokens_per_s": ("accelerator", [caps[n]["tokens"] for n in accs]),
-            "flops_per_s": ("accelerator", [caps[n]["flops"] for n in accs]),
+            "flop_per_s": ("accelerator", [caps[n]["flop_per_s"] for n in accs]),
             "power_w": ("accelerator", [caps[n]["power_w"] for n in accs]),
             "price_usd": ("accelerator", [caps[n]["price"] for n in accs]),
             "launch_q": (
@@ -153,17 +158,8 @@ def resolve(section: PlanSection, catalog: Any = None) -> PlanInputs:
         coords={"site": sites},
     )
     n_o = max(len(s.power_options) for s in section.sites)
-    fields = (
-        "energy_usd_per_mwh",
-        "co2_t_per_mwh",
-        "capex_usd_per_kw",
-        "fixed_om_usd_per_kw_yr",
-        "firm_fraction",
-        "lead_time_quarters",
-        "life_years",
-        "max_mw",
-        "existing_mw",
-    )
+    # every number of a power option, as the schema declares them
+    fields = tuple(f for f in PowerOption.model_fields if f != "name")
     arr = {f: np.zeros((len(sites), n_o)) for f in fields}
     exists = np.zeros((len(sites), n_o), dtype=bool)
     names = np.full((len(sites), n_o), "", dtype=object)
@@ -382,11 +378,11 @@ def _check_product_first(section: PlanSection, acc: xr.Dataset) -> None:
     per_token = section.unmet_inference_usd_per_mtoken / 1e6
     per_flop = section.unmet_training_usd_per_eflop / 1e18
     inference_usd_h = per_token * acc.tokens_per_s * 3600.0
-    training_usd_h = per_flop * acc.flops_per_s * 3600.0
+    training_usd_h = per_flop * acc.flop_per_s * 3600.0
     worse = training_usd_h > inference_usd_h * (1.0 + 1e-12)
     if not bool(worse.any()):
         return
-    limit = float((inference_usd_h / (acc.flops_per_s * 3600.0)).min()) * 1e18
+    limit = float((inference_usd_h / (acc.flop_per_s * 3600.0)).min()) * 1e18
     name = str(acc.accelerator.values[int(np.argmax(worse.values))])
     raise InputError(
         "plan.unmet_training_usd_per_eflop",

@@ -29,7 +29,7 @@ _LIMITS: dict[str, tuple[float, str, float]] = {
     "interconnect": (1000.0, "usd_per_gw", -1.0),
     "budget": (1.0 / USD, "usd_per_usd", -1.0),
     "budget_total": (1.0 / USD, "usd_per_usd", -1.0),
-    "co2_cap": (1.0 / CO2_T, "usd_per_tco2", -1.0),
+    "co2_cap": (1.0 / CO2_T, "usd_per_t", -1.0),
     "vendor_deal": (1000.0 / UNITS, "usd_per_1000_accelerators", 1.0),
     "vendor_deal_max": (1000.0 / UNITS, "usd_per_1000_accelerators", -1.0),
     "lease_max": (1000.0 / UNITS, "usd_per_1000_accelerators", -1.0),
@@ -145,7 +145,7 @@ def extract(
                 serving * acc.tokens_per_s * gain.inference * seconds
             ).sum("accelerator"),
             "training_capacity_flop": (
-                serving * acc.flops_per_s * gain.training * seconds
+                serving * acc.flop_per_s * gain.training * seconds
             ).sum("accelerator"),
             "inference_demand_tokens": dem.inference_tokens,
             "training_demand_flop": dem.training_flop,

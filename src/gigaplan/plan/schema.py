@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import AliasChoices, BaseModel, Field, field_validator, model_validator
 
 from gigaplan._schema import STRICT
 from gigaplan.periods import quarter_index, quarter_labels
-from gigaplan.power.stage import PowerSection
+from gigaplan.power.schema import PowerSection
 
 __all__ = ["quarter_index", "quarter_labels"]  # re-exported: the old import names
+
+
+#: ``training_flop_per_s``; files written before FLOP had one spelling give
+#: ``training_flops_per_s``, which is still read.
+_FLOP_PER_S = AliasChoices("training_flop_per_s", "training_flops_per_s")
 
 
 class _Strict(BaseModel):
@@ -21,15 +26,17 @@ class ChipMultipliers(_Strict):
     """Factors on the ``like`` chip's numbers (sourced or ASSUMPTION in the file)."""
 
     output_tokens_per_s: float = Field(default=1.0, gt=0, le=1000)
-    training_flops_per_s: float = Field(default=1.0, gt=0, le=1000)
+    training_flop_per_s: float = Field(
+        default=1.0, gt=0, le=1000, validation_alias=_FLOP_PER_S
+    )
     power_w: float = Field(default=1.0, gt=0, le=1000)
     price_usd: float = Field(default=1.0, gt=0, le=1000)
 
     def as_dict(self) -> dict[str, float]:
-        """Multipliers keyed as the planner's quantities (tokens, flops, ...)."""
+        """Multipliers keyed as the planner's quantities (tokens, flop_per_s, ...)."""
         return {
             "tokens": self.output_tokens_per_s,
-            "flops": self.training_flops_per_s,
+            "flop_per_s": self.training_flop_per_s,
             "power_w": self.power_w,
             "price": self.price_usd,
         }
@@ -68,7 +75,9 @@ class AcceleratorOption(_Strict):
     # upper limits: far beyond any chip, so a typo (1e30) is an error, not an
     # LP whose numbers overflow
     output_tokens_per_s: float | None = Field(default=None, gt=0, le=1e9)
-    training_flops_per_s: float | None = Field(default=None, gt=0, le=1e19)
+    training_flop_per_s: float | None = Field(
+        default=None, gt=0, le=1e19, validation_alias=_FLOP_PER_S
+    )
     power_w: float | None = Field(default=None, gt=0, le=1e6, description="all-in IT W")
     price_usd: float | None = Field(default=None, ge=0, le=1e9)
     launch: str | None = None
@@ -153,6 +162,20 @@ class Site(_Strict):
         "profiles, technologies, CO2/CFE limits); solved for the site's max_mw "
         "at its PUE and added as power option 'campus'",
     )
+
+    def campus(self) -> PowerSection:
+        """The campus LP settings of this site: its power block, its size and PUE.
+
+        Returns
+        -------
+        PowerSection
+            ``power`` with ``it_load_mw = max_mw / pue`` and the site's PUE.
+        """
+        if self.power is None:
+            raise ValueError(f"site {self.name} has no power: block")
+        return self.power.model_copy(
+            update={"it_load_mw": self.max_mw / self.pue, "pue": self.pue}
+        )
 
     @model_validator(mode="after")
     def _powered(self) -> Site:
@@ -258,7 +281,7 @@ class FromDemand(_Strict):
     """Draw the plan's scenarios from the scenario's demand model (``risk.demand``).
 
     ``paths`` demand paths are sampled over the plan's quarters and reduced to
-    ``scenarios`` weighted scenarios (:func:`gigaplan.demand.reduce_paths`),
+    ``scenarios`` weighted scenarios (:func:`gigaplan.demand.paths.reduce_paths`),
     with the same seed and streams as the risk stage, so the plan is made for
     the model the risk stage then tests it against.
     """

@@ -22,24 +22,16 @@ keeps them across the solves of a sweep.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from gigaplan.plan.schema import PlanSection, PowerOption, Site
+from gigaplan.plan.schema import PlanSection, PowerOption
 
 if TYPE_CHECKING:
+    from gigaplan.catalog.schema import Catalog
     from gigaplan.power.batch import ProductCache
-    from gigaplan.power.stage import PowerSection
 
 #: Name of the power option a site's campus model provides.
 CAMPUS_OPTION = "campus"
-
-
-def campus_section(site: Site) -> PowerSection:
-    """The campus LP settings for a plan site: its power block, its size and PUE."""
-    assert site.power is not None
-    return site.power.model_copy(
-        update={"it_load_mw": site.max_mw / site.pue, "pue": site.pue}
-    )
 
 
 def option_from_product(product: dict[str, float], max_mw: float) -> PowerOption:
@@ -66,7 +58,7 @@ def option_from_product(product: dict[str, float], max_mw: float) -> PowerOption
 
 
 def with_campus_power(
-    section: PlanSection, catalog: Any, cache: ProductCache | None = None
+    section: PlanSection, catalog: Catalog, cache: ProductCache | None = None
 ) -> tuple[PlanSection, dict[str, dict[str, float]]]:
     """The section with each ``sites[].power`` solved into a power option.
 
@@ -87,7 +79,7 @@ def with_campus_power(
     powered = [s for s in section.sites if s.power is not None]
     if not powered:
         return section, {}
-    found = section_products([campus_section(s) for s in powered], catalog, cache=cache)
+    found = section_products([s.campus() for s in powered], catalog, cache=cache)
     products = {s.name: p for s, p in zip(powered, found, strict=True)}
     sites = [
         site

@@ -1,14 +1,15 @@
-"""Run the planner from a scenario's ``plan:`` section and collect its tables."""
+"""A solved plan as a stage result: headline, summary, tables and memo."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from gigaplan.errors import InputError
 from gigaplan.results import StageResult
+
+if TYPE_CHECKING:
+    from gigaplan.plan.results import Plan
 
 
 def _usd(value: float) -> str:
@@ -62,7 +63,7 @@ def headline_text(
     return "\n".join(lines)
 
 
-def summarise(result: Any) -> StageResult:
+def summarise(result: Plan) -> StageResult:
     """Summary numbers, tables and memo text of a solved :class:`Plan`."""
     from gigaplan.plan.capacity import capacity_table
     from gigaplan.plan.headline import EXPECTED, objective_parts
@@ -79,6 +80,8 @@ def summarise(result: Any) -> StageResult:
     costs = yearly_costs(ds)
     bottle = result.bottlenecks
     head, ceilings = result.headline, result.ceilings
+    if head is None:
+        raise ValueError("summarise needs a plan with its headline (run_plan)")
     target = ds.attrs.get("target_gw_per_week")
     binding = (
         bottle[bottle["binding"]]
@@ -155,124 +158,7 @@ def summarise(result: Any) -> StageResult:
     )
 
 
-def scenarios_from_demand(scenario: Any, section: Any) -> list[dict[str, Any]]:
-    """The plan's demand scenarios drawn from the scenario's demand model.
-
-    Sampled and reduced exactly as the risk stage does (same seed, same two
-    generator streams), over the plan's quarters.
-
-    Raises
-    ------
-    InputError
-        ``plan.from_demand`` without a ``risk.demand`` model.
-    """
-    import numpy as np
-
-    from gigaplan.demand import reduce_paths, sample_paths
-
-    risk = scenario.risk
-    if risk is None:
-        raise InputError(
-            "plan.from_demand",
-            "set",
-            "needs a risk: section whose demand model the scenarios are drawn from",
-        )
-    spec = section.from_demand
-    path_rng, reduce_rng = np.random.default_rng(scenario.seed).spawn(2)
-    paths = sample_paths(risk.demand, section.periods, spec.paths, path_rng)
-    k = min(spec.scenarios, spec.paths)
-    reduced = reduce_paths(paths, k, reduce_rng, spec.iterations)
-    return reduced.to_plan_scenarios(prefix="demand")
-
-
-def solve_scenario_plan(scenario: Any, catalog: Any, cache: Any = None) -> Any:
-    """Solve the ``plan:`` section of ``scenario``; returns the :class:`Plan`.
-
-    With ``plan.from_demand`` the demand scenarios are drawn from the
-    scenario's ``risk.demand`` model first (:func:`scenarios_from_demand`).
-    ``cache`` holds campus products already solved (:func:`power_cache`).
-    """
-    from gigaplan.plan import plan
-    from gigaplan.plan.schema import DemandScenario
-
-    section = scenario.plan
-    if section is None:
-        raise InputError("plan", None, "the scenario has no plan: section")
-    update: dict[str, Any] = {}
-    if section.from_demand is not None:
-        drawn = scenarios_from_demand(scenario, section)
-        update["scenarios"] = [DemandScenario.model_validate(d) for d in drawn]
-    if section.unmet_value == "risk_finance":
-        update.update(value_from_finance(scenario, section, catalog))
-    if update:
-        section = section.model_copy(update=update)
-    return plan(section, catalog, cache)
-
-
-def power_cache(
-    scenario: Any, catalog: Any, upstream: Mapping[str, StageResult] | None
-) -> Any:
-    """The campus product the ``power`` stage already solved, keyed for the plan.
-
-    With ``power: {site: NAME}`` the power stage solves that plan site's
-    campus; its product goes into a cache under the same input hash the plan
-    looks up, so the campus LP is solved once per run, not twice.
-    """
-    from gigaplan.plan.site_power import campus_section
-    from gigaplan.power.batch import ProductCache, input_hash
-    from gigaplan.power.model import PRODUCT_KEYS
-    from gigaplan.power.stage import campus_inputs
-
-    power = (upstream or {}).get("power")
-    name = getattr(scenario.power, "site", None)
-    if power is None or name is None or scenario.plan is None:
-        return None
-    site = next(s for s in scenario.plan.sites if s.name == name)
-    cache = ProductCache()
-    key = input_hash(*campus_inputs(campus_section(site), catalog))
-    cache.put(key, {k: power.summary[k] for k in PRODUCT_KEYS})
-    return cache
-
-
-def value_from_finance(scenario: Any, section: Any, catalog: Any) -> dict[str, float]:
-    """The plan's unmet-demand prices from the risk stage's finance section.
-
-    Returns
-    -------
-    dict
-        ``unmet_inference_usd_per_mtoken`` = ``price_usd_per_mtoken``;
-        ``unmet_training_usd_per_eflop`` = ``price_usd_per_accelerator_hour``
-        over the mean training FLOP per accelerator-hour of the plan's
-        accelerators (the value the risk stage credits an hour of research).
-    """
-    from gigaplan.plan.inputs import chip_numbers
-
-    risk = scenario.risk
-    if risk is None:
-        raise InputError(
-            "plan.unmet_value",
-            "risk_finance",
-            "needs a risk: section whose finance prices value unmet demand",
-        )
-    fin = risk.finance
-    flop_per_h = [v["flops"] * 3600.0 for v in chip_numbers(section, catalog).values()]
-    mean_eflop_per_h = sum(flop_per_h) / len(flop_per_h) / 1e18
-    return {
-        "unmet_inference_usd_per_mtoken": fin.price_usd_per_mtoken,
-        "unmet_training_usd_per_eflop": fin.price_usd_per_accelerator_hour
-        / mean_eflop_per_h,
-    }
-
-
-def run_stage(
-    scenario: Any, catalog: Any, upstream: Mapping[str, StageResult] | None = None
-) -> StageResult:
-    """Run the ``plan:`` section of ``scenario`` and return its tables."""
-    cache = power_cache(scenario, catalog, upstream)
-    return summarise(solve_scenario_plan(scenario, catalog, cache))
-
-
-def _objective_parts(result: Any) -> dict[str, Any]:
+def _objective_parts(result: Plan) -> dict[str, Any]:
     """Expected cost, CVaR (risk-averse runs), the MILP or decomposition gap."""
     attrs, solver = result.dataset.attrs, getattr(result, "solver", {})
     parts: dict[str, Any] = {"expected_cost_usd": attrs.get("expected_cost_usd")}

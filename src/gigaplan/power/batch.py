@@ -33,11 +33,15 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from gigaplan.power.stage import PowerSection, campus_inputs
+from gigaplan.power.schema import PowerSection
+from gigaplan.power.stage import campus_inputs
+
+if TYPE_CHECKING:
+    from gigaplan.catalog.schema import Catalog
 
 #: Bumped whenever the LP or the product changes meaning, so old cache files miss.
 MODEL_VERSION = "campus-2"
@@ -134,7 +138,7 @@ def _feed(digest: Any, value: Any) -> None:
 
 def input_hash(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
     """SHA-256 (hex) of the arguments of one ``solve_campus`` call and the model."""
-    from gigaplan import __version__
+    from gigaplan._version import __version__
     from gigaplan.power.model import SOLVER_OPTIONS
 
     digest = hashlib.sha256()
@@ -151,7 +155,7 @@ def _solve_product(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Product:
 
 
 def section_product(
-    section: PowerSection, catalog: Any, *, cache: ProductCache | None = None
+    section: PowerSection, catalog: Catalog, *, cache: ProductCache | None = None
 ) -> Product:
     """The power product of one campus section, from ``cache`` when it has it.
 
@@ -182,7 +186,7 @@ def section_product(
 
 def section_products(
     sections: Sequence[PowerSection],
-    catalog: Any,
+    catalog: Catalog,
     *,
     cache: ProductCache | None = None,
     max_workers: int | None = None,

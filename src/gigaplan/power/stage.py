@@ -1,67 +1,19 @@
-"""Scenario section ``power:`` and the pipeline entry point."""
+"""The campus LP from a ``power:`` section and the catalog, and its stage result."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from pydantic import BaseModel, Field, model_validator
 
-from gigaplan._schema import STRICT
 from gigaplan.catalog.schema import Catalog
 from gigaplan.errors import InputError
+from gigaplan.power.schema import PowerSection
 from gigaplan.results import StageResult
 
-
-class PowerSection(BaseModel):
-    """Scenario settings for the campus power LP (all values are assumptions)."""
-
-    model_config = STRICT
-
-    region: str = "ercot"
-    it_load_mw: float = Field(1000.0, gt=0, le=1e6, description="up to 1 TW")
-    pue: float = Field(1.2, ge=1.0, le=3.0)
-    grid_max_mw: float | None = Field(None, ge=0)
-    discount_rate: float = Field(0.07, ge=0, le=0.5)
-    co2_cap_t: float | None = Field(None, ge=0)
-    co2_intensity_cap_t_per_mwh: float | None = Field(None, ge=0)
-    cfe_share: float | None = Field(None, ge=0, le=1)
-    hourly_cfe: bool = False
-    reserve_margin: float | None = Field(None, ge=0, le=2)
-    flexible_share: float = Field(0.0, ge=0, le=1)
-    flexible_cost_usd_per_mwh_it: float | None = Field(None, ge=0)
-    hours: int = Field(8760, ge=24, le=8760)
-    rep_days: int | None = Field(None, ge=1, le=365)
-    seed: int = 0
-    profiles_csv: str | list[str] | None = Field(
-        None,
-        description="hourly profiles: one CSV or a list, each in gigaplan's layout "
-        "or a public one (renewables.ninja, PVGIS, EIA-930, ERCOT DAM, time and "
-        "value), told apart by its header",
-    )
-    pv_peak_kw: float | None = Field(
-        None,
-        gt=0,
-        description="peak power of a PVGIS file's system when its header lacks "
-        "the 'Nominal power' line [kW]",
-    )
-    technologies: dict[str, dict[str, float | None]] = {}
-    site: str | None = Field(
-        None,
-        description="solve the campus of this plan site (its sites[].power block, "
-        "its max_mw and PUE) instead of the settings here; nothing else may be set",
-    )
-
-    @model_validator(mode="after")
-    def _site_alone(self) -> PowerSection:
-        others = self.model_fields_set - {"site"}
-        if self.site is not None and others:
-            raise ValueError(
-                f"with site: {self.site} the campus is the plan site's power block; "
-                f"leave out {', '.join(sorted(others))}"
-            )
-        return self
+if TYPE_CHECKING:
+    from gigaplan.power.model import CampusPowerResult
 
 
 def _region_value(region_id: str, region: Any, field: str) -> float:
@@ -82,7 +34,7 @@ def solve_section(
     section: PowerSection,
     catalog: Catalog,
     profiles_given: Mapping[str, Any] | None = None,
-) -> Any:
+) -> CampusPowerResult:
     """Build inputs from the catalog region (or given profiles) and solve.
 
     Parameters
@@ -188,41 +140,31 @@ def campus_inputs(
     )
 
 
-def _plan_site_campus(scenario: Any, name: str) -> PowerSection:
-    """The campus settings of plan site ``name`` (one campus definition)."""
-    from gigaplan.plan.site_power import campus_section
-
-    sites = {s.name: s for s in (scenario.plan.sites if scenario.plan else [])}
-    site = sites.get(name)
-    if site is None or site.power is None:
-        with_power = [n for n, s in sites.items() if s.power is not None]
-        raise InputError(
-            "power.site",
-            name,
-            f"a plan site with a power: block ({', '.join(with_power) or 'none'})",
-        )
-    return campus_section(site)
-
-
-def run_stage(
-    scenario: Any, catalog: Any, upstream: Mapping[str, StageResult] | None = None
+def stage_result(
+    section: PowerSection,
+    catalog: Catalog,
+    profiles: Mapping[str, Any] | None = None,
 ) -> StageResult:
-    """Run the ``power:`` section of a scenario."""
-    from gigaplan.external import POWER_PROFILES, table_from
+    """Solve a campus and collect its summary, tables and memo.
+
+    Parameters
+    ----------
+    section : PowerSection
+        The campus settings (a plan site's already resolved).
+    catalog : Catalog
+        Technologies and the region's numbers.
+    profiles : mapping of str to array, optional
+        Hourly profiles read at the edge (``profiles_csv``), by column.
+
+    Returns
+    -------
+    StageResult
+        Stage ``power``: summary with the duals and the power product; tables
+        ``capacity``, ``dispatch`` and ``duals``.
+    """
     from gigaplan.power.model import memo, power_product
 
-    section = scenario.power or PowerSection()
-    if section.site is not None:
-        section = _plan_site_campus(scenario, section.site)
-    given = table_from(upstream, POWER_PROFILES)
-    profiles = None if given is None else {c: given[c].to_numpy() for c in given}
     result = solve_section(section, catalog, profiles)
-    cap = result.capacity.to_dataframe().reset_index()
-    dispatch = (
-        result.dispatch.to_dataframe()
-        .reset_index()
-        .rename(columns={"dispatch_mw": "dispatch_mw"})
-    )
     return StageResult(
         stage="power",
         summary={
@@ -231,8 +173,8 @@ def run_stage(
             **power_product(result, section.discount_rate),
         },
         tables={
-            "capacity": cap,
-            "dispatch": dispatch,
+            "capacity": result.capacity.to_dataframe().reset_index(),
+            "dispatch": result.dispatch.to_dataframe().reset_index(),
             "duals": pd.DataFrame(
                 {"limit": list(result.duals), "value": list(result.duals.values())}
             ),

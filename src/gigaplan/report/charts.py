@@ -183,12 +183,45 @@ def _band(
     ]
 
 
+def _stacked(pivot: pd.DataFrame, unit: Unit) -> tuple[float, str, list[Any]]:
+    """Stacked areas of a period x group pivot, scaled for display.
+
+    Returns
+    -------
+    scale, symbol, traces
+        As :func:`gigaplan.units.display_scale` gives them, and one area per
+        column of ``pivot``.
+    """
+    import plotly.graph_objects as go
+
+    scale, symbol = display_scale(unit, pivot.sum(axis=1))
+    x = [str(p) for p in pivot.index]
+    traces = [
+        go.Scatter(
+            x=x, y=pivot[name] / scale, name=str(name), stackgroup="one", mode="lines"
+        )
+        for name in pivot.columns
+    ]
+    return scale, symbol, traces
+
+
+def _lines(
+    x: Any, frame: pd.DataFrame, cols: list[str], names: tuple[str, ...], scale: float
+) -> list[Any]:
+    """One line with markers per column of ``frame``, divided by ``scale``."""
+    import plotly.graph_objects as go
+
+    return [
+        go.Scatter(x=x, y=frame[c] / scale, name=n, mode="lines+markers")
+        for c, n in zip(cols, names, strict=True)
+    ]
+
+
 _COLOURS = ("rgb(31,119,180)", "rgb(255,127,14)", "rgb(44,160,44)")
 
 
 # -- capacity --
 def _online_by(tables: Mapping[str, pd.DataFrame], summary: Summary) -> list[Chart]:
-    import plotly.graph_objects as go
 
     frame = tables.get("plan_online")
     if frame is None or not {"period", "it_online_mw"} <= set(frame.columns):
@@ -199,17 +232,7 @@ def _online_by(tables: Mapping[str, pd.DataFrame], summary: Summary) -> list[Cha
         if group not in frame.columns:
             continue
         pivot = _pivot(frame, "period", group, "it_online_mw")
-        scale, symbol = display_scale(unit, pivot.sum(axis=1))
-        traces = [
-            go.Scatter(
-                x=[str(p) for p in pivot.index],
-                y=pivot[name] / scale,
-                name=str(name),
-                stackgroup="one",
-                mode="lines",
-            )
-            for name in pivot.columns
-        ]
+        scale, symbol, traces = _stacked(pivot, unit)
         out.append(
             _chart(
                 "Capacity",
@@ -234,23 +257,12 @@ def _power_by_source(
     power_mw``, optionally ``site`` and ``scenario``), as the plan stage stores
     it (:func:`gigaplan.plan.results.power_by_option`).
     """
-    import plotly.graph_objects as go
 
     frame = tables.get("plan_power")
     if frame is None or not {"period", "option", "power_mw"} <= set(frame.columns):
         return []
     pivot = _pivot(frame, "period", "option", "power_mw")
-    scale, symbol = display_scale(_unit("power_mw"), pivot.sum(axis=1))
-    traces = [
-        go.Scatter(
-            x=[str(p) for p in pivot.index],
-            y=pivot[name] / scale,
-            name=str(name),
-            stackgroup="one",
-            mode="lines",
-        )
-        for name in pivot.columns
-    ]
+    scale, symbol, traces = _stacked(pivot, _unit("power_mw"))
     return [
         _chart(
             "Capacity",
@@ -274,10 +286,7 @@ def _power_online(tables: Mapping[str, pd.DataFrame], summary: Summary) -> list[
         return []
     x = frame["period"].astype(str)
     scale, symbol = display_scale(_unit("facility_gw"), frame[cols])
-    traces = [
-        go.Scatter(x=x, y=frame[c] / scale, name=n, mode="lines+markers")
-        for c, n in (("facility_gw", "facility (at the meter)"), ("it_gw", "IT"))
-    ]
+    traces = _lines(x, frame, cols, ("facility (at the meter)", "IT"), scale)
     out = [
         _chart(
             "Capacity",
@@ -371,7 +380,6 @@ def _demand_vs_capacity(
 
 
 def _unmet_share(tables: Mapping[str, pd.DataFrame], summary: Summary) -> list[Chart]:
-    import plotly.graph_objects as go
 
     frame = tables.get("plan_by_period")
     cols = ["inference_unmet_fraction", "training_unmet_fraction"]
@@ -379,10 +387,7 @@ def _unmet_share(tables: Mapping[str, pd.DataFrame], summary: Summary) -> list[C
         return []
     scale, symbol = display_scale(_unit(cols[0]), frame[cols])
     x = frame["period"].astype(str)
-    traces = [
-        go.Scatter(x=x, y=frame[c] / scale, name=n, mode="lines+markers")
-        for c, n in zip(cols, ("inference", "training"), strict=True)
-    ]
+    traces = _lines(x, frame, cols, ("inference", "training"), scale)
     return [
         _chart(
             "Demand and capacity",
@@ -686,17 +691,13 @@ def _risk_by_period(
 
 
 def _shortfall(tables: Mapping[str, pd.DataFrame], summary: Summary) -> list[Chart]:
-    import plotly.graph_objects as go
 
     frame = tables.get("risk_shortfall")
     cols = ["p_shortfall_inference", "p_shortfall_training"]
     if frame is None or not {"period", *cols} <= set(frame.columns):
         return []
     x = frame["period"].astype(str)
-    traces = [
-        go.Scatter(x=x, y=frame[c] * 100.0, name=n, mode="lines+markers")
-        for c, n in zip(cols, ("inference", "training"), strict=True)
-    ]
+    traces = _lines(x, frame, cols, ("inference", "training"), 0.01)
     return [
         _chart(
             "Risk",

@@ -18,7 +18,7 @@ def human(key: str, value: Any, *, dollar_year: int | None = None) -> str:
     '$320B'
     >>> human("it_gw_end", 12.345)
     '12.3 GW'
-    >>> human("emissions_tco2", 4.5e6)
+    >>> human("emissions_co2_t", 4.5e6)
     '4.50 MtCO2'
     >>> human("co2_t_per_mwh", 0.34)
     '0.340 tCO2/MWh'

@@ -2,21 +2,17 @@
 
 The Python API: :func:`assess` (draw paths, evaluate, summarise into a
 :class:`~gigaplan.results.StageResult`), :func:`evaluate` (the vectorised
-evaluation of a :class:`Capacity` on :class:`gigaplan.demand.DemandPaths`),
-:func:`load_capacity` (a plan from this run, a stored run or a file) and
-:func:`run_stage` (the pipeline's entry point). Submodules are imported on
-first use, so reading a scenario file stays light.
+evaluation of a :class:`Capacity` on :class:`gigaplan.demand.paths.DemandPaths`),
+:func:`load_capacity` (a plan from this run, a stored run or a file); the
+pipeline's entry point is :func:`gigaplan.stages.risk.run_stage`. Submodules
+are imported on first use, so reading a scenario file stays light.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from gigaplan.risk.schema import RiskSection
-
-if TYPE_CHECKING:
-    from gigaplan.results import StageResult
 
 __all__ = [
     "Capacity",
@@ -25,7 +21,6 @@ __all__ = [
     "assess",
     "evaluate",
     "load_capacity",
-    "run_stage",
 ]
 
 _LAZY = {
@@ -33,7 +28,7 @@ _LAZY = {
     "Policy": "gigaplan.risk.evaluate",
     "evaluate": "gigaplan.risk.evaluate",
     "assess": "gigaplan.risk.stage",
-    "load_capacity": "gigaplan.risk.stage",
+    "load_capacity": "gigaplan.external",
 }
 
 
@@ -43,12 +38,3 @@ def __getattr__(name: str) -> Any:
 
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def run_stage(
-    scenario: Any, catalog: Any, upstream: Mapping[str, StageResult] | None = None
-) -> StageResult:
-    """Run the ``risk:`` section of ``scenario``; see :mod:`gigaplan.risk.stage`."""
-    from gigaplan.risk.stage import run_stage as _run
-
-    return _run(scenario, catalog, upstream)

@@ -42,7 +42,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from gigaplan.demand import DemandPaths
+from gigaplan.demand.paths import DemandPaths
 from gigaplan.errors import InputError
 from gigaplan.periods import quarter_index
 from gigaplan.plan.capacity import CAPACITY_COLUMNS

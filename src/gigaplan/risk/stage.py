@@ -14,7 +14,6 @@ The stage reads no file and no store: the pipeline reads the table named by
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -22,7 +21,7 @@ import pandas as pd
 
 from gigaplan._limits import check_memory
 from gigaplan.errors import InputError
-from gigaplan.results import StageResult
+from gigaplan.results import RISK_CAPACITY, StageResult, Upstream, table_from
 from gigaplan.risk.evaluate import Capacity, Evaluation, Policy, cvar, evaluate
 from gigaplan.risk.schema import RiskSection
 
@@ -312,7 +311,7 @@ def assess(
         flow), ``demand``, ``shortfall``, ``npv_distribution``,
         ``break_even`` and, with a reduction, ``reduced_scenarios``.
     """
-    from gigaplan.demand import reduce_paths, sample_paths
+    from gigaplan.demand.paths import reduce_paths, sample_paths
 
     n = n_paths or section.paths
     check_memory(
@@ -357,12 +356,8 @@ def assess(
     return summarise(section, capacity, demand, ev, reduced, reduced_ev, workers)
 
 
-def capacity_for(
-    section: RiskSection, upstream: Mapping[str, StageResult] | None
-) -> Capacity:
+def capacity_for(section: RiskSection, upstream: Upstream) -> Capacity:
     """The plan a risk run evaluates, from what the pipeline gave the stage."""
-    from gigaplan.external import RISK_CAPACITY, table_from
-
     if section.plan is not None:
         frame = table_from(upstream, RISK_CAPACITY)
         if frame is None:
@@ -376,26 +371,9 @@ def capacity_for(
     return upstream_capacity(upstream)
 
 
-def upstream_capacity(upstream: Mapping[str, StageResult] | None) -> Capacity:
+def upstream_capacity(upstream: Upstream) -> Capacity:
     """The capacity table of the ``plan`` stage run before risk."""
     plan = (upstream or {}).get("plan")
     if plan is None or "capacity" not in plan.tables:
         raise InputError("risk.plan", None, _NO_PLAN)
     return Capacity.from_table(plan.tables["capacity"], "plan.capacity")
-
-
-def run_stage(
-    scenario: Any, catalog: Any, upstream: Mapping[str, StageResult] | None = None
-) -> StageResult:
-    """Run the ``risk:`` section of ``scenario`` (pipeline entry point).
-
-    The plan comes from the table ``risk.plan`` names (read by the pipeline)
-    or, without it, from the ``plan`` stage in ``upstream``; the random
-    generator is seeded with ``scenario.seed``.
-    """
-    section = scenario.risk
-    if section is None:
-        raise InputError("risk", None, "the scenario has no risk: section")
-    return assess(
-        section, capacity_for(section, upstream), np.random.default_rng(scenario.seed)
-    )

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -34,6 +34,9 @@ from gigaplan.sweep.grid import (
     expand_grid,
     parse_grid_spec,
 )
+
+if TYPE_CHECKING:
+    from gigaplan.catalog.schema import Catalog
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +84,7 @@ def _error_text(err: BaseException) -> str:
     return text if isinstance(err, GigaplanError) else f"{type(err).__name__}: {text}"
 
 
-def run_combination(index: int, scenario_yaml: str, catalog: Any) -> dict[str, Any]:
+def run_combination(index: int, scenario_yaml: str, catalog: Catalog) -> dict[str, Any]:
     """Run the pipeline on one combination's scenario; return its result row.
 
     This is the task a worker runs. It never raises for a failed run: the row

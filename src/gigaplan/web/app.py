@@ -133,6 +133,6 @@ def _default_scenario() -> str:
 
 
 def _version() -> str:
-    from gigaplan import __version__
+    from gigaplan._version import __version__
 
     return __version__

@@ -46,9 +46,9 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from gigaplan.demand.schema import Adoption, DemandSection, GrowthModel
 from gigaplan.errors import InputError
 from gigaplan.periods import quarter_index
-from gigaplan.risk.schema import Adoption, DemandSection, GrowthModel
 from gigaplan.units import WEEKS_PER_QUARTER, YEARS_PER_QUARTER
 
 
@@ -137,7 +137,7 @@ def adoption_multiplier(
 
     Examples
     --------
-    >>> from gigaplan.risk.schema import Adoption
+    >>> from gigaplan.demand.schema import Adoption
     >>> a = Adoption(ceiling_multiple=3.0, midpoint="2030Q1", steepness_per_year=2)
     >>> m = adoption_multiplier(a, ["2026Q1", "2030Q1", "2060Q1"])
     >>> [round(float(x), 3) for x in m]

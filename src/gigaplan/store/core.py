@@ -1,14 +1,7 @@
-"""The run store: every run, its scenario and result tables, in one DuckDB file.
+"""The run store: connection, lock, transactions, saving and loading runs.
 
-Layout of the database:
-
-``runs``
-    One row per run: id, name, status, scenario text and its SHA-256, catalog
-    and package versions, start and end times (UTC), each stage's summary
-    and text (JSON), and the error of a failed run.
-``run_tables``
-    One row per result table: run id, stage, table name, the DuckDB table that
-    holds it (``t_<run>_<stage>_<name>``), rows and columns.
+The tables are described in :mod:`gigaplan.store.schema`, a run's record in
+:mod:`gigaplan.store.runinfo`.
 
 Atomicity: a run's tables, its ``run_tables`` rows and its ``runs`` row are
 written in ONE transaction, so a reader sees a run whole or not at all; a
@@ -23,17 +16,14 @@ runs therefore both land intact, one after the other.
 from __future__ import annotations
 
 import contextlib
-import errno
 import fcntl
 import json
 import os
 import re
-import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,151 +31,45 @@ import pandas as pd
 
 from gigaplan._json import jsonable
 from gigaplan.errors import GigaplanError, InputError
+from gigaplan.store._duck import (
+    duck_reason,
+    duckdb_error,
+    ident,
+    os_reason,
+    tidy_for_duckdb,
+)
+from gigaplan.store.runinfo import (
+    RunInfo,
+    StorableRun,
+    info_from_row,
+    new_run_id,
+    scenario_sha256,
+)
+from gigaplan.store.schema import ensure_schema
 
 if TYPE_CHECKING:
     import duckdb
 
-    from gigaplan.pipeline import PipelineRun
 
 #: Environment variable that overrides the default database path.
 DB_ENV = "GIGAPLAN_DB"
-_RUN_ID = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$")
 _RUN_REF = re.compile(r"^[0-9a-f-]{4,22}$")
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    run_id VARCHAR PRIMARY KEY,
-    name VARCHAR,
-    status VARCHAR NOT NULL,
-    scenario_yaml VARCHAR,
-    scenario_sha256 VARCHAR,
-    catalog_version VARCHAR,
-    package_version VARCHAR,
-    started_at TIMESTAMP,
-    finished_at TIMESTAMP,
-    stages VARCHAR,
-    summary_json VARCHAR,
-    text_json VARCHAR,
-    error VARCHAR
-);
-CREATE TABLE IF NOT EXISTS run_tables (
-    run_id VARCHAR NOT NULL,
-    stage VARCHAR NOT NULL,
-    name VARCHAR NOT NULL,
-    duck_table VARCHAR NOT NULL,
-    n_rows BIGINT,
-    columns_json VARCHAR,
-    PRIMARY KEY (run_id, stage, name)
-);
-"""
 
 
 def default_db_path() -> Path:
-    """``$GIGAPLAN_DB``, else ``runs.duckdb`` in the user's data directory."""
+    """``$GIGAPLAN_DB``, else ``runs.duckdb`` in the user's data directory.
+
+    Returns
+    -------
+    Path
+        The database file (it may not exist yet).
+    """
     env = os.environ.get(DB_ENV)
     if env:
         return Path(env)
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("gigaplan", appauthor=False)) / "runs.duckdb"
-
-
-def new_run_id(now: datetime | None = None) -> str:
-    """A sortable, unguessable run id: ``YYYYMMDD-HHMMSS-xxxxxx`` (UTC)."""
-    now = now or datetime.now(UTC)
-    return f"{now:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
-
-
-def _ident(text: str) -> str:
-    """A safe lower-case SQL identifier piece."""
-    return re.sub(r"[^a-z0-9_]+", "_", text.lower()).strip("_") or "t"
-
-
-def _tidy_for_duckdb(frame: pd.DataFrame) -> pd.DataFrame:
-    """Flatten the index and make every column a type DuckDB stores as is."""
-    out = frame.copy()
-    if not isinstance(out.index, pd.RangeIndex) or out.index.name is not None:
-        out = out.reset_index()
-    names: list[str] = []
-    for col in out.columns:
-        name = "_".join(map(str, col)) if isinstance(col, tuple) else str(col)
-        while name in names:  # DuckDB needs unique column names
-            name += "_2"
-        names.append(name)
-    out.columns = names
-    for col in out.columns:
-        series = out[col]
-        if isinstance(series.dtype, pd.CategoricalDtype):
-            out[col] = series.astype(str)
-        elif series.dtype == object:
-            values = [v for v in series if v is not None and v == v]
-            if values and all(isinstance(v, date | datetime) for v in values):
-                out[col] = pd.to_datetime(series)
-            elif not all(isinstance(v, str) for v in values):
-                out[col] = series.map(lambda v: None if v is None else str(v))
-    return out
-
-
-@dataclass(frozen=True)
-class RunInfo:
-    """One row of ``runs``: what a run was, without its tables.
-
-    Attributes
-    ----------
-    summary : dict
-        Stage name -> that stage's summary (flat, units in the keys).
-    text : dict
-        Stage name -> that stage's memo text.
-    tables : list of tuple
-        ``(stage, name, n_rows)`` of each stored result table.
-    """
-
-    run_id: str
-    name: str
-    status: str
-    scenario_yaml: str
-    scenario_sha256: str
-    catalog_version: str
-    package_version: str
-    started_at: datetime | None
-    finished_at: datetime | None
-    stages: tuple[str, ...]
-    summary: dict[str, dict[str, Any]] = field(default_factory=dict)
-    text: dict[str, str] = field(default_factory=dict)
-    error: str | None = None
-    tables: tuple[tuple[str, str, int], ...] = ()
-
-    @property
-    def duration_s(self) -> float | None:
-        """Wall-clock seconds from start to end."""
-        if self.started_at is None or self.finished_at is None:
-            return None
-        return (self.finished_at - self.started_at).total_seconds()
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form (times as ISO 8601 UTC)."""
-        return {
-            "run_id": self.run_id,
-            "name": self.name,
-            "status": self.status,
-            "scenario_sha256": self.scenario_sha256,
-            "catalog_version": self.catalog_version,
-            "package_version": self.package_version,
-            "started_at": _iso(self.started_at),
-            "finished_at": _iso(self.finished_at),
-            "duration_s": self.duration_s,
-            "stages": list(self.stages),
-            "summary": jsonable(self.summary),
-            "text": self.text,
-            "error": self.error,
-            "tables": [
-                {"stage": s, "name": n, "rows": r, "key": f"{s}_{n}"}
-                for s, n, r in self.tables
-            ],
-        }
-
-
-def _iso(when: datetime | None) -> str | None:
-    return None if when is None else when.replace(tzinfo=UTC).isoformat()
 
 
 class RunStore:
@@ -197,6 +81,11 @@ class RunStore:
         Database file; default :func:`default_db_path`.
     lock_timeout_s : float
         How long to wait for another process's write before giving up. [s]
+
+    Notes
+    -----
+    A method's ``ref`` names a run by its id, a unique prefix of it, or
+    ``latest`` (the newest complete run).
     """
 
     def __init__(self, path: Path | None = None, lock_timeout_s: float = 120.0):
@@ -222,7 +111,7 @@ class RunStore:
             lock_file = open(lock_path, "a+")  # noqa: SIM115 (closed below)
         except OSError as err:
             if write or not self.path.is_file():
-                raise InputError("db", str(self.path), _os_reason(err)) from None
+                raise InputError("db", str(self.path), os_reason(err)) from None
             with self._open(duckdb, read_only=True) as con:
                 yield con
             return
@@ -253,11 +142,11 @@ class RunStore:
             con = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.Error as err:
             raise GigaplanError(
-                f"cannot open run store {self.path}: {_duck_reason(err)}"
+                f"cannot open run store {self.path}: {duck_reason(err)}"
             ) from None
         try:
             if not read_only:
-                con.execute(_SCHEMA)
+                ensure_schema(con)
             yield con
         finally:
             con.close()
@@ -271,7 +160,7 @@ class RunStore:
     # -- writing ----------------------------------------------------------
     def save(
         self,
-        run: PipelineRun,
+        run: StorableRun,
         *,
         run_id: str | None = None,
         package_version: str | None = None,
@@ -282,14 +171,23 @@ class RunStore:
         -------
         run_id : str
             The id the run is stored under.
+
+        Parameters
+        ----------
+        run : StorableRun
+            A finished run (:class:`gigaplan.pipeline.PipelineRun`).
+        run_id : str, optional
+            Default: a new id from the run's start time.
+        package_version : str, optional
+            Default: this gigaplan's version.
         """
-        from gigaplan import __version__
+        from gigaplan._version import __version__
 
         run_id = run_id or new_run_id(run.started_at)
         summary = {r.stage: jsonable(r.summary) for r in run.results}
         texts = {r.stage: r.text for r in run.results}
         tables = [
-            (r.stage, key, _tidy_for_duckdb(frame))
+            (r.stage, key, tidy_for_duckdb(frame))
             for r in run.results
             for key, frame in r.tables.items()
             if len(frame.columns)  # a table with no columns has nothing to keep
@@ -301,7 +199,7 @@ class RunStore:
             tables.append(("run", "catalog_sources", cited))
         with self._connect() as con, self._transaction(con, "save the run"):
             for stage, key, frame in tables:
-                duck = f"t_{_ident(run_id)}_{_ident(stage)}_{_ident(key)}"
+                duck = f"t_{ident(run_id)}_{ident(stage)}_{ident(key)}"
                 self._create_table(con, duck, frame)
                 con.execute(
                     "INSERT INTO run_tables VALUES (?, ?, ?, ?, ?, ?)",
@@ -352,7 +250,7 @@ class RunStore:
             if isinstance(err, OSError | duckdb_error()):
                 raise GigaplanError(
                     f"cannot {doing} in run store {self.path}: "
-                    f"{_duck_reason(err)}; nothing was changed"
+                    f"{duck_reason(err)}; nothing was changed"
                 ) from None
             raise
 
@@ -375,9 +273,27 @@ class RunStore:
         *,
         catalog_version: str = "",
     ) -> str:
-        """Record a run that failed: its scenario and error, no tables."""
-        from gigaplan import __version__
-        from gigaplan.pipeline import scenario_sha256
+        """Record a run that failed: its scenario and error, no tables.
+
+        Parameters
+        ----------
+        scenario_yaml : str
+            The scenario text that failed.
+        name : str
+            The scenario's name.
+        error : str
+            The error, one line.
+        started_at : datetime
+            When the run started (UTC).
+        catalog_version : str
+            The catalog's version, where it was loaded.
+
+        Returns
+        -------
+        str
+            The failed run's id.
+        """
+        from gigaplan._version import __version__
 
         run_id = new_run_id(started_at)
         with self._connect() as con:
@@ -399,7 +315,18 @@ class RunStore:
         return run_id
 
     def delete(self, ref: str) -> str:
-        """Delete a run and its tables in one transaction; returns its id."""
+        """Delete a run and its tables in one transaction; returns its id.
+
+        Parameters
+        ----------
+        ref : str
+            The run to delete (see the class notes).
+
+        Returns
+        -------
+        str
+            The deleted run's full id.
+        """
         with self._connect() as con:
             run_id = self._resolve(con, ref)
             with self._transaction(con, "delete the run"):
@@ -440,45 +367,61 @@ class RunStore:
         raise InputError("run", ref, f"ambiguous: matches {', '.join(ids[:5])}")
 
     def resolve(self, ref: str) -> str:
-        """Full id of the run ``ref`` names (id, unique prefix, or ``latest``)."""
+        """Full id of the run ``ref`` names (id, unique prefix, or ``latest``).
+
+        Parameters
+        ----------
+        ref : str
+            Run id, unique prefix, or ``latest`` (newest complete run).
+
+        Returns
+        -------
+        str
+            The full run id; an :class:`InputError` when none or several match.
+        """
         with self._connect(write=False) as con:
             return self._resolve(con, ref)
 
     def list_runs(self) -> list[RunInfo]:
-        """Every stored run, newest first (summaries included, no tables)."""
+        """Every stored run, newest first (summaries included, no tables).
+
+        Returns
+        -------
+        list of RunInfo
+            Newest first; empty for a new store.
+        """
         with self._connect(write=False) as con:
-            rows = con.execute(
-                "SELECT * FROM runs ORDER BY started_at DESC, run_id DESC"
-            ).fetchall()
-            cols = [d[0] for d in con.description or ()]
-            counts = dict(
-                con.execute(
-                    "SELECT run_id, list(struct_pack(stage, name, n_rows)) "
-                    "FROM run_tables GROUP BY run_id"
-                ).fetchall()
-            )
-        return [_info(dict(zip(cols, row, strict=True)), counts) for row in rows]
+            return _read_infos(con, None)
 
     def get(self, ref: str) -> RunInfo:
-        """One run's record (no table data)."""
+        """One run's record (no table data).
+
+        Parameters
+        ----------
+        ref : str
+            The run to read (see the class notes).
+
+        Returns
+        -------
+        RunInfo
+            The run's row of ``runs`` with its table list.
+        """
         with self._connect(write=False) as con:
-            run_id = self._resolve(con, ref)
-            row = con.execute(
-                "SELECT * FROM runs WHERE run_id = ?", [run_id]
-            ).fetchone()
-            cols = [d[0] for d in con.description or ()]
-            counts = dict(
-                con.execute(
-                    "SELECT run_id, list(struct_pack(stage, name, n_rows)) "
-                    "FROM run_tables WHERE run_id = ? GROUP BY run_id",
-                    [run_id],
-                ).fetchall()
-            )
-        assert row is not None
-        return _info(dict(zip(cols, row, strict=True)), counts)
+            return _read_infos(con, self._resolve(con, ref))[0]
 
     def tables(self, ref: str) -> dict[str, pd.DataFrame]:
-        """All result tables of a run, keyed ``<stage>_<name>``."""
+        """All result tables of a run, keyed ``<stage>_<name>``.
+
+        Parameters
+        ----------
+        ref : str
+            The run whose tables to read (see the class notes).
+
+        Returns
+        -------
+        dict of str to DataFrame
+            Every stored table of the run.
+        """
         with self._connect(write=False) as con:
             run_id = self._resolve(con, ref)
             listed = con.execute(
@@ -492,7 +435,13 @@ class RunStore:
             }
 
     def table_names(self) -> set[str]:
-        """Names of every DuckDB table in the file (for consistency checks)."""
+        """Names of every DuckDB table in the file (for consistency checks).
+
+        Returns
+        -------
+        set of str
+            DuckDB table names, the store's own included.
+        """
         with self._connect(write=False) as con:
             return {
                 r[0]
@@ -513,6 +462,22 @@ class RunStore:
         The folder rules of :func:`gigaplan._files.write_folder` apply: a new,
         empty or earlier-export folder (``force`` adds to any other folder), and
         no file gigaplan did not write is ever replaced or removed.
+
+        Parameters
+        ----------
+        ref : str
+            The run to export (see the class notes).
+        out_dir : Path
+            The folder to write.
+        fmt : str
+            ``parquet``, ``csv`` or ``xlsx``.
+        force : bool
+            Write into a folder that holds other files.
+
+        Returns
+        -------
+        list of Path
+            The files written.
         """
         from functools import partial
 
@@ -539,69 +504,25 @@ class RunStore:
         return write_folder(out_dir, files, field="--out", force=force)
 
 
-def duckdb_error() -> type[Exception]:
-    """DuckDB's base error class (imported when a store is used)."""
-    import duckdb
-
-    return duckdb.Error  # type: ignore[no-any-return]
-
-
-def _duck_reason(err: BaseException) -> str:
-    """An error's cause in words; a full disk and a held file said plainly."""
-    text = str(err)
-    if "No space left" in text or getattr(err, "errno", None) == errno.ENOSPC:
-        return "no space left on the device"
-    if "lock" in text.lower() and "conflicting" in text.lower():
-        return "another program holds the database file open; close it first"
-    if "read-only" in text.lower() or getattr(err, "errno", None) == errno.EROFS:
-        return "the location is read-only"
-    return text.splitlines()[0] if text else type(err).__name__
-
-
-def _os_reason(err: OSError) -> str:
-    if err.errno == errno.EROFS:
-        return "read-only location: the run store cannot be written here"
-    if err.errno in (errno.EACCES, errno.EPERM):
-        return "permission denied: the run store cannot be written here"
-    if err.errno == errno.ENOSPC:
-        return "no space left on the device"
-    return err.strerror or str(err)
-
-
 def _naive_utc(when: datetime) -> datetime:
     if when.tzinfo is not None:
         when = when.astimezone(UTC).replace(tzinfo=None)
     return when
 
 
-def _info(row: dict[str, Any], counts: dict[str, Any]) -> RunInfo:
-    listed = counts.get(row["run_id"]) or []
-    tables = tuple(
-        sorted((t["stage"], t["name"], int(t["n_rows"] or 0)) for t in listed)
+def _read_infos(con: duckdb.DuckDBPyConnection, run_id: str | None) -> list[RunInfo]:
+    """Records of one run (``run_id``) or of all runs, newest first."""
+    where, params = ("WHERE run_id = ?", [run_id]) if run_id else ("", [])
+    rows = con.execute(
+        f"SELECT * FROM runs {where} ORDER BY started_at DESC, run_id DESC", params
+    ).fetchall()
+    cols = [d[0] for d in con.description or ()]
+    listed = dict(
+        con.execute(
+            "SELECT run_id, list(struct_pack(stage, name, n_rows)) "
+            f"FROM run_tables {where} GROUP BY run_id",
+            params,
+        ).fetchall()
     )
-    return RunInfo(
-        run_id=row["run_id"],
-        name=row["name"] or "",
-        status=row["status"],
-        scenario_yaml=row["scenario_yaml"] or "",
-        scenario_sha256=row["scenario_sha256"] or "",
-        catalog_version=row["catalog_version"] or "",
-        package_version=row["package_version"] or "",
-        started_at=row["started_at"],
-        finished_at=row["finished_at"],
-        stages=tuple(json.loads(row["stages"] or "[]")),
-        summary=json.loads(row["summary_json"] or "{}"),
-        text=json.loads(row["text_json"] or "{}"),
-        error=row["error"],
-        tables=tables,
-    )
-
-
-def is_run_id(text: str) -> bool:
-    """Whether ``text`` has the exact form of a run id."""
-    return bool(_RUN_ID.match(text))
-
-
-# Comparing runs lives in gigaplan.compare; re-exported for older imports.
-from gigaplan.compare import diff_runs as diff_runs  # noqa: E402
-from gigaplan.compare import scenario_diff as scenario_diff  # noqa: E402
+    records = [dict(zip(cols, row, strict=True)) for row in rows]
+    return [info_from_row(r, listed.get(r["run_id"])) for r in records]

@@ -3,16 +3,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gigaplan.demand import (
+from gigaplan.demand.paths import (
     WEEKS_PER_QUARTER,
     adoption_multiplier,
     deterministic_path,
     reduce_paths,
     sample_paths,
 )
+from gigaplan.demand.schema import Adoption, DemandSection
 from gigaplan.errors import InputError
 from gigaplan.plan.schema import DemandScenario, quarter_labels
-from gigaplan.risk.schema import Adoption, DemandSection
 from tests.risk.conftest import PERIODS, demand_dict, quiet_demand_dict
 
 
