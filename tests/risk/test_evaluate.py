@@ -280,3 +280,55 @@ def test_row_quantiles_match_numpy():
 def test_cvar_hand_values():
     assert cvar(np.arange(100.0), 0.05) == 2.0  # mean of 0..4
     assert cvar(np.array([5.0, -1.0, 3.0]), 0.34) == 1.0  # ceil(1.02) = 2 worst: -1, 3
+
+
+def test_terminal_value_adds_the_end_value_discounted_from_the_horizon_end():
+    # same plan with $12 of value left at the end (bought in the last two
+    # quarters): NPV rises by 12 / 1.1^(5/4) at 10 %/yr; the cash flows and
+    # break-even do not change (a value, not a cash flow in the horizon)
+    periods = ("2026Q1", "2026Q2", "2026Q3", "2026Q4", "2027Q1")
+    n = len(periods)
+    base = Capacity(
+        periods,
+        np.full(n, 1e6),
+        np.zeros(n),
+        np.zeros(n),
+        np.full(n, 90.0),
+        np.zeros(n),
+        np.zeros(n),
+        np.zeros(n),
+    )
+    left = Capacity(
+        *(getattr(base, f) for f in ("periods", "inference_capacity_tokens")),
+        base.training_capacity_flop,
+        base.accelerator_hours,
+        base.capex_usd,
+        base.opex_usd,
+        base.it_mw,
+        base.facility_mw,
+        end_value_usd=np.array([0.0, 0.0, 0.0, 5.0, 7.0]),
+    )
+    paths = DemandPaths(periods, np.full((n, 2), 1e6), np.zeros((n, 2)))
+    fin = Finance(
+        price_usd_per_mtoken=100, price_usd_per_accelerator_hour=0, discount_rate=0.1
+    )
+    without, with_end = evaluate(base, paths, fin), evaluate(left, paths, fin)
+    assert with_end.npv_usd - without.npv_usd == pytest.approx(
+        [12.0 / 1.1 ** (5 / 4)] * 2, rel=HAND_RTOL
+    )
+    np.testing.assert_array_equal(with_end.cash_flow_usd, without.cash_flow_usd)
+    assert list(with_end.break_even_index) == list(without.break_even_index)
+
+
+def test_end_value_column_is_read_and_checked():
+    import pandas as pd
+
+    from gigaplan.plan.capacity import CAPACITY_COLUMNS
+
+    frame = pd.DataFrame({c: [1.0, 2.0] for c in CAPACITY_COLUMNS[1:]})
+    frame.insert(0, "period", ["2026Q1", "2026Q2"])
+    read = Capacity.from_table(frame.assign(end_value_usd=[0.0, 3.0]))
+    assert read.terminal_value_usd() == 3.0
+    assert Capacity.from_table(frame).terminal_value_usd() == 0.0
+    with pytest.raises(InputError, match="end_value_usd"):
+        Capacity.from_table(frame.assign(end_value_usd=-1.0))

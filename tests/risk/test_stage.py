@@ -57,7 +57,11 @@ def test_pipeline_risk_uses_the_plan_of_the_same_run(plan_and_risk):
     plan, risk = plan_and_risk.results
     assert plan.stage == "plan" and risk.stage == "risk"
     cap = plan.tables["capacity"]
-    assert list(cap.columns) == [*CAPACITY_COLUMNS, "planning_utilisation"]
+    assert list(cap.columns) == [
+        *CAPACITY_COLUMNS,
+        "planning_utilisation",
+        "end_value_usd",
+    ]
     assert list(risk.tables["by_period"]["period"]) == list(cap["period"])
     assert risk.summary["paths"] == 500
     assert 0.0 <= risk.summary["p_shortfall_inference_max"] <= 1.0

@@ -82,6 +82,10 @@ def capacity_table(ds: xr.Dataset) -> pd.DataFrame:
     )
     # the busy share the planner assumed; risk separates it from its own use
     frame["planning_utilisation"] = utilisation
+    # value left at the horizon's end of what each period bought (plan
+    # end_value), which risk counts as a terminal value of the NPV
+    if "end_value_usd" in ds:
+        frame["end_value_usd"] = _expected(ds.end_value_usd, ds).values
     # every column sums non-negative LP variables times non-negative prices; a
     # value below zero is solver dust (-2e-6 $ beside $7e10 seen), not a number
     numeric = [c for c in frame.columns[1:] if c != "planning_utilisation"]

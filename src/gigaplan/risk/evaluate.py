@@ -25,7 +25,10 @@ p_{h}` (:math:`H` accelerator-hours), cash flow = revenue - capex - opex, NPV
 discounted as the planner does, :math:`(1 + r)^{-t/4}` with :math:`t` the
 quarter index from 0. Capex and opex are the plan's and do not change with
 use (the plan prices energy at its assumed utilisation); taxes and
-depreciation are left out (pre-tax cash flow).
+depreciation are left out (pre-tax cash flow). When the plan credits what it
+bought with the life left at the horizon's end (``end_value_usd``, plan
+``end_value``), the NPV adds that value as a terminal value, discounted from
+one quarter after the last period; the cash flows and break-even do not.
 """
 
 from __future__ import annotations
@@ -71,6 +74,8 @@ class Capacity:
     it_mw: np.ndarray
     facility_mw: np.ndarray
     planning_utilisation: float | None = None
+    #: value left at the horizon's end of what each period bought [USD]
+    end_value_usd: np.ndarray | None = None
 
     @classmethod
     def from_table(cls, frame: pd.DataFrame, where: str = "plan") -> Capacity:
@@ -112,7 +117,24 @@ class Capacity:
                     f"{where}.planning_utilisation", u.to_numpy(), "a share in (0, 1]"
                 )
             planned = float(u.iloc[0])
-        return cls(periods=periods, **values, planning_utilisation=planned)
+        end_value = None
+        if "end_value_usd" in frame.columns:
+            end_value = pd.to_numeric(frame["end_value_usd"], errors="coerce")
+            end_value = end_value.to_numpy(float)
+            if not np.all(np.isfinite(end_value)) or np.any(end_value < 0):
+                raise InputError(
+                    f"{where}.end_value_usd", end_value, "must be finite and >= 0"
+                )
+        return cls(
+            periods=periods,
+            **values,
+            planning_utilisation=planned,
+            end_value_usd=end_value,
+        )
+
+    def terminal_value_usd(self) -> float:
+        """Value left at the horizon's end of everything bought (0 if not given)."""
+        return 0.0 if self.end_value_usd is None else float(self.end_value_usd.sum())
 
     def scaled(self, factor: float) -> Capacity:
         """The same plan with every capacity (not cost) times ``factor``."""
@@ -126,6 +148,7 @@ class Capacity:
             self.it_mw * factor,
             self.facility_mw * factor,
             self.planning_utilisation,
+            self.end_value_usd,
         )
 
 
@@ -224,6 +247,7 @@ class _Constants:
     usd_per_training_fraction: np.ndarray
     cost_usd: np.ndarray
     discount: np.ndarray
+    terminal_pv_usd: float
     period_number: np.ndarray
     multiplier: float
     inference_cap: float
@@ -355,7 +379,7 @@ def _block(
     cash -= k.cost_usd
     if kept_cash is not None:
         np.copyto(kept_cash[:, col], cash, casting="same_kind")
-    out["npv_usd"][col] = k.discount @ cash  # type: ignore[index]
+    out["npv_usd"][col] = k.discount @ cash + k.terminal_pv_usd  # type: ignore[index]
     for t in range(1, cash.shape[0]):  # cumulative cash flow, in place
         np.add(cash[t], cash[t - 1], out=cash[t])
     # 1 + the last period with cumulative cash < 0 (0 if never negative)
@@ -448,6 +472,9 @@ def evaluate(
         )[:, None],
         cost_usd=(capacity.capex_usd + capacity.opex_usd)[:, None],
         discount=(1.0 + finance.discount_rate) ** (-t_idx / 4.0),
+        # received one quarter after the last period, as the plan credits it
+        terminal_pv_usd=capacity.terminal_value_usd()
+        * (1.0 + finance.discount_rate) ** (-n_t / 4.0),
         period_number=np.arange(1, n_t + 1, dtype=index_dtype)[:, None],
         multiplier=paths.launch_multiplier,
         inference_cap=cap,

@@ -156,6 +156,7 @@ def summarise(
         "npv_usd_cvar": cvar(ev.npv_usd, section.cvar_level),
         "cvar_level_fraction": section.cvar_level,
         "probability_npv_negative": float(np.mean(ev.npv_usd < 0)),
+        "terminal_value_usd": capacity.terminal_value_usd(),
         "inference_unmet_fraction_mean": (
             float(ev.unmet_inference_tokens_sum.sum()) / total_inf if total_inf else 0.0
         ),
@@ -264,7 +265,14 @@ def _memo(s: dict[str, Any], periods: list[str]) -> str:
             else ""
         )
         + ". "
-        f"NPV of cash flows to {periods[-1]} (no terminal value): mean "
+        f"NPV of cash flows to {periods[-1]} "
+        + (
+            f"plus the value left in what was bought ({_bn(s['terminal_value_usd'])}"
+            " at the end, straight-line)"
+            if s.get("terminal_value_usd")
+            else "(no terminal value)"
+        )
+        + ": mean "
         f"{_bn(s['npv_usd_mean'])} (standard error "
         f"{s['npv_usd_standard_error'] / 1e9:,.2f} bn), P5 {_bn(s['npv_usd_p5'])}, "
         f"CVaR{s['cvar_level_fraction']:.0%} {_bn(s['npv_usd_cvar'])}, "
