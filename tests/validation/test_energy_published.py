@@ -10,7 +10,7 @@ import pytest
 from gigaplan.workloads.validation import energy_accuracy_table, load_energy_cases
 
 # Issue 12: accelerator-boundary J/token within 1.5x of measured values out of
-# sample. Each row meets it; the estimates are 4-23 % low (the memory-bound power
+# sample. Each row meets it; the estimates are 8-29 % low (the memory-bound power
 # fraction 0.6 is an assumption; vLLM's continuous batching keeps fewer sequences
 # in flight than max_num_seqs, which the static-batch roofline cannot see).
 ACCELERATOR_RATIO = 1.5

@@ -166,6 +166,20 @@ class Model(Entry):
     )
     kv_rope_dim: Sourced | None = None
     training_tokens: Sourced | None = None
+    experts: Sourced | None = Field(
+        default=None, description="routed experts per MoE layer (MoE only) [count]"
+    )
+    experts_per_token: Sourced | None = Field(
+        default=None, description="routed experts each token is sent to [count]"
+    )
+    shared_experts: Sourced | None = Field(
+        default=None, description="experts every token passes through [count]"
+    )
+    routed_expert_params: Sourced | None = Field(
+        default=None,
+        description="weights of all routed experts, all layers; their share of "
+        "total_params is the expert (FFN) share [count]",
+    )
 
 
 class Region(Entry):
@@ -304,6 +318,7 @@ class WorkloadDefaults(BaseModel):
     decode_bandwidth_fraction: Assumed
     prefill_mfu: Assumed
     decode_mfu: Assumed
+    moe_expert_gemm_efficiency: Assumed
     inference_power_fraction_of_tdp: Assumed
     decode_memory_bound_power_fraction_of_tdp: Assumed
 

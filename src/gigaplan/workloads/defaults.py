@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gigaplan.catalog.load import shipped_catalog
-from gigaplan.catalog.schema import Accelerator, Catalog
+from gigaplan.catalog.schema import Accelerator, Catalog, Sourced
 from gigaplan.workloads.mfu import MfuCoefficients
 
 
@@ -44,6 +44,8 @@ class InferenceEfficiencies:
     prefill_mfu: float
     decode_mfu: float
     bandwidth_fraction: float
+    #: routed-expert GEMM rate / dense GEMM rate (MoE models; 1 is dense-like).
+    expert_gemm_efficiency: float = 1.0
 
 
 def default_inference_efficiencies(
@@ -54,6 +56,7 @@ def default_inference_efficiencies(
         prefill_mfu=default("prefill_mfu", catalog),
         decode_mfu=default("decode_mfu", catalog),
         bandwidth_fraction=default("decode_bandwidth_fraction", catalog),
+        expert_gemm_efficiency=default("moe_expert_gemm_efficiency", catalog),
     )
 
 
@@ -67,17 +70,17 @@ def accelerator_inference_efficiencies(
     published its numbers (TensorRT-LLM on NVIDIA, vLLM on ROCm, Intel's stack
     on Gaudi), so each accelerator with published serving rows carries its own
     fit (:func:`fit_accelerator_efficiencies`); the others take the H100 values
-    of ``defaults.yaml``.
+    of ``defaults.yaml``. The routed-expert GEMM efficiency is fitted once, on
+    the H100 MoE rows, and shared by every chip.
     """
     base = default_inference_efficiencies(catalog)
-    own = (acc.prefill_mfu, acc.decode_mfu, acc.decode_bandwidth_fraction)
+
+    def _own(number: Sourced | None, fallback: float) -> float:
+        return fallback if number is None or number.value is None else number.value
+
     return InferenceEfficiencies(
-        *(
-            float(v.value) if v is not None and v.value is not None else b
-            for v, b in zip(
-                own,
-                (base.prefill_mfu, base.decode_mfu, base.bandwidth_fraction),
-                strict=True,
-            )
-        )
+        prefill_mfu=_own(acc.prefill_mfu, base.prefill_mfu),
+        decode_mfu=_own(acc.decode_mfu, base.decode_mfu),
+        bandwidth_fraction=_own(acc.decode_bandwidth_fraction, base.bandwidth_fraction),
+        expert_gemm_efficiency=base.expert_gemm_efficiency,
     )

@@ -34,6 +34,89 @@ class InferenceEstimate:
     cost_note: str | None = None
 
 
+@dataclass(frozen=True)
+class MoeShape:
+    """Routed experts of a mixture-of-experts model; the default is a dense model."""
+
+    #: weights of all routed experts, all layers (0: dense). [count]
+    routed_expert_params: float = 0.0
+    #: routed experts per MoE layer. [count]
+    experts: int = 1
+    #: routed experts each token is sent to. [count]
+    experts_per_token: int = 1
+    #: devices the routed experts are spread over (1: tensor-parallel experts). [count]
+    expert_parallel: int = 1
+
+    @property
+    def active_fraction(self) -> float:
+        """Share of the routed-expert weights one token uses, k / E. [dimensionless]"""
+        return self.experts_per_token / self.experts
+
+
+def experts_touched(experts: float, experts_per_token: float, tokens: float) -> float:
+    r"""
+    Expected distinct experts a step's ``tokens`` are routed to, per MoE layer.
+
+    With each token choosing :math:`k` of :math:`E` experts uniformly, an expert
+    is missed by all :math:`t` tokens with probability :math:`(1 - k/E)^t`, so
+    :math:`E (1 - (1 - k/E)^t)` are touched and their weights read. [count]
+
+    Examples
+    --------
+    >>> experts_touched(8, 2, 1)
+    2.0
+    >>> round(experts_touched(256, 8, 32), 1)
+    163.3
+    """
+    return experts * (1.0 - (1.0 - experts_per_token / experts) ** tokens)
+
+
+def _flop_time_s(
+    active_params: float, moe: MoeShape, tokens: float, rate_flop_s: float, eta_e: float
+) -> float:
+    """Matrix time of ``tokens`` positions, routed-expert FLOPs at ``eta_e``. [s]"""
+    routed = moe.routed_expert_params * moe.active_fraction
+    return 2.0 * tokens * (active_params - routed + routed / eta_e) / rate_flop_s
+
+
+def expert_all_to_all_s(
+    moe: MoeShape,
+    tokens: float,
+    count: int,
+    hidden_size: float,
+    layers: float,
+    activation_bytes: float,
+    scale_up_gb_per_s: float,
+) -> float:
+    r"""
+    Dispatch and combine of ``tokens`` positions over expert-parallel devices. [s]
+
+    Each device holds :math:`t/n` of the positions and sends each to :math:`k`
+    experts, a share :math:`(EP-1)/EP` of them on other devices, and receives
+    the results back: :math:`2 L (t/n) k h a (EP-1)/EP / B_{su}` for :math:`L`
+    MoE layers (DeepSeek-V3 report, arXiv:2412.19437, section 3.4.2, dispatch
+    and combine over NVLink/IB). Zero without expert parallelism.
+
+    Examples
+    --------
+    >>> expert_all_to_all_s(MoeShape(1.0, 8, 2, 2), 64, 2, 4096, 32, 1.0, 450.0)
+    1.8641351111111112e-05
+    """
+    ep = moe.expert_parallel
+    if ep <= 1:
+        return 0.0
+    per_device = tokens / count * moe.experts_per_token * hidden_size
+    return (
+        2.0
+        * layers
+        * per_device
+        * activation_bytes
+        * (ep - 1)
+        / ep
+        / (scale_up_gb_per_s * 1e9)
+    )
+
+
 def estimate_inference(
     *,
     total_params: float,
@@ -62,6 +145,8 @@ def estimate_inference(
     layers: int | None = None,
     scale_up_gb_per_s: float | None = None,
     activation_bytes: float = 2.0,
+    moe: MoeShape | None = None,
+    expert_gemm_efficiency: float = 1.0,
 ) -> InferenceEstimate:
     r"""
     Estimate serving one model replica on ``count`` accelerators (tensor parallel).
@@ -104,6 +189,12 @@ def estimate_inference(
         all-reduce time is added (see Notes); otherwise it is left out.
     activation_bytes : float
         Bytes per activation value sent in the all-reduce (BF16: 2). [B]
+    moe : MoeShape, optional
+        Routed experts of an MoE model; None is dense (every term below
+        reduces to the dense roofline).
+    expert_gemm_efficiency : float
+        Rate of the routed-expert matrix multiplies relative to dense ones of
+        the same phase (fitted, ``moe_expert_gemm_efficiency``). [dimensionless]
 
     Returns
     -------
@@ -165,6 +256,11 @@ def estimate_inference(
             raise InputError(field, value, "must be > 0")
     if tokens_per_day is not None and not tokens_per_day > 0:
         raise InputError("tokens_per_day", tokens_per_day, "must be > 0")
+    moe = moe or MoeShape()
+    if not 0.0 < expert_gemm_efficiency <= 1.0:
+        raise InputError(
+            "expert_gemm_efficiency", expert_gemm_efficiency, "must be in (0, 1]"
+        )
     weights_b = total_params * bytes_per_param
     kv_b = batch * kv_bytes_per_token * (input_tokens + output_tokens)
     need_gb_per_acc = (weights_b + kv_b) / count / 1e9
@@ -179,13 +275,18 @@ def estimate_inference(
         )
     peak_flop_s = count * peak_tflops * 1e12
     bw_b_s = count * bandwidth_fraction * memory_tb_per_s * 1e12
-    t_prefill = 2.0 * active_params * input_tokens * batch / (prefill_mfu * peak_flop_s)
-    kv_read = batch * kv_bytes_per_token * (input_tokens + output_tokens / 2.0)
-    # Weight streaming and tensor work of a decode step add (no overlap, see Notes).
-    t_matmul = weights_b / bw_b_s + 2.0 * active_params * batch / (
-        decode_mfu * peak_flop_s
+    eta_e = expert_gemm_efficiency
+    t_prefill = _flop_time_s(
+        active_params, moe, batch * input_tokens, prefill_mfu * peak_flop_s, eta_e
     )
-    t_step = t_matmul + kv_read / bw_b_s
+    kv_read = batch * kv_bytes_per_token * (input_tokens + output_tokens / 2.0)
+    untouched = moe.experts - experts_touched(moe.experts, moe.experts_per_token, batch)
+    step_weights_b = weights_b - moe.routed_expert_params * bytes_per_param * (
+        untouched / moe.experts
+    )
+    t_compute = _flop_time_s(active_params, moe, batch, decode_mfu * peak_flop_s, eta_e)
+    # Weight streaming and tensor work of a decode step add (no overlap, see Notes).
+    t_step = step_weights_b / bw_b_s + t_compute + kv_read / bw_b_s
     if (
         count > 1
         and hidden_size is not None
@@ -204,6 +305,17 @@ def estimate_inference(
         )
         t_prefill += per_position * batch * input_tokens
         t_step += per_position * batch
+        a2a_per_position = expert_all_to_all_s(
+            moe,
+            1.0,
+            count,
+            hidden_size,
+            layers,
+            activation_bytes,
+            scale_up_gb_per_s,
+        )
+        t_prefill += a2a_per_position * batch * input_tokens
+        t_step += a2a_per_position * batch
     t_request = t_prefill + output_tokens * t_step
     tps_per_acc = batch * output_tokens / t_request / count
     f_c = power_fraction_of_tdp
@@ -212,7 +324,6 @@ def estimate_inference(
         if memory_bound_power_fraction_of_tdp is None
         else memory_bound_power_fraction_of_tdp
     )
-    t_compute = 2.0 * active_params * batch / (decode_mfu * peak_flop_s)
     share = min(1.0, t_compute / t_step)
     f_decode = f_m + (f_c - f_m) * share
     acc_w = tdp_w * (f_c * t_prefill + f_decode * output_tokens * t_step) / t_request

@@ -11,7 +11,7 @@ import pandas as pd
 
 from gigaplan.catalog import Catalog
 from gigaplan.catalog.load import find_accelerator, find_model, find_region
-from gigaplan.catalog.schema import Accelerator, Entry
+from gigaplan.catalog.schema import Accelerator, Entry, Model
 from gigaplan.errors import InputError
 from gigaplan.results import StageResult
 from gigaplan.workloads.capability import (
@@ -24,7 +24,11 @@ from gigaplan.workloads.defaults import (
     default,
     mfu_coefficients,
 )
-from gigaplan.workloads.inference import InferenceEstimate, estimate_inference
+from gigaplan.workloads.inference import (
+    InferenceEstimate,
+    MoeShape,
+    estimate_inference,
+)
 from gigaplan.workloads.mfu import (
     MfuBreakdown,
     TrainingLayout,
@@ -336,6 +340,19 @@ def _mfu_terms(terms: MfuBreakdown, run: TrainingRun, goodput: float) -> dict[st
     }
 
 
+def model_moe_shape(mdl: Model, expert_parallel: int = 1) -> MoeShape:
+    """The routed experts of a catalog model; dense (no experts) by default."""
+    routed = mdl.routed_expert_params
+    if routed is None or not routed.value or mdl.experts is None:
+        return MoeShape()
+    return MoeShape(
+        routed_expert_params=float(routed.value),
+        experts=int(_known(mdl, "experts")),
+        experts_per_token=int(_known(mdl, "experts_per_token")),
+        expert_parallel=expert_parallel,
+    )
+
+
 def inference_case(
     catalog: Catalog,
     *,
@@ -398,6 +415,8 @@ def inference_case(
         pue=pue if pue is not None else default("default_pue", catalog),
         price_usd_per_accelerator_hour=price_usd_per_accelerator_hour,
         tokens_per_day=tokens_per_day,
+        moe=model_moe_shape(mdl),
+        expert_gemm_efficiency=eff.expert_gemm_efficiency,
     )
     est = dataclasses.replace(
         est,

@@ -20,7 +20,11 @@ from gigaplan.workloads.defaults import (
     default,
     mfu_coefficients,
 )
-from gigaplan.workloads.inference import InferenceEstimate, estimate_inference
+from gigaplan.workloads.inference import (
+    InferenceEstimate,
+    MoeShape,
+    estimate_inference,
+)
 from gigaplan.workloads.mfu import (
     MfuCoefficients,
     TrainingLayout,
@@ -212,6 +216,9 @@ class ValidationModel(_Frozen):
     kv_heads: int = Field(gt=0)
     head_dim: int = Field(gt=0)
     hidden_size: int | None = Field(None, gt=0)
+    experts: int = Field(1, gt=0)
+    experts_per_token: int = Field(1, gt=0)
+    routed_expert_params: float = Field(0.0, ge=0)
     note: str | None = None
 
 
@@ -240,6 +247,7 @@ class InferenceValidationCase(_Frozen):
     accelerator: str
     precision: Literal["bf16", "fp8"]
     count: int = Field(gt=0)
+    expert_parallel: int = Field(1, gt=0)
     batch: int = Field(gt=0)
     input_tokens: int = Field(gt=0)
     output_tokens: int = Field(gt=0)
@@ -349,6 +357,13 @@ def _inference_estimate(
         hidden_size=mdl.hidden_size,
         layers=mdl.layers,
         scale_up_gb_per_s=acc.scale_up_gb_per_s,
+        moe=MoeShape(
+            routed_expert_params=mdl.routed_expert_params,
+            experts=mdl.experts,
+            experts_per_token=mdl.experts_per_token,
+            expert_parallel=case.expert_parallel,
+        ),
+        expert_gemm_efficiency=efficiencies.expert_gemm_efficiency,
         **watts,
     )
 
@@ -377,34 +392,55 @@ def estimate_case_tokens_per_s(
 PRIOR_WEIGHT = 0.3
 
 
+def _is_moe(data: InferenceValidationSet, case: InferenceValidationCase) -> bool:
+    return data.inference_models[case.model].routed_expert_params > 0.0
+
+
 def fit_accelerator_efficiencies(
     data: InferenceValidationSet,
     accelerator: str,
     prior: InferenceEfficiencies | None = None,
+    exclude: str | None = None,
 ) -> InferenceEfficiencies:
     """
-    Least-squares fit of the three efficiencies to one accelerator's ``fit`` rows.
+    Least-squares fit of the efficiencies to one accelerator's ``fit`` rows.
 
     Minimises the sum of squared log errors (estimated / published) with
     :func:`scipy.optimize.least_squares`, each efficiency bounded to [0.05, 1].
     With ``prior``, adds ``PRIOR_WEIGHT`` x (log efficiency - log prior) per
     efficiency, so a chip with few fit rows keeps the prior's value for what
-    its rows do not pin down (MI300X rows are all 128/128: no prefill-heavy row).
+    its rows do not pin down (MI300X rows are all 128/128: no prefill-heavy row),
+    and takes the prior's routed-expert GEMM efficiency. Without a prior (H100)
+    that efficiency is fitted too when the rows include an MoE model.
+    ``exclude`` leaves one row out (leave-one-out).
     """
     from scipy.optimize import least_squares
 
     cases = [
         c
         for c in data.inference_cases
-        if c.role == "fit" and c.accelerator == accelerator and not c.known_bias
+        if c.role == "fit"
+        and c.accelerator == accelerator
+        and not c.known_bias
+        and c.name != exclude
     ]
     if not cases:
         raise CatalogError(f"validation.yaml: no fit rows for {accelerator!r}")
-    start = prior or InferenceEfficiencies(0.5, 0.5, 0.5)
-    x0 = np.log([start.prefill_mfu, start.decode_mfu, start.bandwidth_fraction])
+    start = prior or InferenceEfficiencies(0.5, 0.5, 0.5, 0.5)
+    fit_expert = prior is None and any(_is_moe(data, c) for c in cases)
+    x0 = np.log(
+        [start.prefill_mfu, start.decode_mfu, start.bandwidth_fraction]
+        + ([start.expert_gemm_efficiency] if fit_expert else [])
+    )
+
+    def _efficiencies(x: np.ndarray) -> InferenceEfficiencies:
+        values = [float(v) for v in np.exp(x)]
+        expert = values[3] if fit_expert else start.expert_gemm_efficiency
+        prefill, decode, bandwidth = values[:3]
+        return InferenceEfficiencies(prefill, decode, bandwidth, expert)
 
     def _residuals(x: np.ndarray) -> list[float]:
-        eff = InferenceEfficiencies(*(float(v) for v in np.exp(x)))
+        eff = _efficiencies(x)
         out = [
             float(np.log(estimate_case_tokens_per_s(data, c, eff)))
             - float(np.log(c.published_output_tokens_per_s_per_accelerator))
@@ -415,7 +451,7 @@ def fit_accelerator_efficiencies(
         return out
 
     fit = least_squares(_residuals, x0=x0, bounds=(np.log(0.05), 0.0))
-    return InferenceEfficiencies(*(float(v) for v in np.exp(fit.x)))
+    return _efficiencies(fit.x)
 
 
 def fit_inference_efficiencies(
@@ -435,6 +471,25 @@ def fit_inference_efficiencies(
         for key in data.inference_accelerators
         if key in with_rows
     }
+
+
+def moe_leave_one_out_errors(data: InferenceValidationSet) -> dict[str, float]:
+    """
+    Error (%) of each H100 MoE fit row predicted by an H100 fit without it.
+
+    The routed-expert GEMM efficiency is fitted with the H100 efficiencies on
+    the H100 fit rows (:func:`fit_accelerator_efficiencies`); leaving one MoE
+    row out shows how well the others pin it.
+    """
+    out = {}
+    for case in data.inference_cases:
+        if case.role != "fit" or case.accelerator != "h100" or not _is_moe(data, case):
+            continue
+        eff = fit_accelerator_efficiencies(data, "h100", exclude=case.name)
+        est = estimate_case_tokens_per_s(data, case, eff)
+        pub = case.published_output_tokens_per_s_per_accelerator
+        out[case.name] = 100.0 * (est - pub) / pub
+    return out
 
 
 def inference_accuracy_table(
