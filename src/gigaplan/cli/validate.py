@@ -23,7 +23,7 @@ def validate(json_out: JsonOption = False) -> None:
     energy = energy_accuracy_table()
     summary = (
         error_summary(training, "training")
-        + error_summary(inference[~inference["known_bias"]], "inference")
+        + error_summary(inference, "inference")
         + [
             row
             for boundary, part in energy.groupby("boundary")
@@ -71,7 +71,7 @@ def validate(json_out: JsonOption = False) -> None:
         Column("error %", no_wrap=True, justify="right"),
         Column("role", no_wrap=True),
         title="Inference: output tokens/s per accelerator",
-        caption="fit = sets the defaults; test = out of sample; * = known bias. "
+        caption="fit = sets the defaults; test = out of sample. "
         f"Sources: {', '.join(sorted(set(inference['source'])))} "
         "(validation.yaml; per case in --json).",
     )
@@ -81,7 +81,7 @@ def validate(json_out: JsonOption = False) -> None:
             f"{r.published_output_tokens_per_s_per_accelerator:,.0f}",
             f"{r.estimated_output_tokens_per_s_per_accelerator:,.0f}",
             f"{r.error_pct:+.1f}",
-            r.role + ("*" if r.known_bias else ""),
+            r.role,
         )
     console().print(table)
     table = Table(
@@ -114,8 +114,7 @@ def validate(json_out: JsonOption = False) -> None:
         "worst |error| %",
         "worst ratio",
         "LOO median / worst %",
-        title="Summary (fit = in sample, test = out of sample; known-bias rows "
-        "left out)",
+        title="Summary (fit = in sample, test = out of sample)",
     )
     for row in summary:
         loo = (
