@@ -167,6 +167,11 @@ def build_model(
         Add the penalised slacks (unserved energy per hour and one per limit)
         so that an infeasible set of limits still solves and the miss can be
         measured.
+
+    Returns
+    -------
+    Built
+        The linopy model with its variables and named constraints.
     """
     import linopy
 

@@ -73,6 +73,15 @@ def campus_inputs(
     -------
     args, kwargs : tuple, dict
         ``solve_campus(*args, **kwargs)`` solves the section.
+
+    Parameters
+    ----------
+    section : PowerSection
+        The campus settings.
+    catalog : Catalog
+        Region, technologies and defaults.
+    profiles_given : mapping, optional
+        Hourly profiles read at the edge, instead of the region's.
     """
     import numpy as np
 
