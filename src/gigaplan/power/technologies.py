@@ -18,7 +18,7 @@ Kinds and how the LP treats them (see :mod:`gigaplan.power.build`):
 from __future__ import annotations
 
 from dataclasses import MISSING, dataclass, fields
-from typing import Any
+from typing import Any, Literal
 
 from gigaplan.catalog.load import shipped_catalog
 from gigaplan.catalog.schema import Catalog
@@ -253,11 +253,18 @@ def _check_tech(t: Tech) -> None:
         raise InputError(f"{base}.lifetime_yr", t.lifetime_yr, "> 0 years")
 
 
-def solar_annual_cf(region_id: str, catalog: Catalog | None = None) -> float:
-    """Published-range annual solar capacity factor for a region (see data file).
+def annual_cf(
+    source: Literal["solar", "wind"], region_id: str, catalog: Catalog | None = None
+) -> float:
+    """Annual capacity factor of solar or onshore wind in a region.
+
+    Published ranges per region, with a ``default`` for regions not listed
+    (see the catalog's ``power_defaults``).
 
     Parameters
     ----------
+    source : {"solar", "wind"}
+        Which table.
     region_id : str
         A catalog region.
     catalog : Catalog, optional
@@ -268,26 +275,8 @@ def solar_annual_cf(region_id: str, catalog: Catalog | None = None) -> float:
     float
         Mean capacity factor over a year. [dimensionless]
     """
-    table = shipped_catalog(catalog).power_defaults.solar_annual_cf
-    return float(table.get(region_id, table["default"]))
-
-
-def wind_annual_cf(region_id: str, catalog: Catalog | None = None) -> float:
-    """Annual onshore wind capacity factor for a region (see data file).
-
-    Parameters
-    ----------
-    region_id : str
-        A catalog region.
-    catalog : Catalog, optional
-        Default: the shipped catalog.
-
-    Returns
-    -------
-    float
-        Mean capacity factor over a year. [dimensionless]
-    """
-    table = shipped_catalog(catalog).power_defaults.wind_annual_cf
+    defaults = shipped_catalog(catalog).power_defaults
+    table = defaults.solar_annual_cf if source == "solar" else defaults.wind_annual_cf
     return float(table.get(region_id, table["default"]))
 
 
