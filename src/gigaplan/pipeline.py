@@ -37,7 +37,7 @@ STAGE_ORDER: tuple[str, ...] = ("estimate", "power", "plan", "risk", "factory")
 
 #: Where each stage's ``run_stage`` lives; the first module that imports wins.
 STAGE_MODULES: Mapping[str, tuple[str, ...]] = {
-    "estimate": ("gigaplan.workloads.stage",),
+    "estimate": ("gigaplan.stages.estimate",),
     "power": ("gigaplan.stages.power",),
     "plan": ("gigaplan.stages.plan",),
     "risk": ("gigaplan.stages.risk",),

@@ -86,6 +86,11 @@ class DemandPaths:
         """Inference demand per quarter with launch spikes, ``(period, path)``.
 
         [tokens]
+
+        Returns
+        -------
+        ndarray, shape (period, path)
+            Inference demand with each quarter's launch spike added. [tokens]
         """
         if self.launch_fraction is None:
             return self.inference_tokens
@@ -94,7 +99,14 @@ class DemandPaths:
         )
 
     def to_xarray(self) -> xr.Dataset:
-        """The paths as a labelled Dataset (dims ``period``, ``path``)."""
+        """The paths as a labelled Dataset (dims ``period``, ``path``).
+
+        Returns
+        -------
+        xarray.Dataset
+            ``inference_tokens`` [tokens] and ``training_flop`` [FLOP] over
+            ``period`` and ``path``.
+        """
         dims = ("period", "path")
         data: dict[str, Any] = {
             "inference_tokens": (dims, self.total_inference_tokens()),
@@ -271,6 +283,18 @@ def deterministic_path(section: DemandSection, periods: Sequence[str]) -> Demand
     Each series grows at ``growth_per_year`` times its adoption S-curve; no
     shocks, no regime shift, no launch. With all volatilities and drift
     uncertainties zero and no shifts or launches, every sampled path equals it.
+
+    Parameters
+    ----------
+    section : DemandSection
+        Starts, growth and adoption curves of the demand model.
+    periods : sequence of str
+        Quarter labels (``"2026Q1"``) the path covers.
+
+    Returns
+    -------
+    DemandPaths
+        One path (``path`` length 1), no launch spikes.
     """
     years = _years(list(periods))
     out = []
@@ -316,7 +340,19 @@ class ReducedScenarios:
     marginal_distance: np.ndarray
 
     def to_plan_scenarios(self, prefix: str = "reduced") -> list[dict[str, Any]]:
-        """Scenarios in the form of ``plan.scenarios`` entries of a scenario file."""
+        """Scenarios in the form of ``plan.scenarios`` entries of a scenario file.
+
+        Parameters
+        ----------
+        prefix : str
+            Scenario names are ``<prefix>-<k>``.
+
+        Returns
+        -------
+        list of dict
+            One entry per scenario: ``name``, ``probability`` [dimensionless],
+            ``inference_tokens`` [tokens] and ``training_flop`` [FLOP] per period.
+        """
         return [
             {
                 "name": f"{prefix}-{i + 1}",
@@ -328,7 +364,13 @@ class ReducedScenarios:
         ]
 
     def as_paths(self) -> DemandPaths:
-        """The scenarios as (unweighted) demand paths, for evaluating a plan."""
+        """The scenarios as (unweighted) demand paths, for evaluating a plan.
+
+        Returns
+        -------
+        DemandPaths
+            One path per scenario, in scenario order; probabilities dropped.
+        """
         return DemandPaths(self.periods, self.inference_tokens, self.training_flop)
 
 

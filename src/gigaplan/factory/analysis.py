@@ -22,7 +22,20 @@ QUANTILES = (0.1, 0.5, 0.9)
 def energised_gw_per_week(
     results: Sequence[RepResult], horizon_weeks: int
 ) -> np.ndarray:
-    """GW energised in each week, shape (replications, weeks). [GW/week]"""
+    """GW energised in each week, shape (replications, weeks). [GW/week]
+
+    Parameters
+    ----------
+    results : sequence of RepResult
+        One per replication.
+    horizon_weeks : int
+        Weeks simulated.
+
+    Returns
+    -------
+    ndarray, shape (replication, week)
+        GW energised in each week. [GW/week]
+    """
     edges = np.arange(horizon_weeks + 1, dtype=float)
     out = np.zeros((len(results), horizon_weeks))
     for r, res in enumerate(results):
@@ -36,7 +49,23 @@ def energised_gw_per_week(
 def weekly_band(
     results: Sequence[RepResult], horizon_weeks: int, start_date: dt.date
 ) -> pd.DataFrame:
-    """Median and 10-90 % band of GW energised per week and cumulative GW."""
+    """Median and 10-90 % band of GW energised per week and cumulative GW.
+
+    Parameters
+    ----------
+    results : sequence of RepResult
+        One per replication.
+    horizon_weeks : int
+        Weeks simulated.
+    start_date : datetime.date
+        Date of week 0.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per week: ``week``, ``date``, ``gw_per_week_p10/p50/p90``
+        [GW/week] and ``gw_cumulative_p10/p50/p90`` [GW].
+    """
     gw = energised_gw_per_week(results, horizon_weeks)
     cum = np.cumsum(gw, axis=1)
     q = np.quantile(gw, QUANTILES, axis=0)
@@ -59,7 +88,24 @@ def weekly_band(
 def rate_at_week(
     results: Sequence[RepResult], horizon_weeks: int, week: int, window_weeks: int
 ) -> np.ndarray:
-    """Mean GW energised per week over ``[week - window, week)``, per replication."""
+    """Mean GW energised per week over ``[week - window, week)``, per replication.
+
+    Parameters
+    ----------
+    results : sequence of RepResult
+        One per replication.
+    horizon_weeks : int
+        Weeks simulated.
+    week : int
+        End of the window (excluded).
+    window_weeks : int
+        Length of the window. [weeks]
+
+    Returns
+    -------
+    ndarray, shape (replication,)
+        Mean rate over the window; 0 for an empty window. [GW/week]
+    """
     gw = energised_gw_per_week(results, horizon_weeks)
     lo = max(0, week - window_weeks)
     return gw[:, lo:week].mean(axis=1) if week > lo else np.zeros(len(results))
@@ -67,6 +113,17 @@ def rate_at_week(
 
 def steady_state_rate(res: RepResult) -> float:
     """GW per week while the middle half of the energised projects came online.
+
+    Parameters
+    ----------
+    res : RepResult
+        One replication.
+
+    Returns
+    -------
+    float
+        Rate over the middle half of the completions; 0 with fewer than 4,
+        infinite when they all finish at once. [GW/week]
 
     Notes
     -----
@@ -91,6 +148,22 @@ def stage_stats(
     results: Sequence[RepResult], design: Design, horizon_weeks: int
 ) -> pd.DataFrame:
     """Per stage: arrivals, waiting and service time, WIP and Little's law.
+
+    Parameters
+    ----------
+    results : sequence of RepResult
+        One per replication.
+    design : Design
+        The compiled factory.
+    horizon_weeks : int
+        Weeks simulated.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per stage: arrivals, mean wait, service and stage times
+        [weeks], WIP and queue [projects], and Little's law's WIP and its
+        relative gap.
 
     Notes
     -----
@@ -161,6 +234,24 @@ def utilisation(
     Crews: crew-weeks held / crew-weeks available. Supply: units taken / units
     made in the period (above 1 when a stock made earlier is drawn down). Queue:
     time-average number of projects waiting for the resource.
+
+    Parameters
+    ----------
+    results : sequence of RepResult
+        One per replication.
+    design : Design
+        The compiled factory.
+    multipliers : ndarray
+        One capacity factor per resource. [dimensionless]
+    horizon_weeks, period_weeks : int
+        Weeks simulated; weeks per reporting period.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per resource and period: ``capacity_available``,
+        ``capacity_used_mean``, ``utilisation`` [dimensionless] and
+        ``queue_projects_mean`` [projects].
     """
     H = float(horizon_weeks)
     starts = np.arange(0, horizon_weeks, period_weeks)
@@ -226,6 +317,21 @@ def bottleneck_by_utilisation(
     build, every resource upstream of the true bottleneck is saturated too and
     may have the longer queue. :func:`bottleneck_by_relaxation` is the causal
     attribution; this column is a cheap cross-check.
+
+    Parameters
+    ----------
+    util : pandas.DataFrame
+        As :func:`utilisation` returns it.
+    min_utilisation : float
+        Share of capacity used from which a resource can bind. [dimensionless]
+    min_queue : float
+        Mean projects waiting from which a resource can bind. [projects]
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``period_start_week`` and ``bottleneck_by_utilisation`` (a resource
+        name or ``none``).
     """
     rows = []
     for p0, grp in util.groupby("period_start_week", sort=True):
@@ -244,7 +350,18 @@ def bottleneck_by_utilisation(
 
 
 def gains_long(bottleneck: pd.DataFrame) -> pd.DataFrame:
-    """The ``gain_gw_<resource>`` columns as a tidy (period, resource, gain) table."""
+    """The ``gain_gw_<resource>`` columns as a tidy (period, resource, gain) table.
+
+    Parameters
+    ----------
+    bottleneck : pandas.DataFrame
+        As :func:`bottleneck_by_relaxation` returns it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``period_start_week``, ``resource`` and ``gain_gw_when_relaxed`` [GW].
+    """
     cols = [c for c in bottleneck.columns if c.startswith("gain_gw_")]
     long = bottleneck.melt(
         id_vars=["period_start_week"],
@@ -259,7 +376,20 @@ def gains_long(bottleneck: pd.DataFrame) -> pd.DataFrame:
 def period_gw(
     results: Sequence[RepResult], horizon_weeks: int, period_weeks: int
 ) -> np.ndarray:
-    """GW energised per period, shape (replications, periods)."""
+    """GW energised per period, shape (replications, periods).
+
+    Parameters
+    ----------
+    results : sequence of RepResult
+        One per replication.
+    horizon_weeks, period_weeks : int
+        Weeks simulated; weeks per period.
+
+    Returns
+    -------
+    ndarray, shape (replication, period)
+        GW energised in each period. [GW]
+    """
     gw = energised_gw_per_week(results, horizon_weeks)
     starts = np.arange(0, horizon_weeks, period_weeks)
     return np.add.reduceat(gw, starts, axis=1)
@@ -278,6 +408,23 @@ def bottleneck_by_relaxation(
     as ``base``; the gain is the mean paired difference. The bottleneck of a
     period is the resource whose relaxation gains most, or ``none`` when no
     relaxation gains (the pipeline or fixed delays bind).
+
+    Parameters
+    ----------
+    base : sequence of RepResult
+        Replications of the factory as given.
+    relaxed : mapping of str to sequence of RepResult
+        Per resource, the same replications with that resource relaxed.
+    horizon_weeks, period_weeks : int
+        Weeks simulated; weeks per period.
+    min_gain_gw : float
+        Smallest gain that counts. [GW]
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per period: ``gw_energised_mean`` [GW], ``gain_gw_<resource>``
+        per resource [GW] and the bottleneck.
     """
     base_gw = period_gw(base, horizon_weeks, period_weeks)
     starts = np.arange(0, horizon_weeks, period_weeks)

@@ -45,7 +45,13 @@ ROUTES = {"all": 0, "grid": 1, "onsite": 2}
 
 
 def defaults_path() -> Path:
-    """Path of the shipped default durations (the catalog's ``factory`` table)."""
+    """Path of the shipped default durations (the catalog's ``factory`` table).
+
+    Returns
+    -------
+    Path
+        The YAML file under the catalog's data folder.
+    """
     return Path(str(files("gigaplan.catalog") / "data" / "factory" / "durations.yaml"))
 
 
@@ -82,7 +88,22 @@ def load_default_durations(
 def resolve_dist(
     spec: DistSpec, field: str, catalog: Catalog | None = None
 ) -> DistSpec:
-    """Replace ``{catalog: key}`` by the catalog's sourced default distribution."""
+    """Replace ``{catalog: key}`` by the catalog's sourced default distribution.
+
+    Parameters
+    ----------
+    spec : DistSpec
+        A distribution, or ``{catalog: key}``.
+    field : str
+        Its path in the scenario, for error messages.
+    catalog : Catalog, optional
+        Default: the shipped catalog.
+
+    Returns
+    -------
+    DistSpec
+        ``spec`` itself, or the catalog's distribution under ``key``.
+    """
     if spec.catalog is None:
         return spec
     defaults = shipped_catalog(catalog).factory_durations_weeks
@@ -102,7 +123,22 @@ def resolve_dist(
 
 
 def draw(spec: DistSpec, rng: np.random.Generator, n: int) -> np.ndarray:
-    """Draw ``n`` values of a resolved distribution (never negative)."""
+    """Draw ``n`` values of a resolved distribution (never negative).
+
+    Parameters
+    ----------
+    spec : DistSpec
+        A resolved distribution. [weeks]
+    rng : numpy.random.Generator
+        The stream to draw from.
+    n : int
+        Values to draw.
+
+    Returns
+    -------
+    ndarray, shape (n,)
+        Draws, clipped at 0. [weeks]
+    """
     kind = spec.dist
     if kind == "fixed":
         return np.full(n, float(spec.value))  # type: ignore[arg-type]
@@ -121,7 +157,18 @@ def draw(spec: DistSpec, rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def dist_mean(spec: DistSpec) -> float:
-    """Mean of a resolved distribution."""
+    """Mean of a resolved distribution.
+
+    Parameters
+    ----------
+    spec : DistSpec
+        A resolved distribution. [weeks]
+
+    Returns
+    -------
+    float
+        Its mean. [weeks]
+    """
     kind = spec.dist
     if kind == "fixed":
         return float(spec.value)  # type: ignore[arg-type]
@@ -153,7 +200,20 @@ class Resource:
     max_multiplier: float
 
     def capacity_at(self, week: np.ndarray | float, multiplier: float = 1.0) -> Any:
-        """Crews available, or units made per week, at ``week``."""
+        """Crews available, or units made per week, at ``week``.
+
+        Parameters
+        ----------
+        week : float or ndarray
+            Week index (or indices).
+        multiplier : float
+            Factor on the schedule. [dimensionless]
+
+        Returns
+        -------
+        float or ndarray
+            Capacity at each week, same shape as ``week``. [crews or units/week]
+        """
         starts = np.array([s[0] for s in self.steps])
         values = np.array([s[1] for s in self.steps])
         idx = np.searchsorted(starts, week, side="right") - 1
@@ -203,7 +263,13 @@ class Design:
         return tuple(r.name for r in self.resources)
 
     def ones(self) -> np.ndarray:
-        """Multipliers that leave every resource as given."""
+        """Multipliers that leave every resource as given.
+
+        Returns
+        -------
+        ndarray, shape (resource,)
+            All ones. [dimensionless]
+        """
         return np.ones(len(self.resources))
 
 
@@ -219,6 +285,20 @@ def compile_design(
 
     ``schedule`` is (arrival week, size MW) per project, when the projects come
     from a plan (``projects.from_plan``) rather than count and arrival rate.
+
+    Parameters
+    ----------
+    section : FactorySection
+        The scenario's ``factory:`` section.
+    schedule : tuple of (arrival weeks, sizes MW), optional
+        Projects from a plan instead of the section's count and rate.
+    catalog : Catalog, optional
+        Default: the shipped catalog.
+
+    Returns
+    -------
+    Design
+        Stages, resources and projects as plain arrays.
     """
     cat = shipped_catalog(catalog)
     res_names = list(section.resources)
@@ -321,7 +401,22 @@ class Draws:
 
 
 def draw_replication(design: Design, seed: int, rep: int) -> Draws:
-    """Draw a replication's random numbers from its own spawned streams."""
+    """Draw a replication's random numbers from its own spawned streams.
+
+    Parameters
+    ----------
+    design : Design
+        The compiled factory.
+    seed : int
+        The scenario's seed.
+    rep : int
+        Replication number.
+
+    Returns
+    -------
+    Draws
+        Every duration and arrival the replication uses.
+    """
     n, n_st = design.n_projects, len(design.stages)
     streams = [
         np.random.default_rng(s)
@@ -390,6 +485,11 @@ def simulate(design: Design, multipliers: np.ndarray, seed: int, rep: int) -> Re
         One factor per resource applied to its capacity schedule. [dimensionless]
     seed, rep : int
         Scenario seed and replication number; together they fix every draw.
+
+    Returns
+    -------
+    RepResult
+        When each project entered and left each stage, and what it held.
     """
     import simpy
 
@@ -504,6 +604,24 @@ def run_replications(
 
     Replication ``r`` uses the same random numbers for any ``multipliers``
     (common random numbers), so designs differ only by their resources.
+
+    Parameters
+    ----------
+    design : Design
+        The compiled factory.
+    multipliers : ndarray, optional
+        One capacity factor per resource (default all ones). [dimensionless]
+    replications : int
+        How many.
+    seed : int
+        The scenario's seed.
+    workers : int
+        Processes.
+
+    Returns
+    -------
+    list of RepResult
+        In replication order.
     """
     mult = design.ones() if multipliers is None else np.asarray(multipliers, float)
     if np.any(mult < 0):

@@ -26,7 +26,18 @@ DELIVERED_SHARE = 0.99
 
 
 def quarter_start(period: str) -> dt.date:
-    """First day of a ``YYYYQn`` quarter."""
+    """First day of a ``YYYYQn`` quarter.
+
+    Parameters
+    ----------
+    period : str
+        A quarter label, ``YYYYQn``.
+
+    Returns
+    -------
+    datetime.date
+        Its first day.
+    """
     year, q = int(period[:4]), int(period[-1])
     return dt.date(year, 3 * (q - 1) + 1, 1)
 
@@ -92,6 +103,17 @@ def delivery_table(
         reaches the plan's GW; NaN when not within the horizon) and
         ``binding_resource`` (the factory's bottleneck in that period).
         Quarters past the factory's horizon are left out.
+
+    Parameters
+    ----------
+    by_period : pandas.DataFrame
+        The plan stage's ``by_period`` table.
+    weekly : pandas.DataFrame
+        As :func:`gigaplan.factory.analysis.weekly_band` returns it.
+    bottleneck : pandas.DataFrame
+        The factory's bottleneck per period.
+    start_date : datetime.date
+        Date of the factory's week 0.
     """
     cum = weekly["gw_cumulative_p50"].to_numpy()
     horizon = len(cum)
@@ -126,7 +148,20 @@ def _binding_at(bottleneck: pd.DataFrame, week: int) -> str:
 
 
 def delivery_summary(table: pd.DataFrame) -> dict[str, object]:
-    """Whether the pipeline delivers the plan, and where it falls furthest short."""
+    """Whether the pipeline delivers the plan, and where it falls furthest short.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        As :func:`delivery_table` returns it.
+
+    Returns
+    -------
+    dict of str to object
+        ``plan_delivered``, quarters delivered and checked, the worst
+        shortfall [GW] and its period, the worst lag [weeks] and the binding
+        resource in words.
+    """
     if table.empty:
         return {"plan_delivered": None}
     worst = table.loc[table["shortfall_gw"].idxmax()]

@@ -102,7 +102,13 @@ class ResourceSpec(_Frozen):
         return self
 
     def steps(self) -> tuple[tuple[float, float], ...]:
-        """(from_week, value) pairs."""
+        """(from_week, value) pairs.
+
+        Returns
+        -------
+        tuple of (float, float)
+            ``(from_week, value)`` pairs, in week order.
+        """
         if isinstance(self.capacity, int | float):
             return ((0.0, float(self.capacity)),)
         return tuple((s.from_week, s.value) for s in self.capacity)
@@ -243,7 +249,13 @@ class FactorySection(_Frozen):
         return self
 
     def target_week(self) -> int:
-        """Week index of the target date (default: the end of the horizon)."""
+        """Week index of the target date (default: the end of the horizon).
+
+        Returns
+        -------
+        int
+            Weeks from the start to the target date.
+        """
         if self.target_date is None:
             return self.horizon_weeks
         return min(self.horizon_weeks, (self.target_date - self.start_date).days // 7)

@@ -55,6 +55,18 @@ def check_reachable(probe: RateProbe, target_gw_per_week: float) -> float:
 
     With every resource unlimited only the project pipeline and the fixed
     delays remain; if that rate is below the target no resource can help.
+
+    Parameters
+    ----------
+    probe : RateProbe
+        Measures the steady rate of a set of multipliers.
+    target_gw_per_week : float
+        The rate asked for. [GW/week]
+
+    Returns
+    -------
+    float
+        The rate with every resource unlimited. [GW/week]
     """
     upper = probe(np.full(len(probe.design.resources), UNLIMITED))
     if not _reaches(upper, target_gw_per_week):
@@ -77,6 +89,21 @@ def smallest_single_increase(
     given; the rate is non-decreasing in capacity up to sampling noise, which
     common random numbers keep small. ``multiplier_needed`` is NaN when the
     resource alone cannot reach the target within its ``max_multiplier``.
+
+    Parameters
+    ----------
+    probe : RateProbe
+        Measures the steady rate of a set of multipliers.
+    target_gw_per_week : float
+        The rate asked for. [GW/week]
+    tol : float
+        Bisection stops when the bracket's ratio is within ``1 + tol``.
+        [dimensionless]
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per resource with its ``multiplier_needed``.
     """
     design = probe.design
     base = probe(design.ones())
@@ -138,6 +165,17 @@ def cheapest_combination(
     -------
     DataFrame
         One row per resource: final multiplier, capacity added, cost.
+
+    Parameters
+    ----------
+    probe : RateProbe
+        Measures the steady rate of a set of multipliers.
+    target_gw_per_week : float
+        The rate asked for. [GW/week]
+    step : float
+        Factor each move applies to one multiplier. [dimensionless]
+    max_iterations : int
+        Moves tried at most.
     """
     design = probe.design
     mult = design.ones()

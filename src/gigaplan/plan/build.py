@@ -23,15 +23,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from gigaplan.plan.inputs import (
-    CO2_T,
-    FLOP,
-    TOKENS,
-    UNITS,
-    USD,
-    PlanInputs,
-    resolve,
-)
+from gigaplan.plan.inputs import CO2_T, FLOP, TOKENS, UNITS, USD, PlanInputs, resolve
 from gigaplan.plan.objective import add_objective, remaining_share, scenario_cost
 from gigaplan.units import HOURS_PER_QUARTER, SECONDS_PER_QUARTER, WEEKS_PER_QUARTER
 

@@ -9,14 +9,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from gigaplan.plan.inputs import (
-    CO2_T,
-    FLOP,
-    TOKENS,
-    UNITS,
-    USD,
-    PlanInputs,
-)
+from gigaplan.plan.inputs import CO2_T, FLOP, TOKENS, UNITS, USD, PlanInputs
 from gigaplan.units import HOURS_PER_QUARTER, SECONDS_PER_QUARTER, WEEKS_PER_QUARTER
 
 # limit name -> (how many model units make one planner unit, planner unit,

@@ -74,7 +74,18 @@ class ProductCache:
         self.misses = 0
 
     def get(self, key: str) -> Product | None:
-        """The product stored under ``key`` (memory first, then the folder)."""
+        """The product stored under ``key`` (memory first, then the folder).
+
+        Parameters
+        ----------
+        key : str
+            An :func:`input_hash`.
+
+        Returns
+        -------
+        dict or None
+            The stored power product, or None when it was never stored.
+        """
         if key in self._memory:
             self._memory.move_to_end(key)
             self.hits += 1
@@ -93,7 +104,15 @@ class ProductCache:
         return None
 
     def put(self, key: str, product: Product) -> None:
-        """Store ``product`` under ``key`` in memory and in the folder if any."""
+        """Store ``product`` under ``key`` in memory and in the folder if any.
+
+        Parameters
+        ----------
+        key : str
+            An :func:`input_hash`.
+        product : dict
+            The power product (:func:`gigaplan.power.model.power_product`).
+        """
         self._remember(key, product)
         if self.folder is not None:
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -137,7 +156,18 @@ def _feed(digest: Any, value: Any) -> None:
 
 
 def input_hash(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
-    """SHA-256 (hex) of the arguments of one ``solve_campus`` call and the model."""
+    """SHA-256 (hex) of the arguments of one ``solve_campus`` call and the model.
+
+    Parameters
+    ----------
+    args, kwargs : tuple, dict
+        As :func:`gigaplan.power.stage.campus_inputs` returns them.
+
+    Returns
+    -------
+    str
+        64 hex digits; equal for equal inputs and model version.
+    """
     from gigaplan._version import __version__
     from gigaplan.power.model import SOLVER_OPTIONS
 

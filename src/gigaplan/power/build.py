@@ -167,6 +167,11 @@ def build_model(
         Add the penalised slacks (unserved energy per hour and one per limit)
         so that an infeasible set of limits still solves and the miss can be
         measured.
+
+    Returns
+    -------
+    Built
+        The linopy model with its variables and named constraints.
     """
     import linopy
 
@@ -230,8 +235,9 @@ def build_model(
     for t, var in gen.items():
         if techs[t].co2_t_per_mwh:
             b.co2_expr = b.co2_expr + (wt * techs[t].co2_t_per_mwh * var).sum()
-    _limits(b, p, lim, techs, hours, wt, served, elastic)
-    _objective(b, p, lim, techs, hours, wt)
+    case = _Case(p, lim, techs, hours, wt)
+    _limits(b, case, served, elastic)
+    _objective(b, case)
     return b
 
 
@@ -350,17 +356,23 @@ def _battery_repdays(
     m.add_constraints(level - b.energy_cap <= 0, name="soc_day_start_max")
 
 
-def _limits(
-    b: Built,
-    p: Profiles,
-    lim: Limits,
-    techs: dict[str, Tech],
-    hours: pd.Index,
-    wt: xr.DataArray,
-    served: Any,
-    elastic: bool,
-) -> None:
+@dataclass(frozen=True)
+class _Case:
+    """What the limits and the objective read: profiles, limits, techs, hours.
+
+    ``wt`` is each modelled hour's weight in a year. [h]
+    """
+
+    p: Profiles
+    lim: Limits
+    techs: dict[str, Tech]
+    hours: pd.Index
+    wt: xr.DataArray
+
+
+def _limits(b: Built, case: _Case, served: Any, elastic: bool) -> None:
     """CO2 cap, CO2 intensity, carbon-free share and firm capacity."""
+    lim, techs, hours, wt = case.lim, case.techs, case.hours, case.wt
     m = b.model
 
     def slack(name: str, var_name: str, always: bool = False) -> Any:
@@ -414,15 +426,9 @@ def _limits(
         )
 
 
-def _objective(
-    b: Built,
-    p: Profiles,
-    lim: Limits,
-    techs: dict[str, Tech],
-    hours: pd.Index,
-    wt: xr.DataArray,
-) -> None:
+def _objective(b: Built, case: _Case) -> None:
     """Annualised capital + fixed O&M + weighted operating cost + penalties."""
+    p, lim, techs, hours, wt = case.p, case.lim, case.techs, case.hours, case.wt
     price = _hourly(p.grid_price_usd_per_mwh, hours)
     obj = (wt * price * b.grid).sum()
     if b.short is not None:

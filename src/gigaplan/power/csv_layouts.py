@@ -99,12 +99,36 @@ class CsvText:
     first_line: int
 
     def column(self, name: str) -> list[str]:
-        """The cells of column ``name``."""
+        """The cells of column ``name``.
+
+        Parameters
+        ----------
+        name : str
+            A column of the header.
+
+        Returns
+        -------
+        list of str
+            Its cells, one per data row, unparsed.
+        """
         i = self.columns.index(name)
         return [r[i] if i < len(r) else "" for r in self.rows]
 
     def where(self, i: int, column: str) -> str:
-        """Field name for messages: file, line of row ``i``, column."""
+        """Field name for messages: file, line of row ``i``, column.
+
+        Parameters
+        ----------
+        i : int
+            Data row, from 0.
+        column : str
+            Column name.
+
+        Returns
+        -------
+        str
+            ``<file>: line <n>: <column>`` for an error message.
+        """
         return f"{self.path}: line {self.first_line + i}: {column}"
 
 
@@ -113,6 +137,16 @@ def split_csv(path: Path) -> CsvText:
 
     The header is the first line not starting with ``#`` that has a comma or
     is one word (a one-column file); PVGIS's metadata lines have neither.
+
+    Parameters
+    ----------
+    path : Path
+        A CSV file, possibly with metadata lines above its header.
+
+    Returns
+    -------
+    CsvText
+        The header's cells and the data rows up to the first blank line.
     """
     try:
         lines = path.read_text(encoding="utf-8-sig").splitlines()
@@ -143,6 +177,16 @@ def _accepted() -> str:
 
 def detect_layout(text: CsvText) -> str:
     """Name (a key of :data:`LAYOUTS`) of the layout ``text`` is in.
+
+    Parameters
+    ----------
+    text : CsvText
+        A split CSV file.
+
+    Returns
+    -------
+    str
+        The key of the layout the header's columns match.
 
     Raises
     ------

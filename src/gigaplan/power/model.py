@@ -417,6 +417,18 @@ def variable_usd_per_mwh(result: CampusPowerResult, discount_rate: float) -> flo
     annuity factor at ``discount_rate`` plus fixed O&M (battery energy too),
     over the MWh served: what a planner that pays the plants up front pays per
     MWh on top.
+
+    Parameters
+    ----------
+    result : CampusPowerResult
+        A solved campus.
+    discount_rate : float
+        The rate the LP annualised capex at. [1/yr]
+
+    Returns
+    -------
+    float
+        Operating cost per MWh served. [$/MWh]
     """
     s, techs = result.summary, result.techs
     fixed_usd = 0.0
@@ -452,6 +464,20 @@ def power_product(
 
     With ``discount_rate`` (the one the LP annualised capex at) it also gives
     ``variable_usd_per_mwh`` (:func:`variable_usd_per_mwh`).
+
+    Parameters
+    ----------
+    result : CampusPowerResult
+        A solved campus.
+    discount_rate : float, optional
+        The rate the LP annualised capex at. [1/yr]
+
+    Returns
+    -------
+    dict of str to float
+        Energy cost [$/MWh], CO2 [tCO2/MWh], capex and fixed O&M per kW of
+        peak load [$/kW, $/kW-yr], firm share [dimensionless], lead time
+        [quarters] and peak [MW] of the campus's supply.
     """
     s, techs = result.summary, result.techs
     load_kw = s["peak_mw"] * 1e3
@@ -491,7 +517,18 @@ def power_product(
 
 
 def memo(result: CampusPowerResult) -> str:
-    """A few lines a planner can paste into a memo."""
+    """A few lines a planner can paste into a memo.
+
+    Parameters
+    ----------
+    result : CampusPowerResult
+        A solved campus.
+
+    Returns
+    -------
+    str
+        Cost, CO2, capacities and binding limits in plain lines.
+    """
     s = result.summary
     mix = ", ".join(
         f"{t} {s[f'capacity_{t}_mw']:,.0f} MW"

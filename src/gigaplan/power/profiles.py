@@ -22,7 +22,22 @@ from gigaplan.units import HOURS_PER_YEAR
 def solar_cf_profile(
     latitude_deg: float, longitude_deg: float, annual_cf: float, seed: int = 20261124
 ) -> np.ndarray:
-    """Hourly (UTC) capacity factors for one non-leap year, mean ``annual_cf``."""
+    """Hourly (UTC) capacity factors for one non-leap year, mean ``annual_cf``.
+
+    Parameters
+    ----------
+    latitude_deg, longitude_deg : float
+        Site position. [deg]
+    annual_cf : float
+        Mean capacity factor over the year. [dimensionless]
+    seed : int
+        Seeds the day-to-day cloud noise.
+
+    Returns
+    -------
+    ndarray, shape (8760,)
+        Capacity factor each hour, in [0, 1]. [dimensionless]
+    """
     hours = np.arange(HOURS_PER_YEAR)
     day = hours // 24
     decl = np.deg2rad(23.45) * np.sin(2 * np.pi * (284 + day + 1) / 365)

@@ -31,7 +31,11 @@ from gigaplan.errors import InputError
 from gigaplan.power.technologies import FLAT, STORAGE, THERMAL, VARIABLE, Tech
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import pypsa
+
+    from gigaplan.power.model import CampusPowerResult
 
 HOURS_PER_YEAR = 8760
 
@@ -45,7 +49,7 @@ _UNSUPPORTED = {
 }
 
 
-def battery_hours_of(result: Any) -> float | None:
+def battery_hours_of(result: CampusPowerResult) -> float | None:
     """Energy/power ratio of a solved campus's battery (None when none is built).
 
     Parameters
@@ -232,13 +236,13 @@ def _add_battery(
 
 
 def export_campus(
-    out: Any,
+    out: Path,
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
-    result: Any,
+    result: CampusPowerResult,
     *,
     force: bool = False,
-) -> Any:
+) -> Path:
     """Write the campus network to a netCDF file with PyPSA's own export.
 
     Parameters

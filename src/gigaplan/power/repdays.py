@@ -33,7 +33,18 @@ from gigaplan.power.build import Profiles
 
 
 def day_features(p: Profiles) -> np.ndarray:
-    """Days x (24 x profiles) matrix, each profile divided by its maximum."""
+    """Days x (24 x profiles) matrix, each profile divided by its maximum.
+
+    Parameters
+    ----------
+    p : Profiles
+        Hourly profiles over whole days.
+
+    Returns
+    -------
+    ndarray, shape (day, 24 x profile)
+        Each day's normalised profiles side by side. [dimensionless]
+    """
     n_days = p.demand_mw.size // 24
     blocks = [p.demand_mw, p.grid_price_usd_per_mwh, *p.capacity_factor.values()]
     cols = []
@@ -102,6 +113,20 @@ def _kmeans(
 
 def reduce_profiles(p: Profiles, n_rep: int, seed: int = 0) -> Profiles:
     """Profiles of the representative days with their weights and day map.
+
+    Parameters
+    ----------
+    p : Profiles
+        Hourly profiles over whole days.
+    n_rep : int
+        Representative days to keep.
+    seed : int
+        Seeds the k-means start.
+
+    Returns
+    -------
+    Profiles
+        ``n_rep`` x 24 hours, each weighted by the days it stands for. [h]
 
     Raises
     ------

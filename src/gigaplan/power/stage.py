@@ -73,16 +73,24 @@ def campus_inputs(
     -------
     args, kwargs : tuple, dict
         ``solve_campus(*args, **kwargs)`` solves the section.
+
+    Parameters
+    ----------
+    section : PowerSection
+        The campus settings.
+    catalog : Catalog
+        Region, technologies and defaults.
+    profiles_given : mapping, optional
+        Hourly profiles read at the edge, instead of the region's.
     """
     import numpy as np
 
     from gigaplan.catalog import find_region
     from gigaplan.power.profiles import solar_cf_profile, wind_cf_profile
     from gigaplan.power.technologies import (
+        annual_cf,
         default_techs,
         flexible_cost_usd_per_mwh_it,
-        solar_annual_cf,
-        wind_annual_cf,
     )
 
     region_id, region = find_region(catalog, section.region)
@@ -96,8 +104,8 @@ def campus_inputs(
             "was not read: run the scenario through gigaplan.pipeline.run_pipeline "
             "(or the CLI), which reads the file it names",
         )
-    solar_cf = solar_annual_cf(region_id, catalog)
-    wind_cf = wind_annual_cf(region_id, catalog)
+    solar_cf = annual_cf("solar", region_id, catalog)
+    wind_cf = annual_cf("wind", region_id, catalog)
     given = {
         k: np.asarray(v, dtype=float)[:n] for k, v in (profiles_given or {}).items()
     }

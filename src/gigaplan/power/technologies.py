@@ -18,7 +18,7 @@ Kinds and how the LP treats them (see :mod:`gigaplan.power.build`):
 from __future__ import annotations
 
 from dataclasses import MISSING, dataclass, fields
-from typing import Any
+from typing import Any, Literal
 
 from gigaplan.catalog.load import shipped_catalog
 from gigaplan.catalog.schema import Catalog
@@ -69,14 +69,36 @@ class Tech:
     max_mw: float | None = None
 
     def annual_cost_usd_per_mw(self, discount_rate: float) -> float:
-        """Annuity of capex plus fixed O&M, $ per MW-year (power part)."""
+        """Annuity of capex plus fixed O&M, $ per MW-year (power part).
+
+        Parameters
+        ----------
+        discount_rate : float
+            For the capex annuity. [1/yr]
+
+        Returns
+        -------
+        float
+            Capital recovery plus fixed O&M. [$/MW-yr]
+        """
         return 1e3 * (
             self.capex_usd_per_kw * annuity_factor(discount_rate, self.lifetime_yr)
             + self.fixed_om_usd_per_kw_yr
         )
 
     def annual_cost_usd_per_mwh_storage(self, discount_rate: float) -> float:
-        """Annuity of energy capex plus its fixed O&M, $ per MWh-year of storage."""
+        """Annuity of energy capex plus its fixed O&M, $ per MWh-year of storage.
+
+        Parameters
+        ----------
+        discount_rate : float
+            For the capex annuity. [1/yr]
+
+        Returns
+        -------
+        float
+            Capital recovery plus fixed O&M of the storage energy. [$/MWh-yr]
+        """
         return 1e3 * (
             self.energy_capex_usd_per_kwh
             * annuity_factor(discount_rate, self.lifetime_yr)
@@ -99,7 +121,20 @@ class Tech:
 
 
 def annuity_factor(rate: float, years: float) -> float:
-    """Capital recovery factor r / (1 - (1+r)^-n); 1/n at r = 0."""
+    """Capital recovery factor r / (1 - (1+r)^-n); 1/n at r = 0.
+
+    Parameters
+    ----------
+    rate : float
+        Discount rate. [1/yr]
+    years : float
+        Economic life. [yr]
+
+    Returns
+    -------
+    float
+        Share of capex paid each year. [1/yr]
+    """
     if rate == 0:
         return 1.0 / years
     return rate / (1.0 - (1.0 + rate) ** (-years))
@@ -110,6 +145,16 @@ def read_data(catalog: Catalog | None = None) -> dict[str, Any]:
 
     Keys ``technologies`` (per technology, per field ``{value, source, note}``)
     and ``power_defaults``.
+
+    Parameters
+    ----------
+    catalog : Catalog, optional
+        Default: the shipped catalog.
+
+    Returns
+    -------
+    dict
+        ``technologies`` and ``power_defaults`` as plain data.
     """
     cat = shipped_catalog(catalog)
     return {
@@ -133,6 +178,18 @@ def default_techs(
 
     ``catalog`` holds the defaults (``power_technologies``); the shipped one
     when it is left out.
+
+    Parameters
+    ----------
+    overrides : dict, optional
+        Technology -> field -> value, from the scenario's ``technologies:``.
+    catalog : Catalog, optional
+        Default: the shipped catalog.
+
+    Returns
+    -------
+    dict of str to Tech
+        One entry per technology.
 
     Raises
     ------
@@ -196,20 +253,46 @@ def _check_tech(t: Tech) -> None:
         raise InputError(f"{base}.lifetime_yr", t.lifetime_yr, "> 0 years")
 
 
-def solar_annual_cf(region_id: str, catalog: Catalog | None = None) -> float:
-    """Published-range annual solar capacity factor for a region (see data file)."""
-    table = shipped_catalog(catalog).power_defaults.solar_annual_cf
-    return float(table.get(region_id, table["default"]))
+def annual_cf(
+    source: Literal["solar", "wind"], region_id: str, catalog: Catalog | None = None
+) -> float:
+    """Annual capacity factor of solar or onshore wind in a region.
 
+    Published ranges per region, with a ``default`` for regions not listed
+    (see the catalog's ``power_defaults``).
 
-def wind_annual_cf(region_id: str, catalog: Catalog | None = None) -> float:
-    """Annual onshore wind capacity factor for a region (see data file)."""
-    table = shipped_catalog(catalog).power_defaults.wind_annual_cf
+    Parameters
+    ----------
+    source : {"solar", "wind"}
+        Which table.
+    region_id : str
+        A catalog region.
+    catalog : Catalog, optional
+        Default: the shipped catalog.
+
+    Returns
+    -------
+    float
+        Mean capacity factor over a year. [dimensionless]
+    """
+    defaults = shipped_catalog(catalog).power_defaults
+    table = defaults.solar_annual_cf if source == "solar" else defaults.wind_annual_cf
     return float(table.get(region_id, table["default"]))
 
 
 def flexible_cost_usd_per_mwh_it(catalog: Catalog | None = None) -> float:
-    """Default cost of a MWh of IT energy not served by pausing training."""
+    """Default cost of a MWh of IT energy not served by pausing training.
+
+    Parameters
+    ----------
+    catalog : Catalog, optional
+        Default: the shipped catalog.
+
+    Returns
+    -------
+    float
+        Cost of one MWh of IT energy paused. [$/MWh]
+    """
     number = shipped_catalog(catalog).power_defaults.flexible_cost_usd_per_mwh_it
     if number.value is None:
         raise InputError(

@@ -120,24 +120,185 @@ def _layout(fig: Any, title: str, x_title: str, y_title: str) -> Any:
     return fig
 
 
-def _chart(
-    section: str,
-    table: str,
-    title: str,
-    x_title: str,
-    words: str,
-    symbol: str,
-    scale: float,
-    traces: list[Any],
-    dollar_year: int | None = None,
-) -> Chart:
-    import plotly.graph_objects as go
+@dataclass(frozen=True)
+class _Spec:
+    """What one chart says in words: its section, table, title and axes.
 
-    y_title = axis_title(words, symbol, dollar_year)
-    fig = _layout(go.Figure(traces), title, x_title, y_title)
-    if symbol in ("tokens", "FLOP"):
-        fig.update_yaxes(exponentformat="power")
-    return Chart(section, title, table, fig, x_title, y_title, symbol, scale)
+    ``title``, ``x_title`` and ``y_words`` may hold ``{name}`` fields, filled
+    from :meth:`draw`'s keywords.
+    """
+
+    section: str
+    table: str
+    title: str
+    x_title: str
+    y_words: str
+
+    def draw(
+        self,
+        traces: list[Any],
+        symbol: str,
+        scale: float = 1.0,
+        dollar_year: int | None = None,
+        **fields: object,
+    ) -> Chart:
+        """The chart of ``traces`` (drawn in ``symbol``, stored values / ``scale``)."""
+        import plotly.graph_objects as go
+
+        title = self.title.format(**fields)
+        x_title = self.x_title.format(**fields)
+        y_title = axis_title(self.y_words.format(**fields), symbol, dollar_year)
+        fig = _layout(go.Figure(traces), title, x_title, y_title)
+        if symbol in ("tokens", "FLOP"):
+            fig.update_yaxes(exponentformat="power")
+        return Chart(
+            self.section, title, self.table, fig, x_title, y_title, symbol, scale
+        )
+
+
+#: Every chart's words, by the name its maker draws it under.
+_SPECS: Mapping[str, _Spec] = {
+    "online_by": _Spec(
+        "Capacity",
+        "plan_online",
+        "IT power online by {words} (expected over demand scenarios)",
+        "Quarter",
+        "IT power online",
+    ),
+    "power_by_source": _Spec(
+        "Capacity",
+        "plan_power",
+        "Power capacity online by source (expected over demand scenarios)",
+        "Quarter",
+        "Power capacity online",
+    ),
+    "power_online": _Spec(
+        "Capacity",
+        "plan_by_period",
+        "Power online, facility and IT (expected)",
+        "Quarter",
+        "Power online",
+    ),
+    "build_rate": _Spec(
+        "Capacity",
+        "plan_by_period",
+        "Build rate per quarter (expected)",
+        "Quarter",
+        "Build rate",
+    ),
+    "demand_vs_capacity": _Spec(
+        "Demand and capacity",
+        "risk_demand",
+        "{kind} demand (P10-P90 of demand paths) vs planned capacity",
+        "Quarter",
+        "{words}",
+    ),
+    "unmet_share": _Spec(
+        "Demand and capacity",
+        "plan_by_period",
+        "Share of demand the plan leaves unmet (expected)",
+        "Quarter",
+        "Unmet share of demand",
+    ),
+    "dispatch": _Spec(
+        "Power",
+        "power_dispatch",
+        "Hourly dispatch by source (stacked)",
+        "Hour of the modelled period",
+        "Power supplied",
+    ),
+    "campus_capacity": _Spec(
+        "Power",
+        "power_capacity",
+        "Campus power capacity built, by source",
+        "Source",
+        "Capacity",
+    ),
+    "emissions": _Spec(
+        "Power",
+        "plan_by_period",
+        "CO2 emissions per quarter (expected)",
+        "Quarter",
+        "CO2 emitted",
+    ),
+    "costs": _Spec(
+        "Cost",
+        "plan_costs_by_year",
+        "Capex and opex by year (undiscounted, expected)",
+        "Year",
+        "Spend",
+    ),
+    "costs_leases": _Spec(
+        "Cost",
+        "plan_costs_by_year",
+        "Capex, opex and lease payments by year (undiscounted, expected)",
+        "Year",
+        "Spend",
+    ),
+    "shadow_price": _Spec(
+        "Bottlenecks",
+        "plan_bottlenecks",
+        "Shadow price of the {words} (present value)",
+        "Quarter",
+        "Value of one more unit of the {words}",
+    ),
+    "npv": _Spec(
+        "Risk",
+        "risk_npv_distribution",
+        "NPV distribution{over}: stored percentiles P{low:.0f}-P{high:.0f}",
+        "{x_title}",
+        "Share of paths with a lower NPV",
+    ),
+    "cash_flow_usd": _Spec(
+        "Risk",
+        "risk_by_period",
+        "Cash flow per quarter (P10-P90 of demand paths)",
+        "Quarter",
+        "Cash flow",
+    ),
+    "utilisation": _Spec(
+        "Risk",
+        "risk_by_period",
+        "Fleet utilisation (P10-P90 of demand paths)",
+        "Quarter",
+        "Utilisation",
+    ),
+    "shortfall": _Spec(
+        "Risk",
+        "risk_shortfall",
+        "Probability of a shortfall by quarter",
+        "Quarter",
+        "Share of demand paths short",
+    ),
+    "throughput": _Spec(
+        "Factory",
+        "factory_weekly",
+        "Factory throughput vs target (P10-P90 of replications)",
+        "{x_title}",
+        "Power energised per week",
+    ),
+    "energised": _Spec(
+        "Factory",
+        "factory_weekly",
+        "Power energised to date (P10-P90 of replications)",
+        "{x_title}",
+        "Power energised",
+    ),
+    "resource_utilisation": _Spec(
+        "Factory",
+        "factory_utilisation",
+        "Resource utilisation by period",
+        "Week the period starts",
+        "Utilisation",
+    ),
+    "bottleneck_gains": _Spec(
+        "Factory",
+        "factory_bottleneck_gains",
+        "Power gained by relaxing each resource",
+        "Week the period starts",
+        "Extra power energised",
+    ),
+}
 
 
 def _band(
@@ -233,18 +394,7 @@ def _online_by(tables: Mapping[str, pd.DataFrame], summary: Summary) -> list[Cha
             continue
         pivot = _pivot(frame, "period", group, "it_online_mw")
         scale, symbol, traces = _stacked(pivot, unit)
-        out.append(
-            _chart(
-                "Capacity",
-                "plan_online",
-                f"IT power online by {words} (expected over demand scenarios)",
-                "Quarter",
-                "IT power online",
-                symbol,
-                scale,
-                traces,
-            )
-        )
+        out.append(_SPECS["online_by"].draw(traces, symbol, scale, words=words))
     return out
 
 
@@ -263,18 +413,7 @@ def _power_by_source(
         return []
     pivot = _pivot(frame, "period", "option", "power_mw")
     scale, symbol, traces = _stacked(pivot, _unit("power_mw"))
-    return [
-        _chart(
-            "Capacity",
-            "plan_power",
-            "Power capacity online by source (expected over demand scenarios)",
-            "Quarter",
-            "Power capacity online",
-            symbol,
-            scale,
-            traces,
-        )
-    ]
+    return [_SPECS["power_by_source"].draw(traces, symbol, scale)]
 
 
 def _power_online(tables: Mapping[str, pd.DataFrame], summary: Summary) -> list[Chart]:
@@ -287,18 +426,7 @@ def _power_online(tables: Mapping[str, pd.DataFrame], summary: Summary) -> list[
     x = frame["period"].astype(str)
     scale, symbol = display_scale(_unit("facility_gw"), frame[cols])
     traces = _lines(x, frame, cols, ("facility (at the meter)", "IT"), scale)
-    out = [
-        _chart(
-            "Capacity",
-            "plan_by_period",
-            "Power online, facility and IT (expected)",
-            "Quarter",
-            "Power online",
-            symbol,
-            scale,
-            traces,
-        )
-    ]
+    out = [_SPECS["power_online"].draw(traces, symbol, scale)]
     rate = ["gw_online_added_per_week", "facility_started_gw_per_week"]
     if set(rate) <= set(frame.columns):
         traces = [
@@ -310,18 +438,7 @@ def _power_online(tables: Mapping[str, pd.DataFrame], summary: Summary) -> list[
                 mode="lines",
             ),
         ]
-        out.append(
-            _chart(
-                "Capacity",
-                "plan_by_period",
-                "Build rate per quarter (expected)",
-                "Quarter",
-                "Build rate",
-                _unit(rate[0]).symbol,
-                1.0,
-                traces,
-            )
-        )
+        out.append(_SPECS["build_rate"].draw(traces, _unit(rate[0]).symbol))
     return out
 
 
@@ -365,16 +482,7 @@ def _demand_vs_capacity(
             )
         )
         out.append(
-            _chart(
-                "Demand and capacity",
-                "risk_demand",
-                f"{kind} demand (P10-P90 of demand paths) vs planned capacity",
-                "Quarter",
-                words,
-                symbol,
-                1.0,
-                traces,
-            )
+            _SPECS["demand_vs_capacity"].draw(traces, symbol, kind=kind, words=words)
         )
     return out
 
@@ -388,18 +496,7 @@ def _unmet_share(tables: Mapping[str, pd.DataFrame], summary: Summary) -> list[C
     scale, symbol = display_scale(_unit(cols[0]), frame[cols])
     x = frame["period"].astype(str)
     traces = _lines(x, frame, cols, ("inference", "training"), scale)
-    return [
-        _chart(
-            "Demand and capacity",
-            "plan_by_period",
-            "Share of demand the plan leaves unmet (expected)",
-            "Quarter",
-            "Unmet share of demand",
-            symbol,
-            scale,
-            traces,
-        )
-    ]
+    return [_SPECS["unmet_share"].draw(traces, symbol, scale)]
 
 
 # -- power --
@@ -428,16 +525,7 @@ def _dispatch(tables: Mapping[str, pd.DataFrame], summary: Summary) -> list[Char
         )
         for tech in pivot.columns
     ]
-    chart = _chart(
-        "Power",
-        "power_dispatch",
-        "Hourly dispatch by source (stacked)",
-        "Hour of the modelled period",
-        "Power supplied",
-        symbol,
-        scale,
-        traces,
-    )
+    chart = _SPECS["dispatch"].draw(traces, symbol, scale)
     hours = int(pivot.index.max()) + 1
     weeks = math.ceil(hours / HOURS_PER_WEEK)
     if weeks > 1:
@@ -494,18 +582,7 @@ def _campus_capacity(
         return []
     scale, symbol = display_scale(_unit("capacity_mw"), rows["capacity_mw"])
     trace = go.Bar(x=rows["tech"].astype(str), y=rows["capacity_mw"] / scale, name="MW")
-    return [
-        _chart(
-            "Power",
-            "power_capacity",
-            "Campus power capacity built, by source",
-            "Source",
-            "Capacity",
-            symbol,
-            scale,
-            [trace],
-        )
-    ]
+    return [_SPECS["campus_capacity"].draw([trace], symbol, scale)]
 
 
 def _emissions(tables: Mapping[str, pd.DataFrame], summary: Summary) -> list[Chart]:
@@ -516,18 +593,7 @@ def _emissions(tables: Mapping[str, pd.DataFrame], summary: Summary) -> list[Cha
         return []
     scale, symbol = display_scale(_unit("co2_t"), frame["co2_t"])
     trace = go.Bar(x=frame["period"].astype(str), y=frame["co2_t"] / scale, name="CO2")
-    return [
-        _chart(
-            "Power",
-            "plan_by_period",
-            "CO2 emissions per quarter (expected)",
-            "Quarter",
-            "CO2 emitted",
-            symbol,
-            scale,
-            [trace],
-        )
-    ]
+    return [_SPECS["emissions"].draw([trace], symbol, scale)]
 
 
 # -- cost --
@@ -547,18 +613,8 @@ def _costs(tables: Mapping[str, pd.DataFrame], summary: Summary) -> list[Chart]:
         go.Bar(x=x, y=frame[c] / scale, name=n)
         for c, n in zip(cols, names, strict=True)
     ]
-    chart = _chart(
-        "Cost",
-        "plan_costs_by_year",
-        "Capex, opex and lease payments by year (undiscounted, expected)"
-        if "leases" in names
-        else "Capex and opex by year (undiscounted, expected)",
-        "Year",
-        "Spend",
-        symbol,
-        scale,
-        traces,
-        _dollar_year(summary, "plan"),
+    chart = _SPECS["costs_leases" if "leases" in names else "costs"].draw(
+        traces, symbol, scale, _dollar_year(summary, "plan")
     )
     chart.figure.update_layout(barmode="stack")
     return [chart]
@@ -603,17 +659,7 @@ def _shadow_prices(tables: Mapping[str, pd.DataFrame], summary: Summary) -> list
         ]
         words = LIMIT_WORDS.get(str(limit), str(limit).replace("_", " "))
         out.append(
-            _chart(
-                "Bottlenecks",
-                "plan_bottlenecks",
-                f"Shadow price of the {words} (present value)",
-                "Quarter",
-                f"Value of one more unit of the {words}",
-                symbol,
-                scale,
-                traces,
-                year,
-            )
+            _SPECS["shadow_price"].draw(traces, symbol, scale, year, words=words)
         )
     return out
 
@@ -640,15 +686,8 @@ def _npv(tables: Mapping[str, pd.DataFrame], summary: Summary) -> list[Chart]:
     year = _dollar_year(summary, "risk", "plan")
     x_title = axis_title("Net present value", symbol, year)
     low, high = 100 * frame["quantile"].iloc[0], 100 * frame["quantile"].iloc[-1]
-    chart = _chart(
-        "Risk",
-        "risk_npv_distribution",
-        f"NPV distribution{over}: stored percentiles P{low:.0f}-P{high:.0f}",
-        x_title,
-        "Share of paths with a lower NPV",
-        "%",
-        0.01,
-        [trace],
+    chart = _SPECS["npv"].draw(
+        [trace], "%", 0.01, over=over, low=low, high=high, x_title=x_title
     )
     return [chart]
 
@@ -662,28 +701,17 @@ def _risk_by_period(
     x = frame["period"].astype(str)
     out = []
     year = _dollar_year(summary, "risk", "plan")
-    for stem, title, words in (
-        (
-            "cash_flow_usd",
-            "Cash flow per quarter (P10-P90 of demand paths)",
-            "Cash flow",
-        ),
-        ("utilisation", "Fleet utilisation (P10-P90 of demand paths)", "Utilisation"),
-    ):
+    for stem in ("cash_flow_usd", "utilisation"):
+        spec = _SPECS[stem]
         if not {f"{stem}_p10", f"{stem}_p50", f"{stem}_p90"} <= set(frame.columns):
             continue
         unit = _unit(stem)
         scale, symbol = display_scale(unit, frame[[f"{stem}_p10", f"{stem}_p90"]])
         out.append(
-            _chart(
-                "Risk",
-                "risk_by_period",
-                title,
-                "Quarter",
-                words,
+            spec.draw(
+                _band(x, frame, stem, scale, spec.y_words.lower(), _COLOURS[0]),
                 symbol,
                 scale,
-                _band(x, frame, stem, scale, words.lower(), _COLOURS[0]),
                 year if unit.kind == "money" else None,
             )
         )
@@ -698,18 +726,7 @@ def _shortfall(tables: Mapping[str, pd.DataFrame], summary: Summary) -> list[Cha
         return []
     x = frame["period"].astype(str)
     traces = _lines(x, frame, cols, ("inference", "training"), 0.01)
-    return [
-        _chart(
-            "Risk",
-            "risk_shortfall",
-            "Probability of a shortfall by quarter",
-            "Quarter",
-            "Share of demand paths short",
-            "%",
-            0.01,
-            traces,
-        )
-    ]
+    return [_SPECS["shortfall"].draw(traces, "%", 0.01)]
 
 
 # -- factory --
@@ -735,30 +752,19 @@ def _throughput(tables: Mapping[str, pd.DataFrame], summary: Summary) -> list[Ch
             )
         )
     out.append(
-        _chart(
-            "Factory",
-            "factory_weekly",
-            "Factory throughput vs target (P10-P90 of replications)",
-            x_title,
-            "Power energised per week",
-            _unit("gw_per_week_p50").symbol,
-            1.0,
-            traces,
+        _SPECS["throughput"].draw(
+            traces, _unit("gw_per_week_p50").symbol, x_title=x_title
         )
     )
     if "gw_cumulative_p50" in frame.columns:
         unit = _unit("gw_cumulative")
         scale, symbol = display_scale(unit, frame["gw_cumulative_p90"])
         out.append(
-            _chart(
-                "Factory",
-                "factory_weekly",
-                "Power energised to date (P10-P90 of replications)",
-                x_title,
-                "Power energised",
+            _SPECS["energised"].draw(
+                _band(x, frame, "gw_cumulative", scale, "energised", _COLOURS[1]),
                 symbol,
                 scale,
-                _band(x, frame, "gw_cumulative", scale, "energised", _COLOURS[1]),
+                x_title=x_title,
             )
         )
     return out
@@ -779,18 +785,7 @@ def _resources(tables: Mapping[str, pd.DataFrame], summary: Summary) -> list[Cha
             go.Scatter(x=pivot.index, y=pivot[r] * 100.0, name=str(r), mode="lines")
             for r in pivot.columns
         ]
-        out.append(
-            _chart(
-                "Factory",
-                "factory_utilisation",
-                "Resource utilisation by period",
-                "Week the period starts",
-                "Utilisation",
-                "%",
-                0.01,
-                traces,
-            )
-        )
+        out.append(_SPECS["resource_utilisation"].draw(traces, "%", 0.01))
     gains = tables.get("factory_bottleneck_gains")
     if gains is not None and {
         "resource",
@@ -805,15 +800,8 @@ def _resources(tables: Mapping[str, pd.DataFrame], summary: Summary) -> list[Cha
             for r in pivot.columns
         ]
         out.append(
-            _chart(
-                "Factory",
-                "factory_bottleneck_gains",
-                "Power gained by relaxing each resource",
-                "Week the period starts",
-                "Extra power energised",
-                _unit("gain_gw_when_relaxed").symbol,
-                1.0,
-                traces,
+            _SPECS["bottleneck_gains"].draw(
+                traces, _unit("gain_gw_when_relaxed").symbol
             )
         )
     return out

@@ -79,7 +79,21 @@ class Capacity:
 
     @classmethod
     def from_table(cls, frame: pd.DataFrame, where: str = "plan") -> Capacity:
-        """Check a capacity table (as the plan stage writes it) and wrap it."""
+        """Check a capacity table (as the plan stage writes it) and wrap it.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            One row per period with the columns of
+            :data:`gigaplan.results.RISK_CAPACITY`.
+        where : str
+            Where the table came from, for error messages.
+
+        Returns
+        -------
+        Capacity
+            The checked table's columns as arrays.
+        """
         missing = [c for c in CAPACITY_COLUMNS if c not in frame.columns]
         if missing:
             raise InputError(
@@ -133,11 +147,28 @@ class Capacity:
         )
 
     def terminal_value_usd(self) -> float:
-        """Value left at the horizon's end of everything bought (0 if not given)."""
+        """Value left at the horizon's end of everything bought (0 if not given).
+
+        Returns
+        -------
+        float
+            Value of what was bought, with the life left at the horizon's end. [$]
+        """
         return 0.0 if self.end_value_usd is None else float(self.end_value_usd.sum())
 
     def scaled(self, factor: float) -> Capacity:
-        """The same plan with every capacity (not cost) times ``factor``."""
+        """The same plan with every capacity (not cost) times ``factor``.
+
+        Parameters
+        ----------
+        factor : float
+            Multiplies every capacity column. [dimensionless]
+
+        Returns
+        -------
+        Capacity
+            A new capacity; costs and periods unchanged.
+        """
         return Capacity(
             self.periods,
             self.inference_capacity_tokens * factor,
@@ -567,6 +598,20 @@ def row_quantiles(
 
     One row per task, rows shared among ``workers`` threads: numpy selects
     (partitions) rather than sorts, and a contiguous row is its fastest case.
+
+    Parameters
+    ----------
+    values : ndarray, shape (row, n)
+        Values, one row per series (period).
+    quantiles : sequence of float
+        Quantiles in [0, 1]. [dimensionless]
+    workers : int
+        Threads sharing the rows.
+
+    Returns
+    -------
+    ndarray, shape (row, quantile)
+        Each row's quantiles, in the unit of ``values``.
     """
     qs = np.asarray(quantiles, float)
 
@@ -583,6 +628,18 @@ def cvar(values: np.ndarray, level: float) -> float:
     """Mean of the worst (lowest) ``level`` share of ``values`` (expected shortfall).
 
     Uses the ``ceil(level * n)`` lowest values, the usual sample estimator [1]_.
+
+    Parameters
+    ----------
+    values : ndarray
+        Outcomes, higher is better (NPV, say).
+    level : float
+        Share of the worst outcomes averaged, in (0, 1]. [dimensionless]
+
+    Returns
+    -------
+    float
+        Mean of the ``ceil(level * n)`` lowest values, in the unit of ``values``.
 
     References
     ----------

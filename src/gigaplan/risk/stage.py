@@ -14,7 +14,7 @@ The stage reads no file and no store: the pipeline reads the table named by
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,9 @@ from gigaplan.errors import InputError
 from gigaplan.results import RISK_CAPACITY, StageResult, Upstream, table_from
 from gigaplan.risk.evaluate import Capacity, Evaluation, Policy, cvar, evaluate
 from gigaplan.risk.schema import RiskSection
+
+if TYPE_CHECKING:
+    from gigaplan.demand.paths import DemandPaths, ReducedScenarios
 
 log = logging.getLogger(__name__)
 
@@ -72,13 +75,37 @@ def _year_of(period: str) -> int:
 def summarise(
     section: RiskSection,
     capacity: Capacity,
-    demand: Any,
+    demand: DemandPaths,
     ev: Evaluation,
-    reduced: Any = None,
+    reduced: ReducedScenarios | None = None,
     reduced_ev: Evaluation | None = None,
     workers: int = 2,
 ) -> StageResult:
-    """Percentile tables, NPV distribution, break-even, summary and memo text."""
+    """Percentile tables, NPV distribution, break-even, summary and memo text.
+
+    Parameters
+    ----------
+    section : RiskSection
+        The risk settings (finance, percentiles, tolerance).
+    capacity : Capacity
+        The plan evaluated.
+    demand : DemandPaths
+        The sampled demand paths.
+    ev : Evaluation
+        The plan on ``demand``.
+    reduced : ReducedScenarios, optional
+        The paths reduced to a few scenarios (``risk.reduction``).
+    reduced_ev : Evaluation, optional
+        The plan on ``reduced``.
+    workers : int
+        Threads for the percentiles.
+
+    Returns
+    -------
+    StageResult
+        Summary, tables (``by_period``, ``shortfall``, ``npv_distribution``,
+        ``demand``...) and the memo text.
+    """
     n = ev.n_paths
     periods = list(ev.periods)
     fin = section.finance
@@ -365,7 +392,20 @@ def assess(
 
 
 def capacity_for(section: RiskSection, upstream: Upstream) -> Capacity:
-    """The plan a risk run evaluates, from what the pipeline gave the stage."""
+    """The plan a risk run evaluates, from what the pipeline gave the stage.
+
+    Parameters
+    ----------
+    section : RiskSection
+        Names the plan (``risk.plan``), if any.
+    upstream : mapping of str to StageResult, optional
+        The capacity table read at the edge, or the ``plan`` stage's result.
+
+    Returns
+    -------
+    Capacity
+        The plan's capacity per period.
+    """
     if section.plan is not None:
         frame = table_from(upstream, RISK_CAPACITY)
         if frame is None:
@@ -380,7 +420,18 @@ def capacity_for(section: RiskSection, upstream: Upstream) -> Capacity:
 
 
 def upstream_capacity(upstream: Upstream) -> Capacity:
-    """The capacity table of the ``plan`` stage run before risk."""
+    """The capacity table of the ``plan`` stage run before risk.
+
+    Parameters
+    ----------
+    upstream : mapping of str to StageResult, optional
+        Holds the ``plan`` stage's result.
+
+    Returns
+    -------
+    Capacity
+        Its ``capacity`` table, checked.
+    """
     plan = (upstream or {}).get("plan")
     if plan is None or "capacity" not in plan.tables:
         raise InputError("risk.plan", None, _NO_PLAN)

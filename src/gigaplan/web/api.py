@@ -173,26 +173,25 @@ async def api_upload(
     return _started(web, text, request)
 
 
-@router.get("/jobs/{job_id}")
-def api_job(job_id: str, web: Context) -> dict[str, Any]:
-    """Progress of a run started from the web."""
-    job = web.jobs.get(job_id)
+def _found(job: dict[str, Any] | None) -> dict[str, Any]:
+    """The job, or a 404 when there is no such job."""
     if job is None:
         raise HTTPException(
             status_code=404, detail={"field": "job", "error": "no such job"}
         )
     return job
+
+
+@router.get("/jobs/{job_id}")
+def api_job(job_id: str, web: Context) -> dict[str, Any]:
+    """Progress of a run started from the web."""
+    return _found(web.jobs.get(job_id))
 
 
 @router.post("/jobs/{job_id}/cancel")
 def api_cancel(job_id: str, web: Context) -> dict[str, Any]:
     """Cancel a queued job (409 once it runs)."""
-    job = web.jobs.cancel(job_id)
-    if job is None:
-        raise HTTPException(
-            status_code=404, detail={"field": "job", "error": "no such job"}
-        )
-    return job
+    return _found(web.jobs.cancel(job_id))
 
 
 def _started(web: WebContext, text: str, request: Request) -> dict[str, Any]:

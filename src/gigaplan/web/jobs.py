@@ -15,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gigaplan.errors import GigaplanError, InputError
 from gigaplan.store import RunStore
@@ -26,6 +26,9 @@ from gigaplan.web.scenario_guard import (
     confine_files,
     load_checked,
 )
+
+if TYPE_CHECKING:
+    from gigaplan.scenario import Scenario
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +147,7 @@ class Jobs:
         """Drop queued jobs and let the running one finish."""
         self._executor.shutdown(wait=False, cancel_futures=True)
 
-    def _check(self, text: str) -> tuple[str, Any]:
+    def _check(self, text: str) -> tuple[str, Scenario]:
         """(text to run, validated scenario) of a scenario the web may run.
 
         The scenario is parsed here once; the job runs that parsed scenario.
@@ -179,7 +182,7 @@ class Jobs:
             del self._jobs[job.job_id]
             self._futures.pop(job.job_id, None)
 
-    def _run(self, job: Job, text: str, to_run: str, scenario: Any) -> None:
+    def _run(self, job: Job, text: str, to_run: str, scenario: Scenario) -> None:
         from gigaplan.pipeline import run_pipeline
 
         started = datetime.now(UTC)

@@ -113,16 +113,30 @@ class Access:
     allowed_hosts: frozenset[str]
 
 
-class Guard:
-    """ASGI middleware applying :class:`Access` to every HTTP request."""
+class _HttpMiddleware:
+    """ASGI middleware that passes every non-HTTP message (lifespan) through."""
 
-    def __init__(self, app: ASGIApp, access: Access) -> None:
-        self.app, self.access = app, access
+    app: ASGIApp
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.http(scope, receive, send)
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one HTTP request."""
+        raise NotImplementedError
+
+
+class Guard(_HttpMiddleware):
+    """ASGI middleware applying :class:`Access` to every HTTP request."""
+
+    def __init__(self, app: ASGIApp, access: Access) -> None:
+        self.app, self.access = app, access
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Refuse the request, or pass it on with the security headers."""
         headers = _headers(scope)
         path = str(scope.get("path", ""))
         send = _with_security_headers(send, framable=_is_report_page(path))
@@ -265,16 +279,14 @@ class _BodyTooLarge(BaseException):
     """Raised from ``receive``; a BaseException so no body parser swallows it."""
 
 
-class BodyLimit:
+class BodyLimit(_HttpMiddleware):
     """ASGI middleware: answer 413 to any request body over ``limit`` bytes."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app, self.limit = app, limit
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on, cut off once its body passes the limit."""
         length = _headers(scope).get("content-length")
         if length is not None:
             if not length.strip().isdigit():

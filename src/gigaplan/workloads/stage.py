@@ -1,19 +1,16 @@
-"""``estimate:`` scenario section and the pipeline stage that runs it."""
+"""One training or inference case: names resolved in the catalog, then estimated."""
 
 from __future__ import annotations
 
 import dataclasses
 import math
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
-
-import pandas as pd
+from typing import Any, TypeVar
 
 from gigaplan.catalog import Catalog
 from gigaplan.catalog.load import find_accelerator, find_model, find_region
 from gigaplan.catalog.schema import Accelerator, Entry, Model
 from gigaplan.errors import InputError
-from gigaplan.results import StageResult
 from gigaplan.workloads.capability import (
     BYTES_PER_PARAM,
     accelerator_power_w,
@@ -35,15 +32,11 @@ from gigaplan.workloads.mfu import (
     TrainingRun,
     mfu_breakdown,
 )
-from gigaplan.workloads.schema import EstimateSection
 from gigaplan.workloads.training import (
     TrainingEstimate,
     estimate_training,
     training_flops,
 )
-
-if TYPE_CHECKING:
-    from gigaplan.scenario import Scenario
 
 E = TypeVar("E", bound=Any)
 
@@ -433,68 +426,3 @@ def inference_case(
             "tokens_per_day": tokens_per_day,
         },
     )
-
-
-def run_stage(
-    scenario: Scenario,
-    catalog: Catalog,
-    upstream: Mapping[str, StageResult] | None = None,
-) -> StageResult:
-    """Run every case of the scenario's ``estimate:`` section."""
-    section = scenario.estimate or EstimateSection()
-    training = pd.DataFrame(
-        [
-            {
-                "case": case.name,
-                **dataclasses.asdict(
-                    training_case(catalog, **case.model_dump(exclude={"name"}))
-                ),
-            }
-            for case in section.training
-        ]
-    )
-    inference = pd.DataFrame(
-        [
-            {
-                "case": case.name,
-                **dataclasses.asdict(
-                    inference_case(catalog, **case.model_dump(exclude={"name"}))
-                ),
-            }
-            for case in section.inference
-        ]
-    )
-    tables = {
-        k: t for k, t in (("training", training), ("inference", inference)) if len(t)
-    }
-    return StageResult(
-        stage="estimate", summary=_summary(training, inference), tables=tables
-    )
-
-
-#: Headline columns of each table, shown per case in the run summary.
-_HEADLINE = {
-    "training": (
-        "accelerator_hours",
-        "wall_clock_days",
-        "facility_energy_mwh",
-        "co2e_t",
-    ),
-    "inference": (
-        "output_tokens_per_s_per_accelerator",
-        "energy_j_per_output_token",
-        "accelerators_needed",
-        "facility_mw",
-    ),
-}
-
-
-def _summary(training: pd.DataFrame, inference: pd.DataFrame) -> dict[str, float]:
-    """Headline numbers, keyed ``<case>.<quantity>`` (units in the quantity)."""
-    out: dict[str, float] = {}
-    for kind, table in (("training", training), ("inference", inference)):
-        for row in table.to_dict("records"):
-            for col in _HEADLINE[kind]:
-                if row.get(col) is not None and pd.notna(row[col]):
-                    out[f"{row['case']}.{col}"] = float(row[col])
-    return out
