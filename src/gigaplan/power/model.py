@@ -367,6 +367,12 @@ def _offered_output(
     They are used for what the balance needs beyond the other supply, at most
     what they offer, shared in proportion to their offer; the rest is
     curtailed. Fills ``rows`` in place. [MW]
+
+    The LP is indifferent to where surplus goes in an hour that curtails
+    anyway, so an optimum may empty the battery into it (seen: 1,204.7 MW
+    discharged for a 1,200 MW load while 244 MW of wind was curtailed, an
+    interior-point solution). Energy nobody uses is curtailment, so the
+    battery's output shown is capped at what the load takes from it.
     """
     offered = {t: caps[t] * cf for t, cf in b.available.items()}
     total = sum(offered.values())
@@ -374,6 +380,10 @@ def _offered_output(
     for extra in (b.shed, b.short):
         if extra is not None:
             rest = rest + extra.solution.values
+    if "battery" in rows:
+        dumped = np.clip(rest - p.demand_mw, 0.0, np.clip(rows["battery"], 0.0, None))
+        rows["battery"] = rows["battery"] - dumped
+        rest = rest - dumped
     used = np.clip(p.demand_mw - rest, 0.0, total)
     share = np.divide(used, total, out=np.zeros(p.demand_mw.size), where=total > 0)
     for t, out in offered.items():
