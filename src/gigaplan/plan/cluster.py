@@ -136,7 +136,20 @@ class DaskScenarios:
     def evaluate(
         self, x: np.ndarray, dropped: list[tuple[int, int]] | None = None
     ) -> list[Cut]:
-        """Cuts of every scenario at ``x`` (one call per actor, in parallel)."""
+        """Cuts of every scenario at ``x`` (one call per actor, in parallel).
+
+        Parameters
+        ----------
+        x : numpy.ndarray
+            First-stage (shared) columns.
+        dropped : list of (slot, cut index), optional
+            Cuts the master deleted; each actor frees their duals.
+
+        Returns
+        -------
+        cuts : list of Cut
+            One per scenario, gathered from all actors.
+        """
         calls = [a.evaluate(x, dropped) for a in self.actors]
         out = [cut for call in calls for cut in call.result()]
         sent = len(pickle.dumps((x, dropped), protocol=5)) * len(self.actors)
@@ -146,20 +159,50 @@ class DaskScenarios:
     def finish(
         self, weights: dict[int, dict[int, float]]
     ) -> list[tuple[int, np.ndarray, np.ndarray]]:
-        """(scenario, primal, row duals) from every actor."""
+        """(scenario, primal, row duals) from every actor.
+
+        Parameters
+        ----------
+        weights : dict
+            Scenario slot -> cut index -> the master's dual of that cut.
+
+        Returns
+        -------
+        list of (scenario, primal, row duals)
+            Gathered from all actors.
+        """
         calls = [a.finish(weights) for a in self.actors]
         return [item for call in calls for item in call.result()]
 
     def solve_s(self) -> float:
-        """Seconds in scenario solves on all workers, summed over threads."""
+        """Seconds in scenario solves on all workers, summed over threads.
+
+        Returns
+        -------
+        seconds : float
+            Solve time on the workers. [s]
+        """
         return float(sum(a.solve_s().result() for a in self.actors))
 
     def tolerated(self) -> int:
-        """Scenario solves accepted with violations within tolerance."""
+        """Scenario solves accepted with violations within tolerance.
+
+        Returns
+        -------
+        count : int
+            Such solves on all workers.
+        """
         return int(sum(a.tolerated().result() for a in self.actors))
 
     def figures(self) -> dict[str, Any]:
-        """Workers used and bytes moved (pickled sizes) at setup and per round."""
+        """Workers used and bytes moved (pickled sizes) at setup and per round.
+
+        Returns
+        -------
+        figures : dict
+            ``workers``; ``setup_bytes`` [bytes]; ``round_bytes``, one per round
+            [bytes].
+        """
         return {
             "workers": len(self.actors),
             "setup_bytes": self.setup_bytes,

@@ -33,7 +33,13 @@ class ChipMultipliers(_Strict):
     price_usd: float = Field(default=1.0, gt=0, le=1000)
 
     def as_dict(self) -> dict[str, float]:
-        """Multipliers keyed as the planner's quantities (tokens, flop_per_s, ...)."""
+        """Multipliers keyed as the planner's quantities (tokens, flop_per_s, ...).
+
+        Returns
+        -------
+        dict of str to float
+            ``tokens``, ``flop_per_s``, ``power_w``, ``price``. [dimensionless]
+        """
         return {
             "tokens": self.output_tokens_per_s,
             "flop_per_s": self.training_flop_per_s,
