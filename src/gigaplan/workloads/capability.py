@@ -129,6 +129,7 @@ def accelerator_capability(
     same model (fitted MFU by size and chip). Price is the catalog's purchase
     price; ``rental_usd_per_hour`` its dated rental price.
     """
+    from gigaplan.workloads.schema import InferenceCase, TrainingCase
     from gigaplan.workloads.stage import inference_case, training_case
 
     _, acc = find_accelerator(catalog, accelerator)
@@ -147,21 +148,27 @@ def accelerator_capability(
     )
     inf = inference_case(
         catalog,
-        model=model,
-        accelerator=accelerator,
-        count=count,
-        precision=precision,
-        batch=batch,
-        input_tokens=input_tokens,
-        output_tokens=output_tokens,
+        InferenceCase(
+            name=model,
+            model=model,
+            accelerator=accelerator,
+            count=count,
+            precision=precision,
+            batch=batch,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+        ),
     )
     train = training_case(
         catalog,
-        tokens=_RATE_TOKENS,
-        accelerator=accelerator,
-        count=count,
-        model=model,
-        precision="bf16",
+        TrainingCase(
+            name=model,
+            tokens=_RATE_TOKENS,
+            accelerator=accelerator,
+            count=count,
+            model=model,
+            precision="bf16",
+        ),
     )
     rate = acc.rental_usd_per_hour
     sources = {

@@ -32,6 +32,7 @@ from gigaplan.workloads.mfu import (
     TrainingRun,
     mfu_breakdown,
 )
+from gigaplan.workloads.schema import InferenceCase, TrainingCase
 from gigaplan.workloads.training import (
     TrainingEstimate,
     estimate_training,
@@ -224,28 +225,41 @@ def _training_run(
     )
 
 
-def training_case(
-    catalog: Catalog,
-    *,
-    tokens: float,
-    accelerator: str,
-    count: int,
-    model: str | None = None,
-    params: float | None = None,
-    active_params: float | None = None,
-    seq_len: int | None = None,
-    mfu: float | None = None,
-    precision: str = "bf16",
-    pue: float | None = None,
-    region: str | None = None,
-    grid_kgco2_per_mwh: float | None = None,
-    price_usd_per_accelerator_hour: float | None = None,
-) -> TrainingEstimate:
+def training_case(catalog: Catalog, case: TrainingCase) -> TrainingEstimate:
     """Resolve catalog names and sourced defaults, then :func:`estimate_training`.
 
     ``seq_len`` adds the attention term :math:`6 n_{layer} s d_{attn}` per
     token (needs ``model`` for the layer count and attention width).
+
+    Parameters
+    ----------
+    catalog : Catalog
+        Accelerators, models, regions and the sourced defaults.
+    case : TrainingCase
+        The validated run (its fields are documented on
+        :func:`gigaplan.api.estimate_training`).
+
+    Returns
+    -------
+    TrainingEstimate
+        FLOPs, accelerator-hours, days, MWh, tCO2e and cost, with the MFU
+        terms when the MFU was not given.
     """
+    tokens, accelerator, count, model = (
+        case.tokens,
+        case.accelerator,
+        case.count,
+        case.model,
+    )
+    params, active_params, seq_len, mfu = (
+        case.params,
+        case.active_params,
+        case.seq_len,
+        case.mfu,
+    )
+    precision, pue, region = case.precision, case.pue, case.region
+    grid_kgco2_per_mwh = case.grid_kgco2_per_mwh
+    price_usd_per_accelerator_hour = case.price_usd_per_accelerator_hour
     _, acc = find_accelerator(catalog, accelerator)
     tdp_w, overhead_w = accelerator_power_w(acc, catalog)
     mdl = find_model(catalog, model)[1] if model is not None else None
@@ -346,29 +360,38 @@ def model_moe_shape(mdl: Model, expert_parallel: int = 1) -> MoeShape:
     )
 
 
-def inference_case(
-    catalog: Catalog,
-    *,
-    model: str,
-    accelerator: str,
-    count: int,
-    precision: str | None,
-    batch: int,
-    input_tokens: int,
-    output_tokens: int,
-    tokens_per_day: float | None = None,
-    pue: float | None = None,
-    price_usd_per_accelerator_hour: float | None = None,
-) -> InferenceEstimate:
+def inference_case(catalog: Catalog, case: InferenceCase) -> InferenceEstimate:
     """Resolve catalog names and sourced defaults, then :func:`estimate_inference`.
 
     ``precision`` None serves at the best precision the chip runs natively
     (:func:`serving_precision`); the result says which, and why.
+
+    Parameters
+    ----------
+    catalog : Catalog
+        Accelerators, models and the sourced defaults.
+    case : InferenceCase
+        The validated serving case (fields as in
+        :func:`gigaplan.api.estimate_inference`).
+
+    Returns
+    -------
+    InferenceEstimate
+        Tokens/s, latency, J/token, $/M tokens and, with ``tokens_per_day``,
+        the accelerators and MW needed.
     """
+    model, accelerator, count = case.model, case.accelerator, case.count
+    batch, input_tokens, output_tokens = (
+        case.batch,
+        case.input_tokens,
+        case.output_tokens,
+    )
+    tokens_per_day, pue = case.tokens_per_day, case.pue
+    price_usd_per_accelerator_hour = case.price_usd_per_accelerator_hour
     _, acc = find_accelerator(catalog, accelerator)
     tdp_w, overhead_w = accelerator_power_w(acc, catalog)
     _, mdl = find_model(catalog, model)
-    precision, precision_note = serving_precision(acc, precision)
+    precision, precision_note = serving_precision(acc, case.precision)
     peak = _peak_tflops(acc, precision)
     bpp = BYTES_PER_PARAM[precision]
     total = _known(mdl, "total_params")
