@@ -85,13 +85,37 @@ def _known(entry: Entry, field: str) -> float:
 
 
 def default_rental_usd_per_hour(acc: Accelerator) -> float | None:
-    """The catalog's dated rental price for ``acc``, or None where none is sourced."""
+    """The catalog's dated rental price for ``acc``, or None where none is sourced.
+
+    Parameters
+    ----------
+    acc : Accelerator
+        A catalog accelerator.
+
+    Returns
+    -------
+    float or None
+        Rental price. [$/accelerator-h]
+    """
     rate = acc.rental_usd_per_hour
     return None if rate is None or rate.value is None else float(rate.value)
 
 
 def missing_price_note(acc: Accelerator, price: float | None) -> str | None:
-    """Why cost is null: the chip has no sourced rental price (the catalog's note)."""
+    """Why cost is null: the chip has no sourced rental price (the catalog's note).
+
+    Parameters
+    ----------
+    acc : Accelerator
+        A catalog accelerator.
+    price : float or None
+        The price used. [$/accelerator-h]
+
+    Returns
+    -------
+    str or None
+        The note; None when there is a price.
+    """
     if price is not None:
         return None
     rate = acc.rental_usd_per_hour
@@ -121,6 +145,20 @@ def serving_precision(
     ``requested`` None takes the best of :data:`_DEFAULT_SERVING_PRECISIONS`
     that the chip runs natively (A100 and TPU v6e have no FP8 tensor units, so
     they serve at BF16); a precision asked for and not native is an error.
+
+    Parameters
+    ----------
+    acc : Accelerator
+        A catalog accelerator.
+    requested : str or None
+        Precision asked for, or None for the default.
+
+    Returns
+    -------
+    precision : str
+        ``"bf16"``, ``"fp8"`` or ``"fp4"``.
+    note : str or None
+        Why the default was not taken; None when it was, or when asked.
     """
     if requested is not None:
         _peak_tflops(acc, requested)
@@ -153,6 +191,24 @@ def default_layout(
 
     The global batch is ``training_tokens_per_accelerator_per_step`` per
     accelerator, at least 4M tokens (``defaults.yaml``).
+
+    Parameters
+    ----------
+    acc : Accelerator
+        A catalog accelerator (its kind sets the tensor parallelism).
+    params : float
+        Model parameters. [params]
+    count : int
+        Accelerators of the job. [accelerators]
+    seq_len : int
+        Training sequence length. [tokens]
+    catalog : Catalog
+        For the tokens per accelerator and step.
+
+    Returns
+    -------
+    TrainingLayout
+        Parallel degrees and global batch.
     """
     tp = 8 if acc.kind == "gpu" and params > TENSOR_PARALLEL_ABOVE_PARAMS else 1
     tp = min(tp, count)
@@ -180,6 +236,26 @@ def default_training_mfu(
     run's layout; FP8 (and FP4) training runs at the measured
     ``fp8_training_speedup`` over BF16 FLOP/s, expressed as a fraction of the
     precision's own peak. Whole-run goodput is applied by the caller.
+
+    Parameters
+    ----------
+    acc : Accelerator
+        A catalog accelerator with a BF16 peak.
+    active_params : float
+        Parameters active per token. [params]
+    precision : str
+        Training precision.
+    catalog : Catalog, optional
+        For the fitted constants; the shipped one by default.
+    run : TrainingRun
+        Model, chip and layout.
+
+    Returns
+    -------
+    mfu : float
+        MFU against the ``precision`` peak, before goodput. [dimensionless]
+    terms : MfuBreakdown
+        The BF16 terms.
     """
     bf16 = acc.peak_tflops("bf16")
     if bf16 is None:
@@ -348,7 +424,20 @@ def _mfu_terms(terms: MfuBreakdown, run: TrainingRun, goodput: float) -> dict[st
 
 
 def model_moe_shape(mdl: Model, expert_parallel: int = 1) -> MoeShape:
-    """The routed experts of a catalog model; dense (no experts) by default."""
+    """The routed experts of a catalog model; dense (no experts) by default.
+
+    Parameters
+    ----------
+    mdl : Model
+        A catalog model.
+    expert_parallel : int
+        Expert-parallel degree. [accelerators]
+
+    Returns
+    -------
+    MoeShape
+        Routed expert parameters, experts and experts per token.
+    """
     routed = mdl.routed_expert_params
     if routed is None or not routed.value or mdl.experts is None:
         return MoeShape()
