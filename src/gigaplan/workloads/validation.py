@@ -616,11 +616,11 @@ def moe_leave_one_out_errors(data: InferenceValidationSet) -> dict[str, float]:
     Parameters
     ----------
     data : InferenceValidationSet
-        The inference cases.
+        The inference cases; only H100 ``fit`` rows of MoE models are used.
 
     Returns
     -------
-    dict of str to float
+    errors : dict of str to float
         Case name -> error. [%]
     """
     out = {}
