@@ -140,10 +140,9 @@ class DaskScenarios:
 
         Parameters
         ----------
-        x : numpy.ndarray
-            First-stage (shared) columns.
-        dropped : list of (slot, cut index), optional
-            Cuts the master deleted; each actor frees their duals.
+        x, dropped
+            As for :meth:`gigaplan.plan.decompose.Scenarios.evaluate`; each
+            actor frees the duals of the dropped cuts.
 
         Returns
         -------
@@ -163,8 +162,8 @@ class DaskScenarios:
 
         Parameters
         ----------
-        weights : dict
-            Scenario slot -> cut index -> the master's dual of that cut.
+        weights
+            As for :meth:`gigaplan.plan.decompose.Scenarios.finish`.
 
         Returns
         -------

@@ -470,10 +470,8 @@ class ScenarioGroup:
 
         Parameters
         ----------
-        x : numpy.ndarray
-            First-stage (shared) columns.
-        dropped : list of (slot, cut index), optional
-            Cuts whose duals can go.
+        x, dropped
+            As for :meth:`gigaplan.plan.decompose.Scenarios.evaluate`.
 
         Returns
         -------
@@ -493,8 +491,8 @@ class ScenarioGroup:
 
         Parameters
         ----------
-        weights : dict
-            Scenario slot -> cut index -> the master's dual.
+        weights
+            As for :meth:`gigaplan.plan.decompose.Scenarios.finish`.
 
         Returns
         -------
