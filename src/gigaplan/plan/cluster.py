@@ -163,12 +163,13 @@ class DaskScenarios:
         Parameters
         ----------
         weights
-            As for :meth:`gigaplan.plan.decompose.Scenarios.finish`.
+            The master's cut duals by slot (as for
+            :meth:`gigaplan.plan.decompose.Scenarios.finish`), sent to each actor.
 
         Returns
         -------
-        list of (scenario, primal, row duals)
-            Gathered from all actors.
+        gathered : list of (scenario, primal, row duals)
+            Every actor's scenarios.
         """
         calls = [a.finish(weights) for a in self.actors]
         return [item for call in calls for item in call.result()]
