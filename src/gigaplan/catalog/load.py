@@ -267,10 +267,8 @@ def find_model(catalog: Catalog, name: str) -> tuple[str, Model]:
 
     Parameters
     ----------
-    catalog : Catalog
-        Where to look.
-    name : str
-        Model id or alias.
+    catalog, name
+        As for :func:`find_accelerator`, with a model id or alias.
 
     Returns
     -------
@@ -287,10 +285,8 @@ def find_region(catalog: Catalog, name: str) -> tuple[str, Region]:
 
     Parameters
     ----------
-    catalog : Catalog
-        Where to look.
-    name : str
-        Region id or alias.
+    catalog, name
+        As for :func:`find_accelerator`, with a region id or alias.
 
     Returns
     -------
