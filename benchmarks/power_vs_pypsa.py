@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from gigaplan._solver import quiet_stdout_fd
-from gigaplan.power import solve_campus
+from gigaplan.power import CampusSettings, solve_campus
 from gigaplan.power.build import Limits, Profiles, build_model
 from gigaplan.power.model import SOLVER_OPTIONS
 from gigaplan.power.profiles import solar_cf_profile, wind_cf_profile
@@ -68,13 +68,7 @@ def _size(model: Any) -> str:
 
 def _gigaplan_size(demand, cf, wind, price, techs, cap) -> str:  # type: ignore[no-untyped-def]
     prof = Profiles(demand, {"solar": cf, "wind": wind}, price, np.full(N, 8760.0 / N))
-    lim = Limits(
-        grid_max_mw=GRID_MW,
-        grid_co2_t_per_mwh=GRID_CO2,
-        peak_mw=float(demand.max()),
-        discount_rate=DR,
-        co2_cap_t=cap,
-    )
+    lim = Limits(GRID_MW, GRID_CO2, DR, co2_cap_t=cap, peak_mw=float(demand.max()))
     return _size(build_model(prof, techs, lim).model)
 
 
@@ -105,16 +99,16 @@ def main() -> None:
             "nuclear": off,
         }
     )
-    kw = dict(
-        wind_cf=wind, grid_max_mw=GRID_MW, grid_co2_t_per_mwh=GRID_CO2, discount_rate=DR
-    )
+    kw = dict(grid_max_mw=GRID_MW, grid_co2_t_per_mwh=GRID_CO2, discount_rate=DR)
     equal = {"io_api": "direct", "solver_options": {**SOLVER_OPTIONS, **QUIET}}
     settings = (
         {"equal": equal} if args.no_defaults else {"defaults": {}, "equal": equal}
     )
     for cap in (None, 2.0e6):
         t0 = time.perf_counter()
-        ours = solve_campus(demand, cf, price, techs, co2_cap_t=cap, **kw)
+        ours = solve_campus(
+            demand, cf, price, techs, CampusSettings(co2_cap_t=cap, **kw), wind_cf=wind
+        )
         t_ours = time.perf_counter() - t0
         obj = ours.summary["annual_cost_usd"]
         print(f"co2_cap_t={cap}:")
@@ -149,7 +143,11 @@ def main() -> None:
         for k in REP_DAYS:
             t0 = time.perf_counter()
             rep = solve_campus(
-                demand, cf, price, techs, co2_cap_t=cap, rep_days=k, **kw
+                demand,
+                cf,
+                price,
+                techs,
+                CampusSettings(co2_cap_t=cap, rep_days=k, **kw),
             )
             t_rep = time.perf_counter() - t0
             err = rep.summary["annual_cost_usd"] / obj - 1

@@ -205,10 +205,9 @@ def check_folder_target(out: Path, field: str, *, force: bool = False) -> Path:
 
     Parameters
     ----------
-    out : Path
-        The folder to write.
-    field : str
-        The option's name for the error (``--out``).
+    out, field
+        The folder to write and its option's name, as for
+        :func:`check_file_target`.
     force : bool
         Allow a folder that holds other files; gigaplan's files go beside them
         and none of them is touched.

@@ -9,16 +9,19 @@ input with the same schema as the CLI, so a bad value raises the same
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     import pandas as pd
+    from pydantic import BaseModel
 
     from gigaplan.catalog import Catalog
     from gigaplan.power.model import CampusPowerResult
     from gigaplan.power.schema import PowerSection
     from gigaplan.workloads.inference import InferenceEstimate
     from gigaplan.workloads.training import TrainingEstimate
+
+_Case = TypeVar("_Case", bound="BaseModel")
 
 
 def _catalog(catalog: Catalog | None) -> Catalog:
@@ -27,7 +30,7 @@ def _catalog(catalog: Catalog | None) -> Catalog:
     return catalog if catalog is not None else load_catalog()
 
 
-def _checked(schema: Any, fields: dict[str, Any], where: str) -> dict[str, Any]:
+def _checked(schema: type[_Case], fields: dict[str, Any], where: str) -> _Case:
     from pydantic import ValidationError
 
     from gigaplan._schema import validation_to_input_error
@@ -37,7 +40,7 @@ def _checked(schema: Any, fields: dict[str, Any], where: str) -> dict[str, Any]:
         case = schema.model_validate({"name": where, **given})
     except ValidationError as err:
         raise validation_to_input_error(err, where) from None
-    return dict(case.model_dump(exclude={"name"}))
+    return case
 
 
 def estimate_training(
@@ -103,8 +106,8 @@ def estimate_training(
     from gigaplan.workloads.schema import TrainingCase
     from gigaplan.workloads.stage import training_case
 
-    fields = _checked(TrainingCase, given, "estimate_training")
-    return training_case(_catalog(catalog), **fields)
+    case = _checked(TrainingCase, given, "estimate_training")
+    return training_case(_catalog(catalog), case)
 
 
 def estimate_inference(
@@ -142,12 +145,8 @@ def estimate_inference(
         Prompt and output length. [tokens]
     tokens_per_day : float, optional
         Output tokens per day to size the fleet for. [tokens/day]
-    pue : float, optional
-        Facility power / IT power; default the catalog's. [dimensionless]
-    price_usd_per_accelerator_hour : float, optional
-        Rental price; default the catalog's. [$/accelerator-h]
-    catalog : Catalog, optional
-        Default: the shipped catalog.
+    pue, price_usd_per_accelerator_hour, catalog
+        As for :func:`estimate_training`.
 
     Returns
     -------
@@ -165,8 +164,8 @@ def estimate_inference(
     from gigaplan.workloads.schema import InferenceCase
     from gigaplan.workloads.stage import inference_case
 
-    fields = _checked(InferenceCase, given, "estimate_inference")
-    return inference_case(_catalog(catalog), **fields)
+    case = _checked(InferenceCase, given, "estimate_inference")
+    return inference_case(_catalog(catalog), case)
 
 
 def validation_tables() -> dict[str, pd.DataFrame]:

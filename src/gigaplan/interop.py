@@ -41,6 +41,16 @@ def export_units(key: str) -> str:
     Fractions are stored as fractions (``"1"``, as CF writes dimensionless),
     labels have no unit (``""``).
 
+    Parameters
+    ----------
+    key : str
+        A quantity's (column's) name.
+
+    Returns
+    -------
+    units : str
+        CF-style units text; ``""`` for labels and undeclared names.
+
     Examples
     --------
     >>> export_units("capex_usd"), export_units("it_mw_by_site")
@@ -73,6 +83,16 @@ def plan_dataset_for_netcdf(ds: xr.Dataset) -> xr.Dataset:
     string coordinates, every label coordinate is a string array, each data
     variable gets a ``units`` attribute (money also its ``dollar_year``), and
     attributes NetCDF cannot hold (lists, None) are written as text.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        The plan's results, as :func:`gigaplan.plan.results.extract` gives.
+
+    Returns
+    -------
+    ds : xarray.Dataset
+        A copy that NetCDF can hold.
     """
     out = ds.copy()
     for label in ("power_option_name", "vendor"):
@@ -105,7 +125,15 @@ def plan_dataset_for_netcdf(ds: xr.Dataset) -> xr.Dataset:
 
 
 def write_plan_netcdf(ds: xr.Dataset, path: Path) -> None:
-    """Write the plan's Dataset to ``path`` (see :func:`plan_dataset_for_netcdf`)."""
+    """Write the plan's Dataset to ``path`` (see :func:`plan_dataset_for_netcdf`).
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        The plan's results.
+    path : Path
+        Where to write the ``.nc`` file.
+    """
     plan_dataset_for_netcdf(ds).to_netcdf(path)
 
 
@@ -195,6 +223,15 @@ def write_xlsx(
     Each table sheet has the column names in row 1, their units (as
     :func:`export_units` gives) in row 2 and the data below. The summary
     sheet lists ``stage, quantity, value, units``.
+
+    Parameters
+    ----------
+    path : Path
+        Where to write the ``.xlsx`` file.
+    tables : mapping of str to DataFrame
+        Sheet name to table.
+    summary : mapping of stage to mapping of quantity to value, optional
+        Headline numbers, written to the ``summary`` sheet.
     """
     sheets: list[tuple[str, list[list[Any]]]] = []
     if summary is not None:
@@ -280,6 +317,16 @@ def read_xlsx(path: Path) -> dict[str, list[list[Any]]]:
 
     Only inline strings, numbers and booleans are read (what this module
     writes); it is not a general Excel reader.
+
+    Parameters
+    ----------
+    path : Path
+        A workbook :func:`write_xlsx` wrote.
+
+    Returns
+    -------
+    sheets : dict of str to list of rows
+        Each sheet's cells, row by row.
     """
     with zipfile.ZipFile(path) as zf:
         book = ElementTree.fromstring(zf.read("xl/workbook.xml"))
@@ -299,7 +346,20 @@ def read_xlsx(path: Path) -> dict[str, list[list[Any]]]:
 
 
 def sheet_frame(rows: list[list[Any]]) -> tuple[pd.DataFrame, list[str]]:
-    """A table sheet (header, units row, data) as a DataFrame and its units."""
+    """A table sheet (header, units row, data) as a DataFrame and its units.
+
+    Parameters
+    ----------
+    rows : list of rows
+        One table sheet as :func:`read_xlsx` gives it.
+
+    Returns
+    -------
+    frame : DataFrame
+        The data rows under the header.
+    units : list of str
+        Each column's units text.
+    """
     header, units, *data = rows
     width = len(header)
     padded = [r + [None] * (width - len(r)) for r in data]

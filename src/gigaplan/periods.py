@@ -42,6 +42,16 @@ def quarter_labels(start: str, end: str) -> list[str]:
     """
     All quarter labels from ``start`` to ``end`` inclusive.
 
+    Parameters
+    ----------
+    start, end : str
+        First and last quarter, as ``"2026Q3"``.
+
+    Returns
+    -------
+    labels : list of str
+        Every quarter in between, in order.
+
     Examples
     --------
     >>> quarter_labels("2026Q3", "2027Q1")

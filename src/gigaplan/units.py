@@ -367,6 +367,16 @@ _DECORATION = re.compile(
 def unit_name(key: str) -> str | None:
     """Name (in :data:`UNITS`) of the unit of quantity ``key``, or None.
 
+    Parameters
+    ----------
+    key : str
+        A quantity's name; a dotted prefix (``llama-70b.``) is ignored.
+
+    Returns
+    -------
+    name : str or None
+        Key of its unit in :data:`UNITS`, None when it is not declared.
+
     Examples
     --------
     >>> unit_name("capex_usd_total"), unit_name("npv_usd_p5")
@@ -394,7 +404,18 @@ def unit_name(key: str) -> str | None:
 
 
 def unit_of(key: str) -> Unit | None:
-    """The :class:`Unit` of quantity ``key`` (None when it is not declared)."""
+    """The :class:`Unit` of quantity ``key`` (None when it is not declared).
+
+    Parameters
+    ----------
+    key : str
+        A quantity's name.
+
+    Returns
+    -------
+    unit : Unit or None
+        Its declared unit.
+    """
     name = unit_name(key)
     return None if name is None else UNITS[name]
 
@@ -408,7 +429,20 @@ def _sig(value: float, digits: int = 3) -> str:
 
 
 def format_number(value: float, unit: Unit | None) -> str:
-    """A number in ``unit``, for people (see :func:`format_value`)."""
+    """A number in ``unit``, for people (see :func:`format_value`).
+
+    Parameters
+    ----------
+    value : float
+        The number, in ``unit``.
+    unit : Unit or None
+        Its unit; None gives a plain number.
+
+    Returns
+    -------
+    text : str
+        The number with a readable prefix and its symbol.
+    """
     if unit is None:
         if float(value).is_integer() and abs(value) < 1e15:
             return f"{int(value):,}"
@@ -483,6 +517,11 @@ def format_value(key: str, value: Any, *, dollar_year: int | None = None) -> str
     dollar_year : int, optional
         Year of the dollars, appended to money as ``(2025 $)``.
 
+    Returns
+    -------
+    text : str
+        The value with its unit, as people read it.
+
     Examples
     --------
     >>> format_value("capex_usd_total", 6.48e10, dollar_year=2025)
@@ -525,6 +564,20 @@ def display_scale(unit: Unit, values: Any) -> tuple[float, str]:
     The unit is declared; only the prefix (MW or GW, $M or $B) is chosen from
     the largest value, so that the axis reads 0-40 GW rather than 0-40,000 MW.
 
+    Parameters
+    ----------
+    unit : Unit
+        The values' declared unit.
+    values : array-like
+        Values to be drawn on one axis, in ``unit``.
+
+    Returns
+    -------
+    divisor : float
+        What to divide the values by.
+    symbol : str
+        The unit symbol after dividing.
+
     Examples
     --------
     >>> display_scale(UNITS["MW"], [120.0, 2400.0])
@@ -550,6 +603,20 @@ def display_scale(unit: Unit, values: Any) -> tuple[float, str]:
 
 def axis_title(words: str, symbol: str, dollar_year: int | None = None) -> str:
     """An axis title in words with its unit: ``"Facility power (GW)"``.
+
+    Parameters
+    ----------
+    words : str
+        What the axis shows.
+    symbol : str
+        Unit symbol, as :func:`display_scale` gives; empty for none.
+    dollar_year : int, optional
+        Year of the dollars, added to money symbols.
+
+    Returns
+    -------
+    title : str
+        The axis title.
 
     Examples
     --------

@@ -16,6 +16,7 @@ from gigaplan.factory.stage import run_factory
 from gigaplan.power.schema import PowerSection
 from gigaplan.power.stage import solve_section
 from gigaplan.power.technologies import annuity_factor, default_techs
+from gigaplan.workloads.schema import TrainingCase
 from gigaplan.workloads.stage import training_case
 from tests.factory.conftest import deterministic_section
 
@@ -103,9 +104,11 @@ def test_workload_default_override_changes_the_estimate(tmp_path: Path) -> None:
         ]
     )
     assert mine.version != SHIPPED.version
-    kw = {"tokens": 1e12, "accelerator": "h100", "count": 1024, "params": 7e9}
-    base = training_case(SHIPPED, **kw)
-    dear = training_case(mine, **kw)
+    case = TrainingCase(
+        name="7b", tokens=1e12, accelerator="h100", count=1024, params=7e9
+    )
+    base = training_case(SHIPPED, case)
+    dear = training_case(mine, case)
     # facility energy is IT energy x PUE: exactly 1.5 / 1.1 (float rounding only)
     assert dear.facility_energy_mwh == pytest.approx(
         base.facility_energy_mwh * 1.5 / 1.1, rel=1e-12

@@ -6,6 +6,7 @@ the builder behind ``gigaplan power --export-pypsa``.
 
 from __future__ import annotations
 
+from gigaplan.power.build import CampusSettings
 from gigaplan.power.pypsa_network import campus_network
 
 
@@ -22,11 +23,13 @@ def pypsa_objective(
         cf["solar"],
         price,
         techs,
-        grid_max_mw=grid_max_mw,
-        grid_co2_t_per_mwh=grid_co2,
+        CampusSettings(
+            grid_max_mw=grid_max_mw,
+            grid_co2_t_per_mwh=grid_co2,
+            discount_rate=dr,
+            co2_cap_t=co2_cap_t,
+        ),
         wind_cf=cf.get("wind"),
-        discount_rate=dr,
-        co2_cap_t=co2_cap_t,
     )
     status, _ = net.optimize(
         solver_name="highs", include_objective_constant=False, **optimize

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from gigaplan.cli import app
 from gigaplan.errors import InfeasibleError, InputError
-from gigaplan.power import power_product, solve_campus
+from gigaplan.power import CampusSettings, power_product, solve_campus
 from gigaplan.power.profiles import solar_cf_profile, wind_cf_profile
 from gigaplan.power.technologies import KINDS, annuity_factor, default_techs
 
@@ -73,7 +73,11 @@ def test_grid_only_hand_worked():
     """Only the grid allowed: cost = sum(price x demand), CO2 = intensity x energy."""
     demand, cf, price = _case()
     r = solve_campus(
-        demand, cf, price, _only(), grid_max_mw=1500, grid_co2_t_per_mwh=0.35
+        demand,
+        cf,
+        price,
+        _only(),
+        CampusSettings(grid_max_mw=1500, grid_co2_t_per_mwh=0.35),
     )
     w = 8760 / N
     assert r.summary["annual_cost_usd"] == pytest.approx(
@@ -112,8 +116,7 @@ def test_battery_power_and_energy_sized_separately():
         np.zeros(n),
         price,
         techs,
-        grid_max_mw=200,
-        grid_co2_t_per_mwh=0,
+        CampusSettings(grid_max_mw=200, grid_co2_t_per_mwh=0),
     )
     b = techs["battery"]
     expect = 150 * b.annual_cost_usd_per_mw(
@@ -138,9 +141,7 @@ def test_nuclear_ppa_annual_cfe_share_and_dual():
         np.zeros(n),
         np.full(n, 50.0),
         techs,
-        grid_max_mw=200,
-        grid_co2_t_per_mwh=0.4,
-        cfe_share=0.5,
+        CampusSettings(grid_max_mw=200, grid_co2_t_per_mwh=0.4, cfe_share=0.5),
     )
     assert r.summary["annual_cost_usd"] == pytest.approx(8760 * 6500, rel=1e-6)
     assert r.summary["capacity_nuclear_mw"] == pytest.approx(50, rel=1e-5)
@@ -165,9 +166,7 @@ def test_hourly_cfe_forces_clean_charging_hand_worked():
         cf,
         np.full(n, 50.0),
         techs,
-        grid_max_mw=200,
-        grid_co2_t_per_mwh=0.4,
-        hourly_cfe=True,
+        CampusSettings(grid_max_mw=200, grid_co2_t_per_mwh=0.4, hourly_cfe=True),
     )
     charge_mw = 1200 / 0.81 / 12
     s, b = techs["solar"], techs["battery"]
@@ -190,9 +189,9 @@ def test_co2_intensity_cap_binds_with_positive_price():
         cf,
         price,
         techs,
-        grid_max_mw=600,
-        grid_co2_t_per_mwh=0.35,
-        co2_intensity_cap_t_per_mwh=0.2,
+        CampusSettings(
+            grid_max_mw=600, grid_co2_t_per_mwh=0.35, co2_intensity_cap_t_per_mwh=0.2
+        ),
     )
     # IPM: constraint met to its primal feasibility tolerance (~1e-7 relative)
     assert r.summary["co2_t_per_mwh"] == pytest.approx(0.2, rel=1e-5)
@@ -209,8 +208,7 @@ def test_flexible_load_pauses_when_cheaper_than_supply():
         np.zeros(n),
         np.full(n, 50.0),
         _only(),
-        flexible_cost_usd_per_mwh=500.0,
-        **common,
+        CampusSettings(flexible_cost_usd_per_mwh=500.0, **common),
     )
     assert r.summary["annual_cost_usd"] == pytest.approx(
         8760 * (90 * 50 + 10 * 500), rel=1e-6
@@ -221,8 +219,7 @@ def test_flexible_load_pauses_when_cheaper_than_supply():
         np.zeros(n),
         np.full(n, 50.0),
         _only(),
-        flexible_cost_usd_per_mwh=30.0,
-        **common,
+        CampusSettings(flexible_cost_usd_per_mwh=30.0, **common),
     )
     assert r.summary["paused_mwh"] == pytest.approx(8760 * 20, rel=1e-5)
 
@@ -256,10 +253,8 @@ def test_matches_pypsa(co2_cap_t, nuclear):
         cf,
         price,
         techs,
+        CampusSettings(grid_max_mw=600, grid_co2_t_per_mwh=0.35, co2_cap_t=co2_cap_t),
         wind_cf=wind,
-        grid_max_mw=600,
-        grid_co2_t_per_mwh=0.35,
-        co2_cap_t=co2_cap_t,
     )
     if co2_cap_t is not None:  # a non-trivial mix when capped
         assert r.summary["capacity_solar_mw"] > 0 and r.summary["capacity_wind_mw"] > 0
@@ -279,9 +274,7 @@ def test_power_product_keys_and_ranges():
         cf,
         price,
         default_techs(),
-        grid_max_mw=600,
-        grid_co2_t_per_mwh=0.35,
-        reserve_margin=0.15,
+        CampusSettings(grid_max_mw=600, grid_co2_t_per_mwh=0.35, reserve_margin=0.15),
     )
     p = power_product(r)
     assert set(p) == {
@@ -308,9 +301,7 @@ def test_unmeetable_cap_names_limit_and_shortfall():
             cf,
             price,
             techs,
-            grid_max_mw=1500,
-            grid_co2_t_per_mwh=0.35,
-            co2_cap_t=1000,
+            CampusSettings(grid_max_mw=1500, grid_co2_t_per_mwh=0.35, co2_cap_t=1000),
         )
     # grid only at 0.35 t/MWh against a 0.1 cap: missed by exactly 0.25
     with pytest.raises(InfeasibleError, match=r"co2_intensity.*missed by 0\.2500"):
@@ -319,9 +310,11 @@ def test_unmeetable_cap_names_limit_and_shortfall():
             cf,
             price,
             _only(),
-            grid_max_mw=1500,
-            grid_co2_t_per_mwh=0.35,
-            co2_intensity_cap_t_per_mwh=0.1,
+            CampusSettings(
+                grid_max_mw=1500,
+                grid_co2_t_per_mwh=0.35,
+                co2_intensity_cap_t_per_mwh=0.1,
+            ),
         )
     # nothing carbon-free allowed: the whole share is missed
     with pytest.raises(
@@ -332,10 +325,12 @@ def test_unmeetable_cap_names_limit_and_shortfall():
             cf,
             price,
             _only(),
-            grid_max_mw=1500,
-            grid_co2_t_per_mwh=0.35,
-            cfe_share=0.5,
-            hourly_cfe=True,
+            CampusSettings(
+                grid_max_mw=1500,
+                grid_co2_t_per_mwh=0.35,
+                cfe_share=0.5,
+                hourly_cfe=True,
+            ),
         )
 
 
@@ -343,26 +338,28 @@ def test_bad_profiles():
     demand, cf, price = _case()
     kw = dict(grid_max_mw=1, grid_co2_t_per_mwh=0.3)
     with pytest.raises(InputError, match="solar_cf"):
-        solve_campus(demand, cf[:-1], price, default_techs(), **kw)
+        solve_campus(demand, cf[:-1], price, default_techs(), CampusSettings(**kw))
     gap = price.copy()
     gap[5] = np.nan
     with pytest.raises(InputError, match=r"grid_price_usd_per_mwh\[5\]"):
-        solve_campus(demand, cf, gap, default_techs(), **kw)
+        solve_campus(demand, cf, gap, default_techs(), CampusSettings(**kw))
     with pytest.raises(InputError, match=r"wind_cf\[3\]"):
         solve_campus(
             demand,
             cf,
             price,
             default_techs(),
+            CampusSettings(**kw),
             wind_cf=np.r_[0, 0, 0, 1.5, cf[4:]],
-            **kw,
         )
     with pytest.raises(InputError, match="capex_usd_per_kw"):
         default_techs({"solar": {"capex_usd_per_kw": -1}})
     with pytest.raises(InputError, match="min_mw"):
         default_techs({"wind": {"min_mw": 10, "max_mw": 5}})
     with pytest.raises(InputError, match="cfe_share"):
-        solve_campus(demand, cf, price, default_techs(), cfe_share=1.5, **kw)
+        solve_campus(
+            demand, cf, price, default_techs(), CampusSettings(cfe_share=1.5, **kw)
+        )
 
 
 def test_min_mw_forces_a_build():
@@ -372,8 +369,7 @@ def test_min_mw_forces_a_build():
         cf,
         price,
         _only(recip={"min_mw": 100}),
-        grid_max_mw=1500,
-        grid_co2_t_per_mwh=0.35,
+        CampusSettings(grid_max_mw=1500, grid_co2_t_per_mwh=0.35),
     )
     assert r.summary["capacity_recip_mw"] == pytest.approx(100, rel=1e-5)
 
@@ -495,9 +491,12 @@ def test_profiles_csv_is_used(tmp_path):
 def test_rep_days_as_many_as_days_is_the_full_model():
     """k = days: every day is its own cluster and the linking is exact."""
     demand, cf, price, wind = _full_case()
-    kw = dict(wind_cf=wind, grid_max_mw=600, grid_co2_t_per_mwh=0.35, co2_cap_t=1.5e6)
-    full = solve_campus(demand, cf, price, default_techs(), **kw)
-    rep = solve_campus(demand, cf, price, default_techs(), rep_days=N // 24, **kw)
+    kw = dict(grid_max_mw=600, grid_co2_t_per_mwh=0.35, co2_cap_t=1.5e6)
+    techs = default_techs()
+    full = solve_campus(demand, cf, price, techs, CampusSettings(**kw), wind_cf=wind)
+    rep = solve_campus(
+        demand, cf, price, techs, CampusSettings(rep_days=N // 24, **kw), wind_cf=wind
+    )
     # two IPM solves of the same LP: agreement to the ~1e-8 relative gap
     assert rep.summary["annual_cost_usd"] == pytest.approx(
         full.summary["annual_cost_usd"], rel=1e-6
@@ -522,8 +521,12 @@ def test_rep_days_carry_storage_between_days():
     }
     techs = _only(battery=cheap)
     kw = dict(grid_max_mw=200, grid_co2_t_per_mwh=0.0)
-    full = solve_campus(np.full(n, 100.0), np.zeros(n), price, techs, **kw)
-    rep = solve_campus(np.full(n, 100.0), np.zeros(n), price, techs, rep_days=2, **kw)
+    full = solve_campus(
+        np.full(n, 100.0), np.zeros(n), price, techs, CampusSettings(**kw)
+    )
+    rep = solve_campus(
+        np.full(n, 100.0), np.zeros(n), price, techs, CampusSettings(rep_days=2, **kw)
+    )
     b = techs["battery"]
     expect = 100 * b.annual_cost_usd_per_mw(
         0.07
@@ -542,9 +545,7 @@ def test_rep_days_bad_input():
             cf,
             price,
             default_techs(),
-            grid_max_mw=1,
-            grid_co2_t_per_mwh=0,
-            rep_days=2,
+            CampusSettings(grid_max_mw=1, grid_co2_t_per_mwh=0, rep_days=2),
         )
     res = runner.invoke(app, ["power", "--hours", "48", "--rep-days", "3"])
     assert res.exit_code == 2 and "--rep-days" in res.output
@@ -574,11 +575,13 @@ def test_dispatch_closes_the_balance_in_both_forms(cfe_share):
         cf,
         price,
         techs,
+        CampusSettings(
+            grid_max_mw=600,
+            grid_co2_t_per_mwh=0.35,
+            co2_cap_t=2.0e5,
+            cfe_share=cfe_share,
+        ),
         wind_cf=wind,
-        grid_max_mw=600,
-        grid_co2_t_per_mwh=0.35,
-        co2_cap_t=2.0e5,
-        cfe_share=cfe_share,
     )
     d = r.dispatch
     np.testing.assert_allclose(d.sum("tech").values, demand, atol=1e-6)

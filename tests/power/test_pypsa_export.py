@@ -7,13 +7,14 @@ import os
 import subprocess
 import sys
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from gigaplan.errors import InputError
-from gigaplan.power import solve_campus
+from gigaplan.power import CampusSettings, solve_campus
 from gigaplan.power.profiles import solar_cf_profile, wind_cf_profile
 from gigaplan.power.pypsa_network import campus_network, export_campus
 from gigaplan.power.technologies import default_techs
@@ -34,14 +35,9 @@ def _inputs(co2_cap_t: float | None):
         solar_cf_profile(32.45, -99.73, 0.26)[:N],
         price,
         default_techs({"nuclear": {"max_mw": 0}}),  # battery 1..8 h: ratio solved
+        CampusSettings(grid_max_mw=600.0, grid_co2_t_per_mwh=0.35, co2_cap_t=co2_cap_t),
     )
-    kwargs = dict(
-        wind_cf=wind_cf_profile(32.45, -99.73, 0.36)[:N],
-        grid_max_mw=600.0,
-        grid_co2_t_per_mwh=0.35,
-        co2_cap_t=co2_cap_t,
-    )
-    return args, kwargs
+    return args, {"wind_cf": wind_cf_profile(32.45, -99.73, 0.36)[:N]}
 
 
 def _resolve(path: Path) -> float:
@@ -67,7 +63,8 @@ def test_exported_network_resolves_to_the_same_objective(tmp_path, co2_cap_t):
 def test_export_refuses_limits_pypsa_cannot_express():
     args, kwargs = _inputs(None)
     with pytest.raises(InputError, match=r"reserve_margin=0\.15: not exportable"):
-        campus_network(*args, **kwargs, reserve_margin=0.15)
+        margin = replace(args[4], reserve_margin=0.15)
+        campus_network(*args[:4], margin, **kwargs)
 
 
 def test_export_never_replaces_a_file_it_did_not_write(tmp_path):

@@ -109,6 +109,7 @@ def test_capability_is_the_estimator_exactly(accelerator, model, precision):
     # The planner's per-chip numbers must be the validated estimator's, not a
     # separate roofline: equality, no tolerance.
     from gigaplan.workloads.capability import replica_count
+    from gigaplan.workloads.schema import InferenceCase, TrainingCase
     from gigaplan.workloads.stage import inference_case, training_case
 
     cat = load_catalog()
@@ -116,16 +117,22 @@ def test_capability_is_the_estimator_exactly(accelerator, model, precision):
     count = replica_count(cat, accelerator, model, precision, 32, 1000, 500)
     inf = inference_case(
         cat,
-        model=model,
-        accelerator=accelerator,
-        count=count,
-        precision=precision,
-        batch=32,
-        input_tokens=1000,
-        output_tokens=500,
+        InferenceCase(
+            name=model,
+            model=model,
+            accelerator=accelerator,
+            count=count,
+            precision=precision,
+            batch=32,
+            input_tokens=1000,
+            output_tokens=500,
+        ),
     )
     train = training_case(
-        cat, tokens=1e12, accelerator=accelerator, count=count, model=model
+        cat,
+        TrainingCase(
+            name=model, tokens=1e12, accelerator=accelerator, count=count, model=model
+        ),
     )
     assert cap.output_tokens_per_s_per_accelerator == (
         inf.output_tokens_per_s_per_accelerator

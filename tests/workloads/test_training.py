@@ -87,12 +87,15 @@ def test_seq_len_adds_the_attention_term():
     # Kaplan et al. 2020 Table 1: 6 n_layer s d_attn FLOPs per token on top of 6N.
     # Llama 3.1 70B (Llama 3 herd paper, Table 3): 80 layers, 64 heads x 128 = 8192.
     from gigaplan.catalog import load_catalog
+    from gigaplan.workloads.schema import TrainingCase
     from gigaplan.workloads.stage import training_case
 
     cat = load_catalog()
-    args = {"tokens": 1e12, "accelerator": "h100", "count": 1024}
-    plain = training_case(cat, model="llama-3.1-70b", **args)
-    longer = training_case(cat, model="llama-3.1-70b", seq_len=4096, **args)
+    args = {"name": "70b", "tokens": 1e12, "accelerator": "h100", "count": 1024}
+    plain = training_case(cat, TrainingCase(model="llama-3.1-70b", **args))
+    longer = training_case(
+        cat, TrainingCase(model="llama-3.1-70b", seq_len=4096, **args)
+    )
     assert longer.flops - plain.flops == pytest.approx(6 * 80 * 4096 * 8192 * 1e12)
     # same hardware, same MFU: hours scale with FLOPs
     assert longer.accelerator_hours / plain.accelerator_hours == pytest.approx(

@@ -141,7 +141,18 @@ class Accelerator(Entry):
     )
 
     def peak_tflops(self, precision: Precision) -> float | None:
-        """Dense peak TFLOPS at ``precision`` or None where the chip lacks it."""
+        """Dense peak TFLOPS at ``precision`` or None where the chip lacks it.
+
+        Parameters
+        ----------
+        precision : {"bf16", "fp8", "fp4"}
+            Number format of the matrix units.
+
+        Returns
+        -------
+        tflops : float or None
+            Dense peak throughput, None when the chip has no such mode. [TFLOP/s]
+        """
         return {
             "bf16": self.bf16_dense_tflops,
             "fp8": self.fp8_dense_tflops,
@@ -218,7 +229,13 @@ class PowerTechnology(BaseModel):
     max_mw: Assumed | None = None
 
     def values(self) -> dict[str, float | None]:
-        """The numbers given, by field name (fields left out are not listed)."""
+        """The numbers given, by field name (fields left out are not listed).
+
+        Returns
+        -------
+        values : dict of str to float or None
+            Each given field's number, in the unit its name carries.
+        """
         return {k: v.value for k, v in self if v is not None}
 
 
@@ -290,7 +307,14 @@ class DurationDefault(BaseModel):
         return self
 
     def params(self) -> dict[str, float]:
-        """The distribution's parameters as plain numbers. [weeks]"""
+        """The distribution's parameters as plain numbers. [weeks]
+
+        Returns
+        -------
+        params : dict of str to float
+            Given parameters among ``value, low, mode, high, median, p90,
+            mean``. [weeks]
+        """
         return {
             k: float(v.value)
             for k in ("value", "low", "mode", "high", "median", "p90", "mean")
@@ -330,7 +354,18 @@ class WorkloadDefaults(BaseModel):
         return self
 
     def value(self, name: str) -> float:
-        """The number of one constant (see ``workloads/defaults.yaml`` for sources)."""
+        """The number of one constant (see ``workloads/defaults.yaml`` for sources).
+
+        Parameters
+        ----------
+        name : str
+            Field name of the constant.
+
+        Returns
+        -------
+        value : float
+            Its number, in the unit its name carries.
+        """
         return float(getattr(self, name).value)
 
 

@@ -108,7 +108,7 @@ def training(
             "--active-params", active_params, f"must be at most --params={params:g}"
         )
     case = validated(TrainingCase, _case_fields(TrainingCase, options))
-    est = training_case(catalog_from(catalog), **case.model_dump(exclude={"name"}))
+    est = training_case(catalog_from(catalog), case)
     _show(dataclasses.asdict(est), json_out)
 
 
@@ -139,7 +139,7 @@ def inference(
     from gigaplan.workloads.stage import inference_case
 
     case = validated(InferenceCase, _case_fields(InferenceCase, options))
-    est = inference_case(catalog_from(catalog), **case.model_dump(exclude={"name"}))
+    est = inference_case(catalog_from(catalog), case)
     out = dataclasses.asdict(est)
     if tokens_per_day is None:  # no fleet sized
         for key in ("accelerators_needed", "it_mw", "facility_mw"):

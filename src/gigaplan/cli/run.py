@@ -46,7 +46,20 @@ def _store(db: Path | None) -> RunStore:
 
 
 def read_scenario_file(scenario_path: Path | None) -> tuple[Path, str]:
-    """(path, text) of a scenario file, or of the packaged default one."""
+    """(path, text) of a scenario file, or of the packaged default one.
+
+    Parameters
+    ----------
+    scenario_path : Path or None
+        The file given; None for the packaged default.
+
+    Returns
+    -------
+    path : Path
+        The file read.
+    text : str
+        Its contents.
+    """
     from gigaplan.pipeline import read_scenario_source
 
     return read_scenario_source(scenario_path)

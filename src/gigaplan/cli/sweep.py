@@ -99,6 +99,15 @@ def write_table(frame: pd.DataFrame, out: Path, *, force: bool = False) -> None:
     into place, so a failed or interrupted write leaves no half-written file.
     An existing file is replaced only if an earlier sweep wrote it, or with
     ``force``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The sweep's results table.
+    out : Path
+        Target file; its suffix picks the format.
+    force : bool
+        Replace a file a sweep did not write.
     """
     table = _for_parquet(frame) if out.suffix.lower() == ".parquet" else frame
     write = table.to_parquet if out.suffix.lower() == ".parquet" else table.to_csv

@@ -53,10 +53,8 @@ def weekly_band(
 
     Parameters
     ----------
-    results : sequence of RepResult
-        One per replication.
-    horizon_weeks : int
-        Weeks simulated.
+    results, horizon_weeks
+        As for :func:`energised_gw_per_week`.
     start_date : datetime.date
         Date of week 0.
 
@@ -92,10 +90,8 @@ def rate_at_week(
 
     Parameters
     ----------
-    results : sequence of RepResult
-        One per replication.
-    horizon_weeks : int
-        Weeks simulated.
+    results, horizon_weeks
+        As for :func:`energised_gw_per_week`.
     week : int
         End of the window (excluded).
     window_weeks : int
@@ -151,12 +147,10 @@ def stage_stats(
 
     Parameters
     ----------
-    results : sequence of RepResult
-        One per replication.
+    results, horizon_weeks
+        As for :func:`energised_gw_per_week`.
     design : Design
         The compiled factory.
-    horizon_weeks : int
-        Weeks simulated.
 
     Returns
     -------
@@ -237,10 +231,8 @@ def utilisation(
 
     Parameters
     ----------
-    results : sequence of RepResult
-        One per replication.
-    design : Design
-        The compiled factory.
+    results, design
+        As for :func:`stage_stats`.
     multipliers : ndarray
         One capacity factor per resource. [dimensionless]
     horizon_weeks, period_weeks : int
@@ -380,10 +372,10 @@ def period_gw(
 
     Parameters
     ----------
-    results : sequence of RepResult
-        One per replication.
-    horizon_weeks, period_weeks : int
-        Weeks simulated; weeks per period.
+    results, horizon_weeks
+        As for :func:`energised_gw_per_week`.
+    period_weeks : int
+        Weeks per period.
 
     Returns
     -------

@@ -92,10 +92,8 @@ def smallest_single_increase(
 
     Parameters
     ----------
-    probe : RateProbe
-        Measures the steady rate of a set of multipliers.
-    target_gw_per_week : float
-        The rate asked for. [GW/week]
+    probe, target_gw_per_week
+        As for :func:`check_reachable`.
     tol : float
         Bisection stops when the bracket's ratio is within ``1 + tol``.
         [dimensionless]
@@ -168,10 +166,8 @@ def cheapest_combination(
 
     Parameters
     ----------
-    probe : RateProbe
-        Measures the steady rate of a set of multipliers.
-    target_gw_per_week : float
-        The rate asked for. [GW/week]
+    probe, target_gw_per_week
+        As for :func:`check_reachable`.
     step : float
         Factor each move applies to one multiplier. [dimensionless]
     max_iterations : int

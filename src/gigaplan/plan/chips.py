@@ -151,6 +151,13 @@ def resolve_chips(
 ) -> tuple[dict[str, dict[str, float]], pd.DataFrame]:
     """Every plan accelerator's numbers and the table of where each came from.
 
+    Parameters
+    ----------
+    section : PlanSection
+        The validated plan section.
+    catalog : Catalog or None
+        Where named chips are looked up; None for the shipped catalog.
+
     Returns
     -------
     numbers : dict
@@ -170,7 +177,18 @@ def resolve_chips(
 
 
 def flagged_text(table: pd.DataFrame) -> list[str]:
-    """One warning line per typed number far from the estimator's."""
+    """One warning line per typed number far from the estimator's.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The table :func:`resolve_chips` returns.
+
+    Returns
+    -------
+    lines : list of str
+        ``WARNING: ...`` lines, one per flagged row.
+    """
     lines = []
     for r in table[table["flag"]].itertuples(index=False):
         lines.append(

@@ -136,7 +136,19 @@ class DaskScenarios:
     def evaluate(
         self, x: np.ndarray, dropped: list[tuple[int, int]] | None = None
     ) -> list[Cut]:
-        """Cuts of every scenario at ``x`` (one call per actor, in parallel)."""
+        """Cuts of every scenario at ``x`` (one call per actor, in parallel).
+
+        Parameters
+        ----------
+        x, dropped
+            As for :meth:`gigaplan.plan.decompose.Scenarios.evaluate`; each
+            actor frees the duals of the dropped cuts.
+
+        Returns
+        -------
+        cuts : list of Cut
+            One per scenario, gathered from all actors.
+        """
         calls = [a.evaluate(x, dropped) for a in self.actors]
         out = [cut for call in calls for cut in call.result()]
         sent = len(pickle.dumps((x, dropped), protocol=5)) * len(self.actors)
@@ -146,20 +158,51 @@ class DaskScenarios:
     def finish(
         self, weights: dict[int, dict[int, float]]
     ) -> list[tuple[int, np.ndarray, np.ndarray]]:
-        """(scenario, primal, row duals) from every actor."""
+        """(scenario, primal, row duals) from every actor.
+
+        Parameters
+        ----------
+        weights
+            The master's cut duals by slot (as for
+            :meth:`gigaplan.plan.decompose.Scenarios.finish`), sent to each actor.
+
+        Returns
+        -------
+        gathered : list of (scenario, primal, row duals)
+            Every actor's scenarios.
+        """
         calls = [a.finish(weights) for a in self.actors]
         return [item for call in calls for item in call.result()]
 
     def solve_s(self) -> float:
-        """Seconds in scenario solves on all workers, summed over threads."""
+        """Seconds in scenario solves on all workers, summed over threads.
+
+        Returns
+        -------
+        seconds : float
+            Solve time on the workers. [s]
+        """
         return float(sum(a.solve_s().result() for a in self.actors))
 
     def tolerated(self) -> int:
-        """Scenario solves accepted with violations within tolerance."""
+        """Scenario solves accepted with violations within tolerance.
+
+        Returns
+        -------
+        count : int
+            Such solves on all workers.
+        """
         return int(sum(a.tolerated().result() for a in self.actors))
 
     def figures(self) -> dict[str, Any]:
-        """Workers used and bytes moved (pickled sizes) at setup and per round."""
+        """Workers used and bytes moved (pickled sizes) at setup and per round.
+
+        Returns
+        -------
+        figures : dict
+            ``workers``; ``setup_bytes`` [bytes]; ``round_bytes``, one per round
+            [bytes].
+        """
         return {
             "workers": len(self.actors),
             "setup_bytes": self.setup_bytes,

@@ -109,18 +109,55 @@ class Scenarios(Protocol):
     def evaluate(
         self, x: np.ndarray, dropped: list[tuple[int, int]] | None = None
     ) -> list[Cut]:
-        """Cuts of every scenario at ``x``, after forgetting ``dropped`` cuts."""
+        """Cuts of every scenario at ``x``, after forgetting ``dropped`` cuts.
+
+        Parameters
+        ----------
+        x : numpy.ndarray
+            First-stage (shared) columns, in the master's column order.
+        dropped : list of (slot, cut index), optional
+            Cuts the master no longer holds.
+
+        Returns
+        -------
+        cuts : list of Cut
+            An optimality or feasibility cut per scenario.
+        """
 
     def finish(
         self, weights: dict[int, dict[int, float]]
     ) -> list[tuple[int, np.ndarray, np.ndarray]]:
-        """(scenario, primal, row duals) of every scenario."""
+        """(scenario, primal, row duals) of every scenario.
+
+        Parameters
+        ----------
+        weights : dict
+            Scenario slot -> cut index -> the master's dual of that cut
+            (:meth:`Master.cut_weights`).
+
+        Returns
+        -------
+        list of (scenario, primal, row duals)
+            Each scenario's columns at its last solve and its rows' duals.
+        """
 
     def solve_s(self) -> float:
-        """Seconds in scenario solves, summed over threads."""
+        """Seconds in scenario solves, summed over threads.
+
+        Returns
+        -------
+        seconds : float
+            Time in scenario solves. [s]
+        """
 
     def tolerated(self) -> int:
-        """Scenario solves accepted with row violations within tolerance."""
+        """Scenario solves accepted with row violations within tolerance.
+
+        Returns
+        -------
+        count : int
+            Number of such solves.
+        """
 
     def close(self) -> None:
         """Release threads or actors."""
@@ -303,6 +340,11 @@ class Master:
         builds almost nothing (measured with 100 scenarios: eight box
         doublings before a useful step). The kept scenario's columns are then
         re-solved at that start with the true costs.
+
+        Returns
+        -------
+        x : numpy.ndarray
+            The start's shared columns.
         """
         idx = np.arange(self.n_link, self.theta0, dtype=np.int32)
         scale = float(self.n_scen + 1)
@@ -344,7 +386,15 @@ class Master:
         return out
 
     def add(self, cuts: list[Cut], x_hat: np.ndarray) -> None:
-        """Add cuts generated at ``x_hat`` as rows (optimality cuts by group)."""
+        """Add cuts generated at ``x_hat`` as rows (optimality cuts by group).
+
+        Parameters
+        ----------
+        cuts : list of Cut
+            Cuts from the scenario solves at ``x_hat``.
+        x_hat : numpy.ndarray
+            The shared columns the cuts were made at.
+        """
         starts, index, value, lower, upper = [], [], [], [], []
         nnz = 0
         rows = self._rows(cuts)
@@ -387,6 +437,22 @@ class Master:
 
         Returns status, the shared columns and the model value (objective);
         the kept scenario's columns and the row duals stay in ``last``.
+
+        Parameters
+        ----------
+        center : numpy.ndarray or None
+            Centre of the trust region; None solves without one.
+        radius : float
+            Half-width of the box, in each column's own unit.
+
+        Returns
+        -------
+        status : str
+            ``"optimal"``, ``"infeasible"`` or HiGHS's status text.
+        x : numpy.ndarray
+            The shared columns.
+        value : float
+            The master's objective. [USD]
         """
         lo, up = self.lb, self.ub
         if center is not None:
@@ -415,6 +481,16 @@ class Master:
         master (with 200 scenarios it gains 200 rows a round) and keep their
         scenario's duals in memory; a cut that is needed again comes back
         from the next scenario solve near the point that made it.
+
+        Parameters
+        ----------
+        after : int
+            Solves a cut may go without a dual before it is deleted.
+
+        Returns
+        -------
+        list of (slot, cut index)
+            The cuts deleted now and since the last call.
         """
         out, self.unused = self.unused, []
         gone = np.flatnonzero(self.idle >= after)
@@ -433,6 +509,11 @@ class Master:
         """Per scenario slot, the last solve's dual of each of its cuts.
 
         A summed (grouped) cut gives its dual to each scenario cut in it.
+
+        Returns
+        -------
+        weights : dict
+            Scenario slot -> cut index -> dual (non-zero duals only).
         """
         weights: dict[int, dict[int, float]] = {s: {} for s in range(self.n_scen)}
         duals = self.last[1][self.n_rows :]
@@ -443,7 +524,13 @@ class Master:
         return weights
 
     def kept_value(self) -> float:
-        """Cost of the kept scenario's columns in the last solve."""
+        """Cost of the kept scenario's columns in the last solve.
+
+        Returns
+        -------
+        cost : float
+            The kept scenario's part of the objective. [USD]
+        """
         return float(self.kept_cost @ self.last[0])
 
 

@@ -109,6 +109,15 @@ def violations(
 ) -> pd.DataFrame:
     """Slacks used by a solved phase-1 model, in planner units.
 
+    Parameters
+    ----------
+    model : linopy.Model
+        The solved phase-1 model (limits relaxed by slack variables).
+    slack_scale : dict
+        Limit name -> factor from model units to the ``unit`` column.
+    inp : PlanInputs
+        The inputs the model was built from.
+
     Returns
     -------
     pandas.DataFrame

@@ -47,6 +47,11 @@ def _cheapest_usd_per_facility_mw(inp: PlanInputs) -> float:
 def input_ceilings(inp: PlanInputs) -> pd.DataFrame:
     """Ceilings on the build that follow from the inputs by arithmetic alone.
 
+    Parameters
+    ----------
+    inp : PlanInputs
+        The resolved plan inputs.
+
     Returns
     -------
     pandas.DataFrame
@@ -277,6 +282,11 @@ def _share(unmet: xr.DataArray, demand: xr.DataArray) -> float:
 
 def objective_parts(ds: xr.Dataset) -> dict[str, float]:
     """Expected present value of each part of the objective. [USD]
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A solved plan's results (:attr:`Plan.ds`).
 
     Returns
     -------

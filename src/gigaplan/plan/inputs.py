@@ -62,7 +62,18 @@ class PlanInputs:
 def chip_numbers(
     section: PlanSection, catalog: Catalog | None
 ) -> dict[str, dict[str, float]]:
-    """Per-accelerator numbers (:func:`gigaplan.plan.chips.resolve_chips`)."""
+    """Per-accelerator numbers (:func:`gigaplan.plan.chips.resolve_chips`).
+
+    Parameters
+    ----------
+    section, catalog
+        As for :func:`gigaplan.plan.chips.resolve_chips`.
+
+    Returns
+    -------
+    numbers : dict
+        Its first result.
+    """
     from gigaplan.plan.chips import resolve_chips
 
     return resolve_chips(section, catalog)[0]
@@ -79,7 +90,21 @@ def _max_units(a: Any, power_w: float) -> float:
 
 
 def resolve(section: PlanSection, catalog: Catalog | None = None) -> PlanInputs:
-    """Turn a validated section into labelled arrays the model builder uses."""
+    """Turn a validated section into labelled arrays the model builder uses.
+
+    Parameters
+    ----------
+    section : PlanSection
+        The validated plan section.
+    catalog : Catalog, optional
+        Catalog for named accelerators; the shipped one by default.
+
+    Returns
+    -------
+    inputs : PlanInputs
+        Periods, scenarios, accelerators, sites and power options as arrays
+        over ``period``, ``scenario``, ``accelerator``, ``site``, ``option``.
+    """
     periods = section.periods
     q0 = quarter_index(section.start)
     n_t = len(periods)

@@ -78,6 +78,23 @@ def extract(
     risk-adjusted objective ``(1 - weight) E[cost] + weight CVaR[cost]``, not
     of expected cost; with ``integer_units`` they come from the LP with the
     purchases fixed (:mod:`gigaplan.plan.solve`).
+
+    Parameters
+    ----------
+    inp : PlanInputs
+        The inputs the model was built from.
+    model : linopy.Model
+        The solved model.
+    exprs : dict
+        Named linear expressions from the builder (units bought, costs...).
+    solver : dict, optional
+        Solver figures (name, status, seconds) kept in the plan's attributes.
+
+    Returns
+    -------
+    plan : Plan
+        Results and duals over ``period``, ``scenario``, ``site``,
+        ``accelerator``, with units in the variable names.
     """
     sec, acc, dem = inp.section, inp.acc, inp.demand
     v = model.variables
@@ -265,6 +282,17 @@ def bottlenecks(model: Any) -> pd.DataFrame:
     The objective is probability-weighted and discounted, so a dual summed
     over scenarios is the expected present value (dollars of the plan's
     dollar year) of one more unit of the limit in that period.
+
+    Parameters
+    ----------
+    model : linopy.Model
+        The solved model.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``limit``, ``period``, ``shadow_price`` and its ``unit`` (USD per unit
+        of the limit), one row per limit and period.
     """
     rows = []
     for name, (per, unit, sign) in _LIMITS.items():
@@ -296,12 +324,36 @@ def bottlenecks(model: Any) -> pd.DataFrame:
 
 
 def expected(da: xr.DataArray, ds: xr.Dataset) -> xr.DataArray:
-    """Probability-weighted mean over scenarios."""
+    """Probability-weighted mean over scenarios.
+
+    Parameters
+    ----------
+    da : xarray.DataArray
+        Values, with or without a ``scenario`` dim.
+    ds : xarray.Dataset
+        The plan, for its ``probability``.
+
+    Returns
+    -------
+    xarray.DataArray
+        ``da`` without ``scenario``, in its own unit.
+    """
     return (da * ds.probability).sum("scenario") if "scenario" in da.dims else da
 
 
 def period_table(ds: xr.Dataset) -> pd.DataFrame:
-    """Expected plan by period: GW online, GW/week, capex, opex, unmet demand."""
+    """Expected plan by period: GW online, GW/week, capex, opex, unmet demand.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        The plan's results (facility, build, cost and unmet variables).
+
+    Returns
+    -------
+    by_period : pandas.DataFrame
+        One row per period; units in the column names.
+    """
     fac = expected(ds.facility_mw, ds)
     built = expected(ds.facility_built_mw.sum("site"), ds)
     table = pd.DataFrame(
@@ -341,6 +393,16 @@ def power_by_option(ds: xr.Dataset) -> pd.DataFrame:
     """Expected power capacity online by period, site and option name. [MW]
 
     Rows with MW > 0 only; ``option`` is the option's name (grid, campus...).
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        The plan's results; ``power_mw`` and ``power_option_name`` are read.
+
+    Returns
+    -------
+    by_option : pandas.DataFrame
+        ``period``, ``site``, ``option``, ``power_mw``. [MW]
     """
     power = expected(ds.power_mw, ds)
     frame = power.to_dataframe("power_mw").reset_index()
@@ -352,7 +414,18 @@ def power_by_option(ds: xr.Dataset) -> pd.DataFrame:
 
 
 def online_by_vendor_site(ds: xr.Dataset) -> pd.DataFrame:
-    """Expected IT MW in service by period, vendor and site (rows with MW > 0)."""
+    """Expected IT MW in service by period, vendor and site (rows with MW > 0).
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        The plan's results; units in service, W per unit and ``vendor``.
+
+    Returns
+    -------
+    by_vendor_site : pandas.DataFrame
+        ``period``, ``vendor``, ``site``, ``it_online_mw``. [MW]
+    """
     mw_per_unit = ds.units_in_service * ds.power_w_per_unit / 1e6
     by_vendor = mw_per_unit.groupby(ds.vendor).sum("accelerator")
     frame = expected(by_vendor, ds).to_dataframe("it_online_mw").reset_index()
@@ -360,7 +433,19 @@ def online_by_vendor_site(ds: xr.Dataset) -> pd.DataFrame:
 
 
 def chip_mix(ds: xr.Dataset) -> pd.DataFrame:
-    """Expected accelerators bought over the horizon by type and vendor, with GW."""
+    """Expected accelerators bought over the horizon by type and vendor, with GW.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        The plan's results; units bought and in service are read.
+
+    Returns
+    -------
+    mix : pandas.DataFrame
+        One row per accelerator: units bought, peak in service and their IT
+        power (units in the column names).
+    """
     bought = expected(ds.units_bought.sum(["site", "period"]), ds)
     peak = expected(ds.units_in_service.sum("site"), ds).max("period")
     return pd.DataFrame(
@@ -374,7 +459,18 @@ def chip_mix(ds: xr.Dataset) -> pd.DataFrame:
 
 
 def yearly_costs(ds: xr.Dataset) -> pd.DataFrame:
-    """Expected capex and opex by calendar year (undiscounted). [USD]"""
+    """Expected capex and opex by calendar year (undiscounted). [USD]
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        The plan's results; ``capex_usd`` and ``opex_usd`` by period.
+
+    Returns
+    -------
+    by_year : pandas.DataFrame
+        ``year``, ``capex_usd``, ``opex_usd``, one row per calendar year. [USD]
+    """
     years = [int(p[:4]) for p in ds.period.values]
     frame = pd.DataFrame(
         {

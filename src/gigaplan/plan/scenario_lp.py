@@ -48,7 +48,20 @@ __all__ = ["Cut", "ScenarioData", "ScenarioGroup", "new_highs", "row_bounds", "r
 
 
 def row_bounds(sense: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """HiGHS row bounds (lower, upper) of rows ``sense rhs``."""
+    """HiGHS row bounds (lower, upper) of rows ``sense rhs``.
+
+    Parameters
+    ----------
+    sense : numpy.ndarray of str
+        Each row's ``"<"``, ``">"`` or ``"="``.
+    rhs : numpy.ndarray
+        Each row's right-hand side.
+
+    Returns
+    -------
+    lower, upper : numpy.ndarray
+        Row bounds, infinite on the open side.
+    """
     lower = np.where(sense == "<", -np.inf, rhs)
     upper = np.where(sense == ">", np.inf, rhs)
     return lower, upper
@@ -56,7 +69,18 @@ def row_bounds(sense: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 def new_highs(primal_tol: float | None = None) -> Any:
     """A quiet single-threaded HiGHS object (``primal_tol``: its primal
-    feasibility tolerance, default HiGHS's)."""
+    feasibility tolerance, default HiGHS's).
+
+    Parameters
+    ----------
+    primal_tol : float, optional
+        Primal feasibility tolerance, in the rows' units.
+
+    Returns
+    -------
+    highspy.Highs
+        The solver, with no model loaded.
+    """
     import highspy
 
     with quiet_stdout_fd():
@@ -75,7 +99,21 @@ def pass_lp(
     col_bounds: tuple[np.ndarray, np.ndarray],
     bounds: tuple[np.ndarray, np.ndarray],
 ) -> None:
-    """Load the LP ``min cost.x`` over the rows of ``matrix`` into ``h``."""
+    """Load the LP ``min cost.x`` over the rows of ``matrix`` into ``h``.
+
+    Parameters
+    ----------
+    h : highspy.Highs
+        The solver to load.
+    matrix : scipy.sparse.csc_array
+        Constraint matrix, rows by columns.
+    cost : numpy.ndarray
+        Objective coefficient per column.
+    col_bounds : (lower, upper)
+        Column bounds.
+    bounds : (lower, upper)
+        Row bounds (:func:`row_bounds`).
+    """
     import highspy
 
     lp = highspy.HighsLp()
@@ -91,7 +129,18 @@ def pass_lp(
 
 
 def status_of(h: Any) -> str:
-    """'optimal', 'infeasible' or the HiGHS model status text."""
+    """'optimal', 'infeasible' or the HiGHS model status text.
+
+    Parameters
+    ----------
+    h : highspy.Highs
+        A solver after ``run``.
+
+    Returns
+    -------
+    status : str
+        The status, as the decomposition compares it.
+    """
     text = h.modelStatusToString(h.getModelStatus()).lower()
     if text == "optimal":
         return "optimal"
@@ -104,6 +153,16 @@ def run(h: Any) -> str:
     A warm dual simplex can stop with an unknown status on a basis made
     ill-conditioned by many cuts; a cold solve (presolve, new basis) then
     settles it.
+
+    Parameters
+    ----------
+    h : highspy.Highs
+        A solver with an LP loaded.
+
+    Returns
+    -------
+    status : str
+        As :func:`status_of` gives it.
     """
     h.run()
     status = status_of(h)
@@ -166,7 +225,22 @@ class ScenarioData:
 
     @classmethod
     def from_split(cls, split: Any, s: int, slot: int) -> ScenarioData:
-        """Cut scenario ``s`` out of a :class:`gigaplan.plan.decompose.Split`."""
+        """Cut scenario ``s`` out of a :class:`gigaplan.plan.decompose.Split`.
+
+        Parameters
+        ----------
+        split : Split
+            The extensive form cut into blocks.
+        s : int
+            Scenario index in the plan.
+        slot : int
+            Position of the scenario's theta column in the master.
+
+        Returns
+        -------
+        ScenarioData
+            The scenario's block, its coupling to the shared columns and costs.
+        """
         rows, cols = split.scenario_rows[s], split.scenario_cols[s]
         block = split.A[rows]
         t = sp.csr_array(block[:, split.link])
@@ -186,7 +260,13 @@ class ScenarioData:
         )
 
     def lower_bound(self) -> float:
-        """A bound on :math:`Q_s` from the column bounds alone (may be -inf)."""
+        """A bound on :math:`Q_s` from the column bounds alone (may be -inf).
+
+        Returns
+        -------
+        bound : float
+            The smallest cost the columns' bounds allow. [USD]
+        """
         with np.errstate(invalid="ignore"):
             at = np.where(self.cost >= 0, self.lower, self.upper) * self.cost
         return float(np.nansum(np.where(self.cost == 0, 0.0, at)))
@@ -212,7 +292,21 @@ class ScenarioLP:
         self.tolerated = 0  # points accepted with slacks within SLACK_TOL
 
     def evaluate(self, h: Any, x_link: np.ndarray) -> Cut:
-        """Solve at ``x_link`` in solver ``h``; the optimality or feasibility cut."""
+        """Solve at ``x_link`` in solver ``h``; the optimality or feasibility cut.
+
+        Parameters
+        ----------
+        h : highspy.Highs
+            This thread's solver.
+        x_link : numpy.ndarray
+            The shared columns to solve at.
+
+        Returns
+        -------
+        Cut
+            Optimality cut when the scenario is feasible at ``x_link``, else
+            a feasibility cut.
+        """
         t0 = time.perf_counter()
         d = self.data
         n_cols = len(d.cost)
@@ -311,6 +405,16 @@ class ScenarioLP:
         of dual solutions of this scenario's LP (plus rays, from feasibility
         cuts), so with the master's duals it is a dual solution of the whole
         LP whose objective is the master's bound.
+
+        Parameters
+        ----------
+        weights : dict of int to float
+            Cut index -> the master's dual of that cut.
+
+        Returns
+        -------
+        numpy.ndarray
+            One dual per row of this scenario.
         """
         total = np.zeros(len(self.data.h))
         for k, w in weights.items():
@@ -363,6 +467,16 @@ class ScenarioGroup:
         ``dropped`` lists (slot, cut index) pairs the master no longer holds,
         so their stored duals are freed (memory per scenario stays bounded by
         the cuts alive in the master).
+
+        Parameters
+        ----------
+        x, dropped
+            As for :meth:`gigaplan.plan.decompose.Scenarios.evaluate`.
+
+        Returns
+        -------
+        cuts : list of Cut
+            One per scenario of this group, solved on its thread pool.
         """
         for slot, index in dropped or []:
             lp = self.by_slot.get(slot)
@@ -373,7 +487,18 @@ class ScenarioGroup:
     def finish(
         self, weights: dict[int, dict[int, float]]
     ) -> list[tuple[int, np.ndarray, np.ndarray]]:
-        """(scenario, primal, row duals) of each scenario from the cut weights."""
+        """(scenario, primal, row duals) of each scenario from the cut weights.
+
+        Parameters
+        ----------
+        weights
+            As for :meth:`gigaplan.plan.decompose.Scenarios.finish`.
+
+        Returns
+        -------
+        list of (scenario, primal, row duals)
+            One per scenario of this group.
+        """
         return [
             (
                 lp.data.scenario,
@@ -384,11 +509,23 @@ class ScenarioGroup:
         ]
 
     def solve_s(self) -> float:
-        """Seconds spent in scenario solves, summed over threads."""
+        """Seconds spent in scenario solves, summed over threads.
+
+        Returns
+        -------
+        seconds : float
+            Summed solve time. [s]
+        """
         return sum(lp.solve_s for lp in self.lps)
 
     def tolerated(self) -> int:
-        """Scenario solves accepted with violations within ``SLACK_TOL``."""
+        """Scenario solves accepted with violations within ``SLACK_TOL``.
+
+        Returns
+        -------
+        count : int
+            Over this group's scenarios.
+        """
         return sum(lp.tolerated for lp in self.lps)
 
     def close(self) -> None:

@@ -33,7 +33,13 @@ class ChipMultipliers(_Strict):
     price_usd: float = Field(default=1.0, gt=0, le=1000)
 
     def as_dict(self) -> dict[str, float]:
-        """Multipliers keyed as the planner's quantities (tokens, flop_per_s, ...)."""
+        """Multipliers keyed as the planner's quantities (tokens, flop_per_s, ...).
+
+        Returns
+        -------
+        dict of str to float
+            ``tokens``, ``flop_per_s``, ``power_w``, ``price``. [dimensionless]
+        """
         return {
             "tokens": self.output_tokens_per_s,
             "flop_per_s": self.training_flop_per_s,
@@ -107,6 +113,21 @@ class AcceleratorOption(_Strict):
     )
 
 
+#: Quarters from the decision to build to the first MW (at most ten years).
+LeadTimeQuarters = Annotated[int, Field(ge=0, le=40)]
+
+
+def _economic_life(default_years: float, what: str, source: str) -> Any:
+    """An economic-life field (for the value left at the horizon's end). [yr]"""
+    return Field(
+        default=default_years,
+        gt=0,
+        le=80,
+        description=f"economic life of {what}, for its value left at the "
+        f"horizon's end ({default_years:g}: {source})",
+    )
+
+
 class PowerOption(_Strict):
     """A way to power a site: grid import or a product of the campus model."""
 
@@ -116,14 +137,11 @@ class PowerOption(_Strict):
     capex_usd_per_kw: float = Field(default=0.0, ge=0, le=1e6)
     fixed_om_usd_per_kw_yr: float = Field(default=0.0, ge=0, le=1e5)
     firm_fraction: float = Field(default=1.0, ge=0, le=1)
-    lead_time_quarters: int = Field(default=0, ge=0, le=40)
-    life_years: float = Field(
-        default=30.0,
-        gt=0,
-        le=80,
-        description="economic life of what the option builds, for its value "
-        "left at the horizon's end (30: NREL ATB 2024 cost-recovery period of "
-        "solar, wind and gas plants)",
+    lead_time_quarters: LeadTimeQuarters = 0
+    life_years: float = _economic_life(
+        30.0,
+        "what the option builds",
+        "NREL ATB 2024 cost-recovery period of solar, wind and gas plants",
     )
     max_mw: float = Field(ge=0, le=1e6)
     existing_mw: float = Field(
@@ -140,14 +158,11 @@ class Site(_Strict):
     pue: float = Field(default=1.2, ge=1.0, le=3.0)
     facility_capex_usd_per_mw: float = Field(ge=0, le=1e10)
     facility_fixed_om_usd_per_mw_yr: float = Field(default=0.0, ge=0, le=1e9)
-    facility_lead_time_quarters: int = Field(default=4, ge=0, le=40)
-    facility_life_years: float = Field(
-        default=14.0,
-        gt=0,
-        le=80,
-        description="economic life of the facility shell and its plant, for its "
-        "value left at the horizon's end (14: Epoch AI's 1 GW data-centre cost "
-        "model, 2026)",
+    facility_lead_time_quarters: LeadTimeQuarters = 4
+    facility_life_years: float = _economic_life(
+        14.0,
+        "the facility shell and its plant",
+        "Epoch AI's 1 GW data-centre cost model, 2026",
     )
     power_options: list[PowerOption] = []
     energised_mw: float = Field(

@@ -44,6 +44,11 @@ def option_from_product(product: dict[str, float], max_mw: float) -> PowerOption
         that it holds ``variable_usd_per_mwh``.
     max_mw : float
         Facility MW the option can supply. [MW]
+
+    Returns
+    -------
+    PowerOption
+        Named :data:`CAMPUS_OPTION`, with the product's prices, CO2 and capex.
     """
     return PowerOption(
         name=CAMPUS_OPTION,
@@ -65,6 +70,15 @@ def with_campus_power(
     The campus LPs of all such sites are solved together, in parallel, and
     looked up in ``cache`` first (:func:`gigaplan.power.batch.section_products`:
     identical inputs, by hash, are solved once).
+
+    Parameters
+    ----------
+    section : PlanSection
+        The validated plan section.
+    catalog : Catalog
+        For the power technologies.
+    cache : ProductCache, optional
+        Products solved before, by input hash.
 
     Returns
     -------

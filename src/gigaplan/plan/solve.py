@@ -128,6 +128,11 @@ def use_decomposition(method: str, n_rows: int, n_scenarios: int) -> bool:
     n_scenarios : int
         Demand scenarios. [dimensionless]
 
+    Returns
+    -------
+    bool
+        True for decomposition, False for one extensive-form solve.
+
     Notes
     -----
     Measured on ``benchmarks/plan_scale.py`` (2 cores): with 4 scenarios

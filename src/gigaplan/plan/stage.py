@@ -21,9 +21,30 @@ def _usd(value: float) -> str:
 
 
 def headline_text(
-    headline: Any, ceilings: Any, target: float | None, dollar_year: int
+    headline: pd.DataFrame,
+    ceilings: pd.DataFrame,
+    target: float | None,
+    dollar_year: int,
 ) -> str:
-    """The answer in words: per scenario how fast, by when, and what caps it."""
+    """The answer in words: per scenario how fast, by when, and what caps it.
+
+    Parameters
+    ----------
+    headline : pandas.DataFrame
+        One row per scenario and one ``expected`` row
+        (:func:`gigaplan.plan.headline.scenario_headline`).
+    ceilings : pandas.DataFrame
+        :func:`gigaplan.plan.headline.input_ceilings`.
+    target : float or None
+        The build rate asked about. [GW/week]
+    dollar_year : int
+        Year of the plan's dollars.
+
+    Returns
+    -------
+    text : str
+        A question line, one line per scenario and the ceilings.
+    """
     lines = []
     if target is not None:
         lines.append(
@@ -64,7 +85,18 @@ def headline_text(
 
 
 def summarise(result: Plan) -> StageResult:
-    """Summary numbers, tables and memo text of a solved :class:`Plan`."""
+    """Summary numbers, tables and memo text of a solved :class:`Plan`.
+
+    Parameters
+    ----------
+    result : Plan
+        The solved plan.
+
+    Returns
+    -------
+    StageResult
+        Summary numbers, tables by name and the memo.
+    """
     from gigaplan.plan.capacity import capacity_table
     from gigaplan.plan.headline import EXPECTED, objective_parts
     from gigaplan.plan.results import (

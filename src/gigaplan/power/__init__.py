@@ -1,6 +1,7 @@
 """Campus power: least-cost hourly supply (linopy + HiGHS).
 
-Public API: :func:`solve_campus`, :class:`CampusPowerResult`, :func:`power_product`
+Public API: :func:`solve_campus`, :class:`CampusSettings`,
+:class:`CampusPowerResult`, :func:`power_product`
 (loaded lazily so the scenario model stays light).
 """
 
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["CampusPowerResult", "power_product", "solve_campus"]
+__all__ = ["CampusPowerResult", "CampusSettings", "power_product", "solve_campus"]
 
 
 def __getattr__(name: str) -> Any:

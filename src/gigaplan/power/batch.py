@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from gigaplan.catalog.schema import Catalog
 
 #: Bumped whenever the LP or the product changes meaning, so old cache files miss.
-MODEL_VERSION = "campus-2"
+MODEL_VERSION = "campus-3"
 
 Product = dict[str, float]
 
@@ -181,7 +181,7 @@ def _solve_product(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Product:
     """Solve one campus LP and return its product (runs in a worker process)."""
     from gigaplan.power.model import power_product, solve_campus
 
-    return power_product(solve_campus(*args, **kwargs), kwargs["discount_rate"])
+    return power_product(solve_campus(*args, **kwargs), args[4].discount_rate)
 
 
 def _one_thread() -> None:

@@ -99,12 +99,45 @@ class Profiles:
 
 
 @dataclass(frozen=True)
-class Limits:
-    """Scalars of the model: grid, money and the limits asked for."""
+class CampusSettings:
+    """Everything a campus LP takes besides its hourly profiles and technologies.
+
+    :func:`gigaplan.power.model.solve_campus` and
+    :func:`gigaplan.power.pypsa_network.campus_network` take the same one.
+
+    Attributes
+    ----------
+    grid_max_mw : float
+        Import cap (fixed capacity, no capex). [MW]
+    grid_co2_t_per_mwh : float
+        Average grid carbon intensity. [tCO2/MWh]
+    discount_rate : float
+        For the capex annuity. [1/yr]
+    co2_cap_t : float, optional
+        Annual CO2 cap (grid + gas); the model hours are scaled to a year. [t]
+    co2_intensity_cap_t_per_mwh : float, optional
+        CO2 per MWh served, annual. [tCO2/MWh]
+    cfe_share : float, optional
+        Minimum carbon-free share of the energy served, annual (or hourly,
+        energy-weighted, with ``hourly_cfe``). [dimensionless]
+    hourly_cfe : bool
+        Match carbon-free supply to demand hour by hour (24/7 CFE score);
+        without ``cfe_share`` it means full matching (share 1).
+    reserve_margin : float, optional
+        Firm capacity >= inflexible peak x (1 + margin). [dimensionless]
+    flexible_share : float
+        Share of each hour's demand that can pause (training). [dimensionless]
+    flexible_cost_usd_per_mwh : float
+        Cost of each MWh paused. [$/MWh]
+    rep_days : int, optional
+        Solve on this many representative days (k-means, seeded by ``seed``)
+        instead of the whole horizon; needs whole days.
+    seed : int
+        Seed of the representative-day clustering.
+    """
 
     grid_max_mw: float
     grid_co2_t_per_mwh: float
-    peak_mw: float
     discount_rate: float = 0.07
     co2_cap_t: float | None = None
     co2_intensity_cap_t_per_mwh: float | None = None
@@ -113,6 +146,15 @@ class Limits:
     reserve_margin: float | None = None
     flexible_share: float = 0.0
     flexible_cost_usd_per_mwh: float = 0.0
+    rep_days: int | None = None
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Limits(CampusSettings):
+    """The settings and the demand's peak: the scalars of the model."""
+
+    peak_mw: float = field(kw_only=True)
 
 
 @dataclass

@@ -16,7 +16,7 @@ Research Software 6(1). (Same storage and CO2-constraint formulation.)
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -25,7 +25,13 @@ import xarray as xr
 
 from gigaplan._solver import solve_quietly
 from gigaplan.errors import InfeasibleError, InputError, SolverError
-from gigaplan.power.build import Built, Limits, Profiles, build_model
+from gigaplan.power.build import (
+    Built,
+    CampusSettings,
+    Limits,
+    Profiles,
+    build_model,
+)
 from gigaplan.power.technologies import FLAT, KINDS, VARIABLE, Tech
 from gigaplan.units import HOURS_PER_YEAR
 
@@ -79,9 +85,11 @@ def _check_profile(
     return arr
 
 
-def _check_limits(**values: float | None) -> None:
+def _check_limits(settings: CampusSettings) -> None:
     """Each given scalar must be >= 0; shares must be <= 1."""
-    for name, val in values.items():
+    for name, val in asdict(settings).items():
+        if name in ("hourly_cfe", "seed", "rep_days", "discount_rate"):
+            continue
         if val is None:
             continue
         if not np.isfinite(val) or val < 0:
@@ -95,20 +103,9 @@ def solve_campus(
     solar_cf: np.ndarray,
     grid_price_usd_per_mwh: np.ndarray,
     techs: dict[str, Tech],
+    settings: CampusSettings,
     *,
-    grid_max_mw: float,
-    grid_co2_t_per_mwh: float,
     wind_cf: np.ndarray | None = None,
-    discount_rate: float = 0.07,
-    co2_cap_t: float | None = None,
-    co2_intensity_cap_t_per_mwh: float | None = None,
-    cfe_share: float | None = None,
-    hourly_cfe: bool = False,
-    reserve_margin: float | None = None,
-    flexible_share: float = 0.0,
-    flexible_cost_usd_per_mwh: float = 0.0,
-    rep_days: int | None = None,
-    seed: int = 0,
     solver_options: dict[str, Any] | None = None,
 ) -> CampusPowerResult:
     """Find the least-cost supply for an hourly campus demand.
@@ -124,31 +121,10 @@ def solve_campus(
     techs : dict
         From :func:`gigaplan.power.technologies.default_techs`; a tech with
         ``max_mw == 0`` is left out of the model.
-    grid_max_mw : float
-        Import cap (fixed capacity, no capex). [MW]
-    grid_co2_t_per_mwh : float
-        Average grid carbon intensity. [tCO2/MWh]
-    discount_rate : float
-        For the capex annuity. [1/yr]
-    co2_cap_t : float, optional
-        Annual CO2 cap (grid + gas); ``n`` hours are scaled to a year. [t]
-    co2_intensity_cap_t_per_mwh : float, optional
-        CO2 per MWh served, annual. [tCO2/MWh]
-    cfe_share : float, optional
-        Minimum carbon-free share of the energy served, annual (or hourly,
-        energy-weighted, with ``hourly_cfe``). [dimensionless]
-    hourly_cfe : bool
-        Match carbon-free supply to demand hour by hour (24/7 CFE score);
-        without ``cfe_share`` it means full matching (share 1).
-    reserve_margin : float, optional
-        Firm capacity >= inflexible peak x (1 + margin). [dimensionless]
-    flexible_share : float
-        Share of each hour's demand that can pause (training). [dimensionless]
-    flexible_cost_usd_per_mwh : float
-        Cost of each MWh paused. [$/MWh]
-    rep_days : int, optional
-        Solve on this many representative days (k-means, seeded by ``seed``)
-        instead of the whole horizon; needs whole days.
+    settings : CampusSettings
+        Grid, money, the limits asked for and the representative days.
+    solver_options : dict, optional
+        HiGHS options added to :data:`SOLVER_OPTIONS`.
 
     Returns
     -------
@@ -169,37 +145,16 @@ def solve_campus(
     if wind_cf is not None:
         cf["wind"] = _check_profile("wind_cf", wind_cf, n, upper=1.0)
     price = _check_profile("grid_price_usd_per_mwh", grid_price_usd_per_mwh, n)
-    if hourly_cfe and cfe_share is None:
-        cfe_share = 1.0
-    _check_limits(
-        grid_max_mw=grid_max_mw,
-        grid_co2_t_per_mwh=grid_co2_t_per_mwh,
-        co2_cap_t=co2_cap_t,
-        co2_intensity_cap_t_per_mwh=co2_intensity_cap_t_per_mwh,
-        cfe_share=cfe_share,
-        flexible_share=flexible_share,
-        flexible_cost_usd_per_mwh=flexible_cost_usd_per_mwh,
-        reserve_margin=reserve_margin,
-    )
+    if settings.hourly_cfe and settings.cfe_share is None:
+        settings = replace(settings, cfe_share=1.0)
+    _check_limits(settings)
     techs = {t: v for t, v in techs.items() if t in cf or t not in VARIABLE}
-    lim = Limits(
-        grid_max_mw=grid_max_mw,
-        grid_co2_t_per_mwh=grid_co2_t_per_mwh,
-        peak_mw=float(demand.max()),
-        discount_rate=discount_rate,
-        co2_cap_t=co2_cap_t,
-        co2_intensity_cap_t_per_mwh=co2_intensity_cap_t_per_mwh,
-        cfe_share=cfe_share,
-        hourly_cfe=hourly_cfe,
-        reserve_margin=reserve_margin,
-        flexible_share=flexible_share,
-        flexible_cost_usd_per_mwh=flexible_cost_usd_per_mwh,
-    )
+    lim = Limits(**asdict(settings), peak_mw=float(demand.max()))
     prof = Profiles(demand, cf, price, np.full(n, HOURS_PER_YEAR / n))
-    if rep_days is not None:
+    if settings.rep_days is not None:
         from gigaplan.power.repdays import reduce_profiles
 
-        prof = reduce_profiles(prof, rep_days, seed=seed)
+        prof = reduce_profiles(prof, settings.rep_days, seed=settings.seed)
     log.info(
         "building the campus LP (%d hours, %d technologies)",
         prof.demand_mw.size,
@@ -216,7 +171,7 @@ def solve_campus(
             raise SolverError("HiGHS found no solution even with elastic slacks")
     _raise_if_missed(built, prof, lim)
     log.info("reading the solution and duals")
-    return _extract(built, prof, lim, techs, rep_days)
+    return _extract(built, prof, lim, techs, settings.rep_days)
 
 
 def _solve(built: Built, solver_options: dict[str, Any] | None) -> bool:

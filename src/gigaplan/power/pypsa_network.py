@@ -35,11 +35,12 @@ if TYPE_CHECKING:
 
     import pypsa
 
+    from gigaplan.power.build import CampusSettings
     from gigaplan.power.model import CampusPowerResult
 
 HOURS_PER_YEAR = 8760
 
-#: solve_campus options that have no PyPSA component, and their "off" value.
+#: CampusSettings fields that have no PyPSA component, and their "off" value.
 _UNSUPPORTED = {
     "cfe_share": None,
     "hourly_cfe": False,
@@ -73,15 +74,10 @@ def campus_network(
     solar_cf: np.ndarray,
     grid_price_usd_per_mwh: np.ndarray,
     techs: dict[str, Tech],
+    settings: CampusSettings,
     *,
-    grid_max_mw: float,
-    grid_co2_t_per_mwh: float,
     wind_cf: np.ndarray | None = None,
-    discount_rate: float = 0.07,
-    co2_cap_t: float | None = None,
-    co2_intensity_cap_t_per_mwh: float | None = None,
     battery_hours: float | None = None,
-    **options: Any,
 ) -> pypsa.Network:
     """Build (not solve) the PyPSA network of one campus LP.
 
@@ -90,18 +86,14 @@ def campus_network(
 
     Parameters
     ----------
-    demand_mw, solar_cf, grid_price_usd_per_mwh, techs, grid_max_mw, \
-grid_co2_t_per_mwh, wind_cf, discount_rate, co2_cap_t, \
-co2_intensity_cap_t_per_mwh
-        As in :func:`~gigaplan.power.model.solve_campus`.
+    demand_mw, solar_cf, grid_price_usd_per_mwh, techs, settings, wind_cf
+        As in :func:`~gigaplan.power.model.solve_campus`; the settings without
+        a PyPSA counterpart (``cfe_share``, ``hourly_cfe``, ``reserve_margin``,
+        ``flexible_share``, ``rep_days``) must be off.
     battery_hours : float, optional
         Energy/power ratio of the battery. [h] Needed when its ``min_hours``
         and ``max_hours`` differ (use :func:`battery_hours_of` on the solved
         result); clipped to that range.
-    **options
-        The other ``solve_campus`` options; those without a PyPSA
-        counterpart (``cfe_share``, ``hourly_cfe``, ``reserve_margin``,
-        ``flexible_share``, ``rep_days``) must be off.
 
     Returns
     -------
@@ -124,7 +116,7 @@ co2_intensity_cap_t_per_mwh
         ) from None
 
     for name, off in _UNSUPPORTED.items():
-        value = options.get(name, off)
+        value = getattr(settings, name)
         if value != off:
             raise InputError(
                 name,
@@ -149,7 +141,7 @@ co2_intensity_cap_t_per_mwh
     for col in ("objective", "generators"):
         net.snapshot_weightings[col] = HOURS_PER_YEAR / n
     net.snapshot_weightings["stores"] = 1.0
-    net.add("Carrier", "grid", co2_emissions=grid_co2_t_per_mwh)
+    net.add("Carrier", "grid", co2_emissions=settings.grid_co2_t_per_mwh)
     for t, tech in active.items():
         net.add("Carrier", t, co2_emissions=tech.co2_t_per_mwh)
     net.add("Bus", "campus")
@@ -159,7 +151,7 @@ co2_intensity_cap_t_per_mwh
         "grid",
         bus="campus",
         carrier="grid",
-        p_nom=grid_max_mw,
+        p_nom=settings.grid_max_mw,
         marginal_cost=np.asarray(grid_price_usd_per_mwh, dtype=float),
     )
     for t, tech in active.items():
@@ -180,16 +172,17 @@ co2_intensity_cap_t_per_mwh
             p_nom_extendable=True,
             p_nom_min=tech.min_mw,
             p_nom_max=np.inf if tech.max_mw is None else tech.max_mw,
-            capital_cost=tech.annual_cost_usd_per_mw(discount_rate),
+            capital_cost=tech.annual_cost_usd_per_mw(settings.discount_rate),
             **extra,
         )
     for t in STORAGE:
         if t in active:
-            _add_battery(net, active[t], discount_rate, battery_hours)
-    cap = co2_cap_t
-    if co2_intensity_cap_t_per_mwh is not None:
+            _add_battery(net, active[t], settings.discount_rate, battery_hours)
+    cap = settings.co2_cap_t
+    intensity = settings.co2_intensity_cap_t_per_mwh
+    if intensity is not None:
         served_mwh = float(demand.sum()) * HOURS_PER_YEAR / n
-        limit = co2_intensity_cap_t_per_mwh * served_mwh
+        limit = intensity * served_mwh
         cap = limit if cap is None else min(cap, limit)
     if cap is not None:
         net.add(

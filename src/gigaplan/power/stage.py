@@ -86,6 +86,7 @@ def campus_inputs(
     import numpy as np
 
     from gigaplan.catalog import find_region
+    from gigaplan.power.build import CampusSettings
     from gigaplan.power.profiles import solar_cf_profile, wind_cf_profile
     from gigaplan.power.technologies import (
         annual_cf,
@@ -125,14 +126,7 @@ def campus_inputs(
         if section.flexible_cost_usd_per_mwh_it is not None
         else flexible_cost_usd_per_mwh_it(catalog)
     )
-    args = (
-        demand,
-        profiles["solar_cf"],
-        profiles["grid_price_usd_per_mwh"],
-        default_techs(section.technologies, catalog),
-    )
-    return args, dict(
-        wind_cf=profiles["wind_cf"],
+    settings = CampusSettings(
         grid_max_mw=grid_max,
         grid_co2_t_per_mwh=_region_value(region_id, region, "grid_kgco2_per_mwh") / 1e3,
         discount_rate=section.discount_rate,
@@ -146,6 +140,14 @@ def campus_inputs(
         rep_days=section.rep_days,
         seed=section.seed,
     )
+    args = (
+        demand,
+        profiles["solar_cf"],
+        profiles["grid_price_usd_per_mwh"],
+        default_techs(section.technologies, catalog),
+        settings,
+    )
+    return args, {"wind_cf": profiles["wind_cf"]}
 
 
 def stage_result(

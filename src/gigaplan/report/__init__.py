@@ -33,6 +33,17 @@ MAX_BOTTLENECK_ROWS = 30
 def binding_rows(frame: pd.DataFrame) -> pd.DataFrame:
     """The rows of a shadow-price table whose limit binds, dearest first.
 
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A table with a ``shadow_price*`` column; without one it is returned
+        as it is.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows with a non-zero shadow price, largest magnitude first.
+
     Examples
     --------
     >>> t = pd.DataFrame({"limit": ["a", "b", "c"], "shadow_price_usd": [0, 5, 9]})
@@ -92,6 +103,11 @@ def scenario_assumptions(text: str) -> pd.DataFrame:
     A line ``key: value  # ASSUMPTION: why`` gives one row; a comment-only
     line that starts with ASSUMPTION (and the comment lines after it) applies
     to the next setting below it.
+
+    Parameters
+    ----------
+    text : str
+        The scenario file's text.
 
     Returns
     -------
@@ -232,7 +248,18 @@ REPORT_MARKER = '<meta name="generator" content="gigaplan report">'
 
 
 def is_report(path: Path) -> bool:
-    """Whether ``path`` is a file gigaplan wrote as a report (by its marker)."""
+    """Whether ``path`` is a file gigaplan wrote as a report (by its marker).
+
+    Parameters
+    ----------
+    path : Path
+        Any path.
+
+    Returns
+    -------
+    bool
+        True when its first 512 bytes hold the report marker.
+    """
     try:
         with open(path, "rb") as fh:
             head = fh.read(512)
@@ -242,7 +269,20 @@ def is_report(path: Path) -> bool:
 
 
 def check_report_target(out: Path, *, force: bool = False) -> Path:
-    """Refuse a report path that would replace a file gigaplan did not write."""
+    """Refuse a report path that would replace a file gigaplan did not write.
+
+    Parameters
+    ----------
+    out : Path
+        Where the report is to go.
+    force : bool
+        Replace any regular file.
+
+    Returns
+    -------
+    Path
+        ``out``, once it is safe to write.
+    """
     from gigaplan._files import check_file_target
 
     return check_file_target(out, "--out", force=force, ours=is_report)
@@ -255,6 +295,22 @@ def write_report(
 
     An existing ``out`` is replaced only when it is an earlier gigaplan report
     or ``force`` is set, and never when it is a link, a folder or a device.
+
+    Parameters
+    ----------
+    info : RunInfo
+        The run's id, scenario, summary and catalog version.
+    tables : dict of str to DataFrame
+        The run's tables, keyed ``<stage>_<name>``.
+    out : Path
+        The HTML file to write.
+    force : bool
+        Replace a file gigaplan did not write.
+
+    Returns
+    -------
+    Path
+        The file written.
     """
     from gigaplan._files import write_file
 
@@ -271,5 +327,20 @@ def write_report(
 
 
 def summary_value(info: RunInfo, stage: str, key: str) -> Any:
-    """One headline number of a run (for the web UI and tests)."""
+    """One headline number of a run (for the web UI and tests).
+
+    Parameters
+    ----------
+    info : RunInfo
+        A stored run.
+    stage : str
+        Stage name (``plan``, ``risk``...).
+    key : str
+        Summary key, with its unit in the name.
+
+    Returns
+    -------
+    value
+        The number as stored, None when the run has none.
+    """
     return info.summary.get(stage, {}).get(key)

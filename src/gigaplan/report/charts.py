@@ -840,6 +840,11 @@ def charts_for(
         The run's tables, keyed ``<stage>_<name>``.
     summary : mapping, optional
         Stage name -> its summary (for the dollar year, target lines, path counts).
+
+    Returns
+    -------
+    list of Chart
+        Charts sorted by :data:`SECTIONS`.
     """
     summary = summary or {}
     tables = {k: v for k, v in tables.items() if len(v)}
@@ -848,7 +853,18 @@ def charts_for(
 
 
 def numbers(chart: Chart) -> dict[str, np.ndarray]:
-    """Each trace's y values by trace name (for tests and the web page)."""
+    """Each trace's y values by trace name (for tests and the web page).
+
+    Parameters
+    ----------
+    chart : Chart
+        A chart from :func:`charts_for`.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        The y values as drawn, in the axis's display unit.
+    """
     return {
         str(t.name): np.asarray(t.y, dtype=float)
         for t in chart.figure.data

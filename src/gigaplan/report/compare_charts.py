@@ -85,6 +85,18 @@ def series(frame: pd.DataFrame, column: str) -> pd.Series | None:
     Returns None when the table has no time column or no ``column``, or
     when a share would have to be added up over rows.
 
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One run's table.
+    column : str
+        The quantity to draw.
+
+    Returns
+    -------
+    pandas.Series or None
+        Indexed by period (or year), in ``column``'s unit.
+
     Examples
     --------
     >>> t = pd.DataFrame({"period": ["2026Q2", "2026Q1", "2026Q1"],
@@ -118,6 +130,11 @@ def overlay_charts(
         Run id -> that run's tables (two runs; more work the same way).
     summary : mapping, optional
         A run's summary, for the dollar year of money axes.
+
+    Returns
+    -------
+    list of Chart
+        One line per run on each chart.
     """
     import plotly.graph_objects as go
 

@@ -12,6 +12,20 @@ __all__ = ["human", "row_unit_key", "unit_of"]
 def human(key: str, value: Any, *, dollar_year: int | None = None) -> str:
     """Format ``value`` of the quantity ``key`` for people, in its declared unit.
 
+    Parameters
+    ----------
+    key : str
+        The quantity's name.
+    value
+        Its value.
+    dollar_year : int, optional
+        Year of the dollars, shown after money.
+
+    Returns
+    -------
+    str
+        As :func:`gigaplan.units.format_value` gives it.
+
     Examples
     --------
     >>> human("capex_usd", 3.2e11)
@@ -40,6 +54,18 @@ def row_unit_key(column: str, row: dict[str, Any]) -> str:
     Shadow-price tables carry the unit of each row: the plan's bottlenecks in
     a ``unit`` column (``usd_per_gw``), the power model's duals in the limit's
     own name (``co2_cap_usd_per_t``). Every other cell has its column's unit.
+
+    Parameters
+    ----------
+    column : str
+        The cell's column name.
+    row : dict
+        The cell's row.
+
+    Returns
+    -------
+    str
+        A quantity name for :func:`gigaplan.units.unit_name`.
 
     Examples
     --------

@@ -27,9 +27,7 @@ def _case_table(
         [
             {
                 "case": case.name,
-                **dataclasses.asdict(
-                    estimate(catalog, **case.model_dump(exclude={"name"}))
-                ),
+                **dataclasses.asdict(estimate(catalog, case)),
             }
             for case in cases
         ]

@@ -64,6 +64,16 @@ def _scalar(value: Any) -> Any:
 def summary_row(results: Iterable[Any]) -> dict[str, Any]:
     """Each stage's scalar summary values as ``<stage>.<key>`` columns.
 
+    Parameters
+    ----------
+    results : iterable of StageResult
+        One combination's stage results.
+
+    Returns
+    -------
+    dict
+        Numbers and text only; lists and tables are left out.
+
     Examples
     --------
     >>> from gigaplan.results import StageResult
@@ -146,6 +156,13 @@ def check_grid_size(axes: Sequence[GridAxis], text_bytes: int) -> None:
     The count is the product of the axis lengths, computed without building
     any combination; memory is that count times the scenario text and
     :data:`BYTES_PER_COMBINATION`.
+
+    Parameters
+    ----------
+    axes : sequence of GridAxis
+        The swept paths and their values.
+    text_bytes : int
+        Length of the scenario text. [bytes]
     """
     count = math.prod(len(axis.values) for axis in axes)
     shape = " x ".join(str(len(axis.values)) for axis in axes)
@@ -173,6 +190,22 @@ def prepare_sweep(
     base_dir: Path | None = None,
 ) -> SweepPlan:
     """Build and validate every combination's scenario before anything runs.
+
+    Parameters
+    ----------
+    scenario_yaml : str
+        The base scenario's text.
+    grid : sequence of str or GridAxis
+        ``--grid`` options (``PATH=v1,v2``) or parsed axes.
+    where : str
+        Name of the scenario in messages.
+    base_dir : Path, optional
+        Folder relative paths in the scenario are resolved against.
+
+    Returns
+    -------
+    SweepPlan
+        Every combination's scenario text and catalog.
 
     Raises
     ------
@@ -214,6 +247,16 @@ def prepare_sweep(
 
 def check_cluster_address(address: str) -> str:
     """Check a Dask scheduler address (``tcp://HOST:PORT``); return it.
+
+    Parameters
+    ----------
+    address : str
+        As typed after ``--cluster``.
+
+    Returns
+    -------
+    str
+        The address without surrounding spaces.
 
     Examples
     --------
@@ -378,6 +421,20 @@ def results_table(
     Columns are in a fixed order: the axes, ``status``, ``error``, then summary
     columns in the order they first appear going down the combinations. The
     index is the combination number, ``combination``.
+
+    Parameters
+    ----------
+    axes : sequence of GridAxis
+        The swept paths.
+    combinations : sequence of sequence
+        Each combination's values, one per axis.
+    rows : sequence of mapping
+        Each combination's ``status``, ``error`` and summary columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table, in the column order above.
     """
     records = []
     for values, row in zip(combinations, rows, strict=True):

@@ -205,12 +205,34 @@ def parse_grid_spec(spec: str) -> GridAxis:
 
 
 def parse_grid(specs: Iterable[str]) -> tuple[GridAxis, ...]:
-    """Parse every ``--grid`` option; the same path may not be swept twice."""
+    """Parse every ``--grid`` option; the same path may not be swept twice.
+
+    Parameters
+    ----------
+    specs : iterable of str
+        ``PATH=v1,v2`` (or ``PATH*=f1,f2`` for factors) texts.
+
+    Returns
+    -------
+    tuple of GridAxis
+        One axis per option, in order.
+    """
     return check_axes([parse_grid_spec(s) for s in specs])
 
 
 def check_axes(axes: Sequence[GridAxis]) -> tuple[GridAxis, ...]:
-    """Check there is at least one axis and no path is swept twice."""
+    """Check there is at least one axis and no path is swept twice.
+
+    Parameters
+    ----------
+    axes : sequence of GridAxis
+        Parsed axes.
+
+    Returns
+    -------
+    tuple of GridAxis
+        The same axes.
+    """
     if not axes:
         raise InputError("--grid", "<none>", "give at least one --grid PATH=v1,v2")
     seen: dict[str, str] = {}
@@ -227,6 +249,16 @@ def expand_grid(axes: Sequence[GridAxis]) -> list[tuple[Any, ...]]:
     """Every combination of the axes' values (the Cartesian product), in order.
 
     The last axis varies fastest, as in :func:`itertools.product`.
+
+    Parameters
+    ----------
+    axes : sequence of GridAxis
+        The swept paths and their values.
+
+    Returns
+    -------
+    list of tuple
+        One tuple of values per combination.
 
     Examples
     --------
@@ -405,7 +437,18 @@ def apply_combination(
 def combination_yaml(
     doc: Mapping[str, Any], axes: Sequence[GridAxis], values: Sequence[Any]
 ) -> str:
-    """Scenario text of one combination (see :func:`apply_combination`)."""
+    """Scenario text of one combination (see :func:`apply_combination`).
+
+    Parameters
+    ----------
+    doc, axes, values
+        As for :func:`apply_combination`.
+
+    Returns
+    -------
+    str
+        The changed document as YAML.
+    """
     import yaml
 
     return yaml.safe_dump(
@@ -414,7 +457,20 @@ def combination_yaml(
 
 
 def combination_label(axes: Sequence[GridAxis], values: Sequence[Any]) -> str:
-    """``path=value, ...`` for one combination, as shown in messages."""
+    """``path=value, ...`` for one combination, as shown in messages.
+
+    Parameters
+    ----------
+    axes : sequence of GridAxis
+        The swept paths.
+    values : sequence
+        One value per axis.
+
+    Returns
+    -------
+    str
+        The label; ``*=`` marks an axis of factors.
+    """
     return ", ".join(
         f"{a.path}{'*=' if a.scale else '='}{v}"
         for a, v in zip(axes, values, strict=True)

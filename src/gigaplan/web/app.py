@@ -62,6 +62,11 @@ def create_app(
     max_body_bytes : int
         Request body limit. [bytes]
 
+    Returns
+    -------
+    FastAPI
+        The app with its routes, middlewares, error handler and job runner.
+
     Raises
     ------
     InputError

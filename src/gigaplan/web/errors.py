@@ -33,7 +33,19 @@ _FIELD_ERROR = re.compile(r"^scenario\.yaml(?::(?P<line>\d+))?(?:: (?P<path>.*))
 
 
 def error_payload(err: InputError) -> dict[str, Any]:
-    """``{"field", "line", "error", "value"}`` of a scenario input error."""
+    """``{"field", "line", "error", "value"}`` of a scenario input error.
+
+    Parameters
+    ----------
+    err : InputError
+        An error whose field may carry ``scenario.yaml:LINE: path``.
+
+    Returns
+    -------
+    dict
+        ``field`` (path in the file), ``line`` (1-based or None), ``error``
+        and ``value`` as text.
+    """
     match = _FIELD_ERROR.match(err.field)
     line = int(match.group("line")) if match and match.group("line") else None
     path = (match.group("path") or "scenario.yaml") if match else err.field
@@ -41,14 +53,33 @@ def error_payload(err: InputError) -> dict[str, Any]:
 
 
 def install(app: FastAPI) -> None:
-    """Register the one handler for every error an app raises."""
+    """Register the one handler for every error an app raises.
+
+    Parameters
+    ----------
+    app : FastAPI
+        The app to register :func:`handle_exception` on.
+    """
     kinds = (GigaplanError, HTTPException, RequestValidationError, Exception)
     for kind in kinds:  # Exception last: Starlette answers it, then re-raises
         app.add_exception_handler(kind, handle_exception)
 
 
 async def handle_exception(request: Request, err: Exception) -> JSONResponse:
-    """The JSON response for ``err`` (see the module table)."""
+    """The JSON response for ``err`` (see the module table).
+
+    Parameters
+    ----------
+    request : Request
+        The request that failed (its method and path are logged on a 500).
+    err : Exception
+        What was raised.
+
+    Returns
+    -------
+    JSONResponse
+        Status and body as the module table gives them.
+    """
     status, body, headers = _response(err)
     if status >= 500 and not isinstance(err, GigaplanError):
         log.error("%s %s failed", request.method, request.url.path, exc_info=err)

@@ -96,6 +96,16 @@ def input_unit(name: str) -> tuple[str, str, str]:
     :data:`gigaplan.units.SUFFIXES` wins; then a unit inside the name before a
     qualifier (``capex_budget_usd_total``, ``min_mw_signed``).
 
+    Parameters
+    ----------
+    name : str
+        A scenario field's name.
+
+    Returns
+    -------
+    suffix, symbol, words : str
+        Empty strings when the name carries no unit.
+
     Examples
     --------
     >>> input_unit("facility_capex_usd_per_mw")[1:]
@@ -143,6 +153,18 @@ def _symbol(unit_key: str) -> str:
 def label_of(name: str, suffix: str = "") -> str:
     """A field name in words, without its unit suffix.
 
+    Parameters
+    ----------
+    name : str
+        A scenario field's name.
+    suffix : str
+        Its unit suffix, as :func:`input_unit` found it.
+
+    Returns
+    -------
+    str
+        The label, first word capitalised.
+
     Examples
     --------
     >>> label_of("facility_capex_usd_per_mw", "_usd_per_mw")
@@ -164,6 +186,16 @@ def label_of(name: str, suffix: str = "") -> str:
 
 def allowed_text(spec: Mapping[str, Any]) -> str:
     """What a field accepts, in words (``a number >= 0 and < 1``).
+
+    Parameters
+    ----------
+    spec : mapping
+        A field spec (``kind``, bounds, ``options``, ``nullable``).
+
+    Returns
+    -------
+    str
+        The accepted values, in words.
 
     Examples
     --------
@@ -228,7 +260,26 @@ def field_spec(
     required: bool,
     depth: int = 0,
 ) -> dict[str, Any]:
-    """One field of the form: label, unit, default, help, allowed, children."""
+    """One field of the form: label, unit, default, help, allowed, children.
+
+    Parameters
+    ----------
+    name : str
+        The field's name.
+    prop : mapping
+        Its JSON-schema property.
+    defs : mapping
+        The schema's ``$defs``, for references.
+    required : bool
+        Whether the scenario must give it.
+    depth : int
+        Nesting so far (deep objects become ``other``).
+
+    Returns
+    -------
+    dict
+        The field spec :func:`form_schema` describes.
+    """
     schema, nullable = _resolve(prop, defs)
     kind = _kind(schema)
     suffix, symbol, words = input_unit(name)
@@ -301,12 +352,27 @@ def form_schema() -> dict[str, Any]:
     ``default`` (when the schema has one), ``allowed`` (in words), the JSON
     schema bounds, ``options`` (enum), ``fields`` (object) and ``item``
     (list of objects).
+
+    Returns
+    -------
+    dict
+        The form, built once per process.
     """
     return _scenario_form()
 
 
 def spec_at(path: Sequence[str | int]) -> dict[str, Any] | None:
     """The field spec at ``path`` (``["plan", "sites", 0, "pue"]``), or None.
+
+    Parameters
+    ----------
+    path : sequence of str or int
+        Keys and list indices from the document's top.
+
+    Returns
+    -------
+    dict or None
+        The field spec, None when no field is there.
 
     Examples
     --------
@@ -331,7 +397,18 @@ def spec_at(path: Sequence[str | int]) -> dict[str, Any] | None:
 
 
 def fields_of(path: Sequence[str | int]) -> list[str]:
-    """Names of the fields the object at ``path`` takes ([] when not an object)."""
+    """Names of the fields the object at ``path`` takes ([] when not an object).
+
+    Parameters
+    ----------
+    path : sequence of str or int
+        Where the object is; empty for the top level.
+
+    Returns
+    -------
+    list of str
+        Field names, in schema order.
+    """
     if not path:
         return [f["name"] for f in form_schema()["fields"]]
     spec = spec_at(path)

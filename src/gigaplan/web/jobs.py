@@ -52,7 +52,13 @@ class Job:
     started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON form (without the client address)."""
+        """JSON form (without the client address).
+
+        Returns
+        -------
+        dict
+            Id, status, times, run id and error.
+        """
         return {k: v for k, v in self.__dict__.items() if k != "client"}
 
 
@@ -96,7 +102,20 @@ class Jobs:
         )
 
     def submit(self, text: str, client: str) -> Job:
-        """Check a scenario and queue it; raises InputError or JobLimitError."""
+        """Check a scenario and queue it; raises InputError or JobLimitError.
+
+        Parameters
+        ----------
+        text : str
+            Scenario YAML from the request.
+        client : str
+            The client's address (for the per-client limit).
+
+        Returns
+        -------
+        Job
+            The queued job.
+        """
         to_run, scenario = self._check(text)
         job = Job(job_id=uuid.uuid4().hex, client=client)
         with self._lock:
@@ -120,13 +139,34 @@ class Jobs:
         return job
 
     def get(self, job_id: str) -> dict[str, Any] | None:
-        """A job's JSON form, or None."""
+        """A job's JSON form, or None.
+
+        Parameters
+        ----------
+        job_id : str
+            The id :meth:`submit` gave.
+
+        Returns
+        -------
+        dict or None
+            As :meth:`Job.as_dict`.
+        """
         with self._lock:
             job = self._jobs.get(job_id)
             return job.as_dict() if job else None
 
     def cancel(self, job_id: str) -> dict[str, Any] | None:
         """Cancel a queued job; None if there is no such job.
+
+        Parameters
+        ----------
+        job_id : str
+            A job's id.
+
+        Returns
+        -------
+        dict or None
+            The cancelled job's JSON form.
 
         Raises
         ------

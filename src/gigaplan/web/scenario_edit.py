@@ -36,6 +36,16 @@ Path = Sequence[str | int]
 def path_text(path: Path) -> str:
     """``plan.sites[2].pue`` of ``["plan", "sites", 2, "pue"]``.
 
+    Parameters
+    ----------
+    path : sequence of str or int
+        Keys and list indices.
+
+    Returns
+    -------
+    str
+        The dotted path, list indices in brackets.
+
     Examples
     --------
     >>> path_text(["plan", "sites", 2, "pue"])
@@ -64,7 +74,20 @@ def _node_at(root: yaml.Node | None, path: Path) -> tuple[yaml.Node | None, int]
 
 
 def line_of(text: str, path: Path) -> int | None:
-    """1-based line of the value at ``path`` (or of its nearest parent)."""
+    """1-based line of the value at ``path`` (or of its nearest parent).
+
+    Parameters
+    ----------
+    text : str
+        Scenario YAML.
+    path : sequence of str or int
+        Keys and list indices.
+
+    Returns
+    -------
+    int or None
+        None when the text does not parse.
+    """
     try:
         root = _yaml.compose(text)
     except yaml.YAMLError:
@@ -79,6 +102,18 @@ def scalar_text(spec: dict[str, Any] | None, typed: str) -> str:
     A number field keeps the number as typed (``1.4e12``); text that is no
     number is written quoted, so the check names it. Nothing typed is
     ``null`` where empty is allowed, else the default.
+
+    Parameters
+    ----------
+    spec : dict or None
+        The field's spec (:func:`gigaplan.web.form.spec_at`).
+    typed : str
+        What the person typed.
+
+    Returns
+    -------
+    str
+        A YAML scalar.
 
     Examples
     --------
@@ -118,6 +153,20 @@ def set_value(text: str, path: Path, typed: str) -> str:
     The value's characters are replaced in place; a field the file does not
     have yet is added to its mapping (in that mapping's style), with any
     mappings on the way to it.
+
+    Parameters
+    ----------
+    text : str
+        Scenario YAML.
+    path : sequence of str or int
+        The field to set.
+    typed : str
+        What was typed (see :func:`scalar_text`).
+
+    Returns
+    -------
+    str
+        The edited YAML; comments and the rest of the file are kept.
 
     Raises
     ------

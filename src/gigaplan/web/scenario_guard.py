@@ -173,6 +173,16 @@ def check_yaml_shape(
 def load_checked(text: str) -> Any:
     """Parse YAML from a request after :func:`check_yaml_shape`; errors as InputError.
 
+    Parameters
+    ----------
+    text : str
+        YAML from a request.
+
+    Returns
+    -------
+    object
+        The parsed document.
+
     Examples
     --------
     >>> load_checked("plan: {years: 2}")
@@ -367,6 +377,18 @@ def path_like_field(doc: Any, where: str = "") -> str | None:
     shaped like one (a separator, ``~``, ``..``, or a data-file extension),
     counts; prose with spaces (names, notes) does not.
 
+    Parameters
+    ----------
+    doc : object
+        A parsed scenario document.
+    where : str
+        Dotted path of ``doc`` (for recursion).
+
+    Returns
+    -------
+    str or None
+        Dotted path of the field.
+
     Examples
     --------
     >>> path_like_field({"plan": {"weather": "../secrets"}, "name": "a 10/90 split"})
@@ -399,6 +421,13 @@ def path_like_field(doc: Any, where: str = "") -> str | None:
 
 def check_sizes(doc: Any, limits: WebLimits) -> None:
     """Refuse factory and risk sizes over the web limits, naming the limit.
+
+    Parameters
+    ----------
+    doc : object
+        A parsed scenario document.
+    limits : WebLimits
+        The server's limits.
 
     Raises
     ------

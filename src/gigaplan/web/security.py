@@ -60,7 +60,18 @@ CONTENT_SECURITY_POLICY = (
 
 
 def is_loopback(host: str) -> bool:
-    """Whether ``host`` is a loopback address (or ``localhost``)."""
+    """Whether ``host`` is a loopback address (or ``localhost``).
+
+    Parameters
+    ----------
+    host : str
+        A host name or IP address (IPv6 may be bracketed).
+
+    Returns
+    -------
+    bool
+        True for ``localhost``-type names and loopback addresses.
+    """
     if host.lower() in LOOPBACK_NAMES:
         return True
     try:
@@ -71,6 +82,16 @@ def is_loopback(host: str) -> bool:
 
 def host_name(header: str) -> str:
     """The name or address of a ``Host`` header, without port or brackets.
+
+    Parameters
+    ----------
+    header : str
+        A ``Host`` header value.
+
+    Returns
+    -------
+    str
+        Lower-case name or address.
 
     Examples
     --------
@@ -86,7 +107,20 @@ def host_name(header: str) -> str:
 
 
 def host_allowed(name: str, allowed: frozenset[str]) -> bool:
-    """Whether a ``Host`` name may reach the app: an IP literal, loopback or listed."""
+    """Whether a ``Host`` name may reach the app: an IP literal, loopback or listed.
+
+    Parameters
+    ----------
+    name : str
+        As :func:`host_name` gives it.
+    allowed : frozenset of str
+        Names listed with ``--allowed-host`` and the bound host.
+
+    Returns
+    -------
+    bool
+        True when the request may be served.
+    """
     if is_loopback(name) or name in allowed:
         return True
     try:
@@ -136,7 +170,15 @@ class Guard(_HttpMiddleware):
         self.app, self.access = app, access
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Refuse the request, or pass it on with the security headers."""
+        """Refuse the request, or pass it on with the security headers.
+
+        Parameters
+        ----------
+        scope : Scope
+            The ASGI scope of an HTTP request.
+        receive, send : callable
+            The ASGI channels; ``send`` is wrapped to add the headers.
+        """
         headers = _headers(scope)
         path = str(scope.get("path", ""))
         send = _with_security_headers(send, framable=_is_report_page(path))
@@ -286,7 +328,13 @@ class BodyLimit(_HttpMiddleware):
         self.app, self.limit = app, limit
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Pass the request on, cut off once its body passes the limit."""
+        """Pass the request on, cut off once its body passes the limit.
+
+        Parameters
+        ----------
+        scope, receive, send
+            As for :meth:`Guard.http`; ``receive`` is wrapped to count bytes.
+        """
         length = _headers(scope).get("content-length")
         if length is not None:
             if not length.strip().isdigit():

@@ -26,7 +26,18 @@ class WebContext:
     cache: dict[str, str] = field(default_factory=dict)
 
     def run(self, ref: str) -> RunInfo:
-        """The stored run ``ref`` names; 404 when there is none."""
+        """The stored run ``ref`` names; 404 when there is none.
+
+        Parameters
+        ----------
+        ref : str
+            A run reference, as :meth:`gigaplan.store.RunStore.get` takes.
+
+        Returns
+        -------
+        RunInfo
+            The run.
+        """
         try:
             return self.store.get(ref)
         except InputError as err:
@@ -35,11 +46,35 @@ class WebContext:
             ) from None
 
     def render(self, name: str, **values: Any) -> HTMLResponse:
-        """A page from ``templates/``."""
+        """A page from ``templates/``.
+
+        Parameters
+        ----------
+        name : str
+            Template file name.
+        **values
+            The template's variables.
+
+        Returns
+        -------
+        HTMLResponse
+            The rendered page.
+        """
         return HTMLResponse(self.templates.get_template(name).render(**values))
 
 
 def context(request: Request) -> WebContext:
-    """The app's :class:`WebContext` (a FastAPI dependency)."""
+    """The app's :class:`WebContext` (a FastAPI dependency).
+
+    Parameters
+    ----------
+    request : Request
+        Any request to the app.
+
+    Returns
+    -------
+    WebContext
+        Store, templates, jobs and settings of the app.
+    """
     found: WebContext = request.app.state.web
     return found

@@ -49,6 +49,16 @@ def headline_numbers(
     reached" is shown as "never"), then, for a stage none of them covers,
     its first :data:`FALLBACK_PER_STAGE` summary numbers under their keys.
 
+    Parameters
+    ----------
+    summary : mapping
+        A run's summary, stage -> key -> value.
+
+    Returns
+    -------
+    list of dict
+        ``stage``, ``key``, ``label``, ``value`` and ``shown`` of each number.
+
     Examples
     --------
     >>> [h["shown"] for h in headline_numbers({"plan": {"facility_gw_end": 2.0,
@@ -109,6 +119,16 @@ def input_changes(yaml_a: str, yaml_b: str) -> list[dict[str, Any]]:
 
     A setting one file does not have is ``None`` (the schema's default).
 
+    Parameters
+    ----------
+    yaml_a, yaml_b : str
+        The two runs' scenario texts.
+
+    Returns
+    -------
+    list of dict
+        One per differing leaf, in the order the files give them.
+
     Examples
     --------
     >>> input_changes("plan: {pue: 1.2, x: 1}", "plan: {pue: 1.3, x: 1}")
@@ -136,6 +156,16 @@ def quantity_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows of :func:`gigaplan.compare.diff_runs` for the page, ``changed`` flagged.
 
     A number changed when B - A is not zero; text when it differs.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The comparison table.
+
+    Returns
+    -------
+    list of dict
+        Its rows, NaN as None, with ``changed``.
     """
     rows = []
     for row in frame.astype(object).where(frame.notna(), None).to_dict("records"):

@@ -56,6 +56,20 @@ def accelerator_power_w(
     assumption sourced in ``workloads/defaults.yaml``), never as 0 W, which
     would understate the power of every rack-scale and non-NVIDIA system.
 
+    Parameters
+    ----------
+    acc : Accelerator
+        A catalog accelerator.
+    catalog : Catalog, optional
+        For the overhead default; the shipped one by default.
+
+    Returns
+    -------
+    tdp_w : float
+        Thermal design power. [W]
+    overhead_w : float
+        Host, network and cooling share per accelerator. [W]
+
     Raises
     ------
     InputError
@@ -90,6 +104,24 @@ def replica_count(
     Weights plus the batch's full KV cache must fit (the same check
     :func:`~gigaplan.workloads.inference.estimate_inference` makes); tensor
     parallelism is taken in powers of two, as serving engines shard.
+
+    Parameters
+    ----------
+    catalog : Catalog
+        Accelerators and models.
+    accelerator, model : str
+        Catalog ids or aliases.
+    precision : str
+        ``"bf16"``, ``"fp8"`` or ``"fp4"``: bytes per weight and KV value.
+    batch : int
+        Concurrent sequences. [sequences]
+    input_tokens, output_tokens : int
+        Prompt and output length, which size the KV cache. [tokens]
+
+    Returns
+    -------
+    count : int
+        Accelerators per replica. [accelerators]
     """
     _, acc = find_accelerator(catalog, accelerator)
     _, mdl = find_model(catalog, model)
@@ -128,7 +160,19 @@ def accelerator_capability(
     FLOP/s is :func:`~gigaplan.workloads.stage.training_case` at BF16 for the
     same model (fitted MFU by size and chip). Price is the catalog's purchase
     price; ``rental_usd_per_hour`` its dated rental price.
+
+    Parameters
+    ----------
+    catalog, accelerator, model, precision, batch, input_tokens, output_tokens
+        As for :func:`replica_count`; ``precision`` is also the serving one.
+
+    Returns
+    -------
+    Capability
+        Output tokens/s, training FLOP/s, W and price per accelerator, with
+        the source of each.
     """
+    from gigaplan.workloads.schema import InferenceCase, TrainingCase
     from gigaplan.workloads.stage import inference_case, training_case
 
     _, acc = find_accelerator(catalog, accelerator)
@@ -147,21 +191,27 @@ def accelerator_capability(
     )
     inf = inference_case(
         catalog,
-        model=model,
-        accelerator=accelerator,
-        count=count,
-        precision=precision,
-        batch=batch,
-        input_tokens=input_tokens,
-        output_tokens=output_tokens,
+        InferenceCase(
+            name=model,
+            model=model,
+            accelerator=accelerator,
+            count=count,
+            precision=precision,
+            batch=batch,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+        ),
     )
     train = training_case(
         catalog,
-        tokens=_RATE_TOKENS,
-        accelerator=accelerator,
-        count=count,
-        model=model,
-        precision="bf16",
+        TrainingCase(
+            name=model,
+            tokens=_RATE_TOKENS,
+            accelerator=accelerator,
+            count=count,
+            model=model,
+            precision="bf16",
+        ),
     )
     rate = acc.rental_usd_per_hour
     sources = {
@@ -210,6 +260,18 @@ def kv_bytes_per_token(model: object, bytes_per_value: float) -> float:
     ``2 * layers * kv_heads * head_dim``; multi-head latent attention (MLA,
     DeepSeek-V2 arXiv:2405.04434 section 2.1) stores ``kv_lora_rank + rope_dim``
     per layer.
+
+    Parameters
+    ----------
+    model : Model
+        A catalog model with its attention shape.
+    bytes_per_value : float
+        Bytes per stored K or V value. [bytes]
+
+    Returns
+    -------
+    float
+        KV-cache size per token of context. [bytes]
     """
     layers = float(model.layers.value or 0)  # type: ignore[attr-defined]
     lora = getattr(model, "kv_lora_rank", None)

@@ -22,12 +22,29 @@ def default(name: str, catalog: Catalog | None = None) -> float:
         A field of :class:`gigaplan.catalog.schema.WorkloadDefaults`.
     catalog : Catalog, optional
         The catalog to read; default the shipped one.
+
+    Returns
+    -------
+    float
+        The number, in the unit its name carries.
     """
     return shipped_catalog(catalog).workload_defaults.value(name)
 
 
 def mfu_coefficients(catalog: Catalog | None = None) -> MfuCoefficients:
-    """The fitted constants of the BF16 training-MFU model of ``catalog``."""
+    """The fitted constants of the BF16 training-MFU model of ``catalog``.
+
+    Parameters
+    ----------
+    catalog : Catalog, optional
+        The catalog whose ``workload_defaults`` hold the fit; default the
+        shipped one.
+
+    Returns
+    -------
+    MfuCoefficients
+        The ``training_mfu_*`` constants of ``workloads/defaults.yaml``.
+    """
     values = shipped_catalog(catalog).workload_defaults
     return MfuCoefficients(
         intercept=values.value("training_mfu_intercept"),
@@ -51,7 +68,19 @@ class InferenceEfficiencies:
 def default_inference_efficiencies(
     catalog: Catalog | None = None,
 ) -> InferenceEfficiencies:
-    """The calibrated efficiencies shipped in ``workloads/defaults.yaml``."""
+    """The calibrated efficiencies shipped in ``workloads/defaults.yaml``.
+
+    Parameters
+    ----------
+    catalog : Catalog, optional
+        Where the defaults are read (the shipped one if None).
+
+    Returns
+    -------
+    efficiencies : InferenceEfficiencies
+        Prefill and decode MFU, bandwidth fraction and expert GEMM efficiency
+        (H100 fit). [dimensionless]
+    """
     return InferenceEfficiencies(
         prefill_mfu=default("prefill_mfu", catalog),
         decode_mfu=default("decode_mfu", catalog),
@@ -72,6 +101,18 @@ def accelerator_inference_efficiencies(
     fit (:func:`fit_accelerator_efficiencies`); the others take the H100 values
     of ``defaults.yaml``. The routed-expert GEMM efficiency is fitted once, on
     the H100 MoE rows, and shared by every chip.
+
+    Parameters
+    ----------
+    acc : Accelerator
+        A catalog accelerator, with or without its own fit.
+    catalog : Catalog, optional
+        For the defaults; the shipped one by default.
+
+    Returns
+    -------
+    InferenceEfficiencies
+        Fractions of peak compute and bandwidth. [dimensionless]
     """
     base = default_inference_efficiencies(catalog)
 

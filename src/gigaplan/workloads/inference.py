@@ -61,6 +61,20 @@ def experts_touched(experts: float, experts_per_token: float, tokens: float) -> 
     is missed by all :math:`t` tokens with probability :math:`(1 - k/E)^t`, so
     :math:`E (1 - (1 - k/E)^t)` are touched and their weights read. [count]
 
+    Parameters
+    ----------
+    experts : float
+        Routed experts per MoE layer, :math:`E`.
+    experts_per_token : float
+        Experts each token is routed to, :math:`k`.
+    tokens : float
+        Token positions in the step, :math:`t`.
+
+    Returns
+    -------
+    float
+        Expected distinct experts whose weights are read. [experts]
+
     Examples
     --------
     >>> experts_touched(8, 2, 1)
@@ -96,6 +110,28 @@ def expert_all_to_all_s(
     the results back: :math:`2 L (t/n) k h a (EP-1)/EP / B_{su}` for :math:`L`
     MoE layers (DeepSeek-V3 report, arXiv:2412.19437, section 3.4.2, dispatch
     and combine over NVLink/IB). Zero without expert parallelism.
+
+    Parameters
+    ----------
+    moe : MoeShape
+        Experts per token and expert-parallel degree.
+    tokens : float
+        Token positions in the step, :math:`t`.
+    count : int
+        Accelerators of the replica, :math:`n`.
+    hidden_size : float
+        Model width, :math:`h`. [values]
+    layers : float
+        MoE layers, :math:`L`.
+    activation_bytes : float
+        Bytes per activation value, :math:`a`. [bytes]
+    scale_up_gb_per_s : float
+        Scale-up bandwidth per accelerator, one direction, :math:`B_{su}`. [GB/s]
+
+    Returns
+    -------
+    float
+        Time of dispatch and combine per step. [s]
 
     Examples
     --------

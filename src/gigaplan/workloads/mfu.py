@@ -152,6 +152,20 @@ def pipeline_bubble_ratio(
     """
     Idle pipeline time / compute time of one step, :math:`(PP-1)/(m v)`.
 
+    Parameters
+    ----------
+    pipeline_parallel : float
+        Pipeline stages, :math:`PP`.
+    micro_batches : float
+        Micro-batches per step, :math:`m` (at least 1).
+    virtual_stages : float
+        Interleaved stages per device, :math:`v`.
+
+    Returns
+    -------
+    float
+        Bubble time over compute time. [dimensionless]
+
     References
     ----------
     .. [1] Narayanan et al., "Efficient Large-Scale Language Model Training on GPU
@@ -178,6 +192,22 @@ def dp_all_reduce_s(
     Each device sends and receives :math:`2 n b (DP-1)/DP` bytes over its own
     link of ``gb_per_s`` (one direction). [s]
 
+    Parameters
+    ----------
+    params_per_device : float
+        Gradients held by one device, :math:`n`. [params]
+    bytes_per_value : float
+        Bytes per gradient value, :math:`b`. [bytes]
+    data_parallel : float
+        Data-parallel degree, :math:`DP`.
+    gb_per_s : float
+        Link bandwidth per device, one direction. [GB/s]
+
+    Returns
+    -------
+    float
+        All-reduce time per step; 0 without data parallelism. [s]
+
     Examples
     --------
     >>> dp_all_reduce_s(1e9, 2.0, 2, 50.0)
@@ -192,7 +222,22 @@ def dp_all_reduce_s(
 def all_reduce_latency_s(
     collectives: float, data_parallel: float, hop_latency_s: float
 ) -> float:
-    """Latency of ``collectives`` tree all-reduces, each 2 log2(DP) hops. [s]"""
+    """Latency of ``collectives`` tree all-reduces, each 2 log2(DP) hops. [s]
+
+    Parameters
+    ----------
+    collectives : float
+        All-reduces per step.
+    data_parallel : float
+        Data-parallel degree, :math:`DP`.
+    hop_latency_s : float
+        Latency of one hop. [s]
+
+    Returns
+    -------
+    float
+        Latency per step; 0 without data parallelism. [s]
+    """
     if data_parallel <= 1.0:
         return 0.0
     return collectives * 2.0 * float(np.log2(data_parallel)) * hop_latency_s
@@ -284,7 +329,24 @@ def mfu_breakdown(
 def published_mfu(
     flops_per_token: float, tokens: float, bf16_peak_tflops: float, hours: float
 ) -> float:
-    """MFU implied by a published run: FLOPs over accelerator-hours x BF16 peak."""
+    """MFU implied by a published run: FLOPs over accelerator-hours x BF16 peak.
+
+    Parameters
+    ----------
+    flops_per_token : float
+        Training FLOPs per token. [FLOP/token]
+    tokens : float
+        Tokens trained on. [tokens]
+    bf16_peak_tflops : float
+        Dense BF16 peak per accelerator. [TFLOP/s]
+    hours : float
+        Accelerator-hours of the run. [accelerator-h]
+
+    Returns
+    -------
+    float
+        Model FLOPs utilisation. [dimensionless]
+    """
     return flops_per_token * tokens / (hours * 3600.0 * bf16_peak_tflops * 1e12)
 
 
@@ -311,6 +373,24 @@ def fit_mfu_coefficients(
     ``scale`` multiplies each predicted MFU before comparison (the goodput of
     whole-run cases); the default start is an A100 core MFU of 0.5, no peak
     trend, a 256-wide half-rate matmul and half the all-reduce hidden.
+
+    Parameters
+    ----------
+    runs : sequence of TrainingRun
+        Model, chip and layout of each published run.
+    mfu : sequence of float
+        Each run's published BF16 MFU. [dimensionless]
+    hop_latency_s : float
+        Collective hop latency. [s]
+    scale : sequence of float, optional
+        Factor on each predicted MFU (goodput). [dimensionless]
+    start : MfuCoefficients, optional
+        Start of the search.
+
+    Returns
+    -------
+    MfuCoefficients
+        The fitted constants.
     """
     from scipy.optimize import least_squares
 
@@ -346,6 +426,16 @@ def leave_one_out_errors(
     Hours are inversely proportional to MFU, so the error of hours is
     ``published_mfu / predicted_mfu - 1``. ``start`` (the full fit) speeds up
     each refit.
+
+    Parameters
+    ----------
+    runs, mfu, hop_latency_s, scale, start
+        As for :func:`fit_mfu_coefficients`.
+
+    Returns
+    -------
+    list of float
+        One relative error per run. [dimensionless]
     """
     factors = [1.0] * len(runs) if scale is None else list(scale)
     out = []

@@ -32,6 +32,7 @@ from gigaplan.workloads.mfu import (
     TrainingRun,
     mfu_breakdown,
 )
+from gigaplan.workloads.schema import InferenceCase, TrainingCase
 from gigaplan.workloads.training import (
     TrainingEstimate,
     estimate_training,
@@ -84,13 +85,37 @@ def _known(entry: Entry, field: str) -> float:
 
 
 def default_rental_usd_per_hour(acc: Accelerator) -> float | None:
-    """The catalog's dated rental price for ``acc``, or None where none is sourced."""
+    """The catalog's dated rental price for ``acc``, or None where none is sourced.
+
+    Parameters
+    ----------
+    acc : Accelerator
+        A catalog accelerator.
+
+    Returns
+    -------
+    float or None
+        Rental price. [$/accelerator-h]
+    """
     rate = acc.rental_usd_per_hour
     return None if rate is None or rate.value is None else float(rate.value)
 
 
 def missing_price_note(acc: Accelerator, price: float | None) -> str | None:
-    """Why cost is null: the chip has no sourced rental price (the catalog's note)."""
+    """Why cost is null: the chip has no sourced rental price (the catalog's note).
+
+    Parameters
+    ----------
+    acc : Accelerator
+        A catalog accelerator.
+    price : float or None
+        The price used. [$/accelerator-h]
+
+    Returns
+    -------
+    str or None
+        The note; None when there is a price.
+    """
     if price is not None:
         return None
     rate = acc.rental_usd_per_hour
@@ -120,6 +145,20 @@ def serving_precision(
     ``requested`` None takes the best of :data:`_DEFAULT_SERVING_PRECISIONS`
     that the chip runs natively (A100 and TPU v6e have no FP8 tensor units, so
     they serve at BF16); a precision asked for and not native is an error.
+
+    Parameters
+    ----------
+    acc : Accelerator
+        A catalog accelerator.
+    requested : str or None
+        Precision asked for, or None for the default.
+
+    Returns
+    -------
+    precision : str
+        ``"bf16"``, ``"fp8"`` or ``"fp4"``.
+    note : str or None
+        Why the default was not taken; None when it was, or when asked.
     """
     if requested is not None:
         _peak_tflops(acc, requested)
@@ -152,6 +191,24 @@ def default_layout(
 
     The global batch is ``training_tokens_per_accelerator_per_step`` per
     accelerator, at least 4M tokens (``defaults.yaml``).
+
+    Parameters
+    ----------
+    acc : Accelerator
+        A catalog accelerator (its kind sets the tensor parallelism).
+    params : float
+        Model parameters. [params]
+    count : int
+        Accelerators of the job. [accelerators]
+    seq_len : int
+        Training sequence length. [tokens]
+    catalog : Catalog
+        For the tokens per accelerator and step.
+
+    Returns
+    -------
+    TrainingLayout
+        Parallel degrees and global batch.
     """
     tp = 8 if acc.kind == "gpu" and params > TENSOR_PARALLEL_ABOVE_PARAMS else 1
     tp = min(tp, count)
@@ -179,6 +236,26 @@ def default_training_mfu(
     run's layout; FP8 (and FP4) training runs at the measured
     ``fp8_training_speedup`` over BF16 FLOP/s, expressed as a fraction of the
     precision's own peak. Whole-run goodput is applied by the caller.
+
+    Parameters
+    ----------
+    acc : Accelerator
+        A catalog accelerator with a BF16 peak.
+    active_params : float
+        Parameters active per token. [params]
+    precision : str
+        Training precision.
+    catalog : Catalog, optional
+        For the fitted constants; the shipped one by default.
+    run : TrainingRun
+        Model, chip and layout.
+
+    Returns
+    -------
+    mfu : float
+        MFU against the ``precision`` peak, before goodput. [dimensionless]
+    terms : MfuBreakdown
+        The BF16 terms.
     """
     bf16 = acc.peak_tflops("bf16")
     if bf16 is None:
@@ -224,28 +301,41 @@ def _training_run(
     )
 
 
-def training_case(
-    catalog: Catalog,
-    *,
-    tokens: float,
-    accelerator: str,
-    count: int,
-    model: str | None = None,
-    params: float | None = None,
-    active_params: float | None = None,
-    seq_len: int | None = None,
-    mfu: float | None = None,
-    precision: str = "bf16",
-    pue: float | None = None,
-    region: str | None = None,
-    grid_kgco2_per_mwh: float | None = None,
-    price_usd_per_accelerator_hour: float | None = None,
-) -> TrainingEstimate:
+def training_case(catalog: Catalog, case: TrainingCase) -> TrainingEstimate:
     """Resolve catalog names and sourced defaults, then :func:`estimate_training`.
 
     ``seq_len`` adds the attention term :math:`6 n_{layer} s d_{attn}` per
     token (needs ``model`` for the layer count and attention width).
+
+    Parameters
+    ----------
+    catalog : Catalog
+        Accelerators, models, regions and the sourced defaults.
+    case : TrainingCase
+        The validated run (its fields are documented on
+        :func:`gigaplan.api.estimate_training`).
+
+    Returns
+    -------
+    TrainingEstimate
+        FLOPs, accelerator-hours, days, MWh, tCO2e and cost, with the MFU
+        terms when the MFU was not given.
     """
+    tokens, accelerator, count, model = (
+        case.tokens,
+        case.accelerator,
+        case.count,
+        case.model,
+    )
+    params, active_params, seq_len, mfu = (
+        case.params,
+        case.active_params,
+        case.seq_len,
+        case.mfu,
+    )
+    precision, pue, region = case.precision, case.pue, case.region
+    grid_kgco2_per_mwh = case.grid_kgco2_per_mwh
+    price_usd_per_accelerator_hour = case.price_usd_per_accelerator_hour
     _, acc = find_accelerator(catalog, accelerator)
     tdp_w, overhead_w = accelerator_power_w(acc, catalog)
     mdl = find_model(catalog, model)[1] if model is not None else None
@@ -334,7 +424,20 @@ def _mfu_terms(terms: MfuBreakdown, run: TrainingRun, goodput: float) -> dict[st
 
 
 def model_moe_shape(mdl: Model, expert_parallel: int = 1) -> MoeShape:
-    """The routed experts of a catalog model; dense (no experts) by default."""
+    """The routed experts of a catalog model; dense (no experts) by default.
+
+    Parameters
+    ----------
+    mdl : Model
+        A catalog model.
+    expert_parallel : int
+        Expert-parallel degree. [accelerators]
+
+    Returns
+    -------
+    MoeShape
+        Routed expert parameters, experts and experts per token.
+    """
     routed = mdl.routed_expert_params
     if routed is None or not routed.value or mdl.experts is None:
         return MoeShape()
@@ -346,29 +449,38 @@ def model_moe_shape(mdl: Model, expert_parallel: int = 1) -> MoeShape:
     )
 
 
-def inference_case(
-    catalog: Catalog,
-    *,
-    model: str,
-    accelerator: str,
-    count: int,
-    precision: str | None,
-    batch: int,
-    input_tokens: int,
-    output_tokens: int,
-    tokens_per_day: float | None = None,
-    pue: float | None = None,
-    price_usd_per_accelerator_hour: float | None = None,
-) -> InferenceEstimate:
+def inference_case(catalog: Catalog, case: InferenceCase) -> InferenceEstimate:
     """Resolve catalog names and sourced defaults, then :func:`estimate_inference`.
 
     ``precision`` None serves at the best precision the chip runs natively
     (:func:`serving_precision`); the result says which, and why.
+
+    Parameters
+    ----------
+    catalog : Catalog
+        Accelerators, models and the sourced defaults.
+    case : InferenceCase
+        The validated serving case (fields as in
+        :func:`gigaplan.api.estimate_inference`).
+
+    Returns
+    -------
+    InferenceEstimate
+        Tokens/s, latency, J/token, $/M tokens and, with ``tokens_per_day``,
+        the accelerators and MW needed.
     """
+    model, accelerator, count = case.model, case.accelerator, case.count
+    batch, input_tokens, output_tokens = (
+        case.batch,
+        case.input_tokens,
+        case.output_tokens,
+    )
+    tokens_per_day, pue = case.tokens_per_day, case.pue
+    price_usd_per_accelerator_hour = case.price_usd_per_accelerator_hour
     _, acc = find_accelerator(catalog, accelerator)
     tdp_w, overhead_w = accelerator_power_w(acc, catalog)
     _, mdl = find_model(catalog, model)
-    precision, precision_note = serving_precision(acc, precision)
+    precision, precision_note = serving_precision(acc, case.precision)
     peak = _peak_tflops(acc, precision)
     bpp = BYTES_PER_PARAM[precision]
     total = _known(mdl, "total_params")

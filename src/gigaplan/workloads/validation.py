@@ -52,6 +52,16 @@ def published_accelerator_hours(case: dict[str, Any]) -> float:
     ``published_tokens_per_s_per_accelerator`` and the hours are those of the
     case's ``tokens`` at that rate, so the error of the estimated hours is the
     error of the estimated throughput, inverted.
+
+    Parameters
+    ----------
+    case : dict
+        One ``training_cases`` row of ``validation.yaml``.
+
+    Returns
+    -------
+    float
+        Accelerator-hours. [accelerator-h]
     """
     if "accelerator_hours" in case:
         return float(case["accelerator_hours"])
@@ -60,7 +70,18 @@ def published_accelerator_hours(case: dict[str, Any]) -> float:
 
 
 def case_run(case: dict[str, Any]) -> TrainingRun:
-    """The :class:`TrainingRun` of one validation case (its ``run`` mapping)."""
+    """The :class:`TrainingRun` of one validation case (its ``run`` mapping).
+
+    Parameters
+    ----------
+    case : dict
+        One ``training_cases`` row with a ``run`` mapping.
+
+    Returns
+    -------
+    TrainingRun
+        Model size, chip and layout.
+    """
     run = case["run"]
     layout = TrainingLayout(
         count=int(run["count"]),
@@ -96,7 +117,18 @@ def case_run(case: dict[str, Any]) -> TrainingRun:
 
 
 def case_goodput(case: dict[str, Any]) -> float:
-    """Useful / elapsed time: ``training_goodput`` for whole runs, 1 for step rates."""
+    """Useful / elapsed time: ``training_goodput`` for whole runs, 1 for step rates.
+
+    Parameters
+    ----------
+    case : dict
+        One ``training_cases`` row (whole runs give ``accelerator_hours``).
+
+    Returns
+    -------
+    goodput : float
+        Share of elapsed time spent on useful steps. [dimensionless]
+    """
     return default("training_goodput") if "accelerator_hours" in case else 1.0
 
 
@@ -108,7 +140,18 @@ def _precision_speedup(case: dict[str, Any]) -> float:
 
 
 def case_published_bf16_mfu(case: dict[str, Any]) -> float:
-    """Published MFU against the BF16 peak, FP8 runs divided by their speed-up."""
+    """Published MFU against the BF16 peak, FP8 runs divided by their speed-up.
+
+    Parameters
+    ----------
+    case : dict
+        One ``training_cases`` row: ``tokens``, ``peak_tflops`` and ``run``.
+
+    Returns
+    -------
+    mfu : float
+        Model FLOPs utilisation at BF16. [dimensionless]
+    """
     return published_mfu(
         case_run(case).flops_per_token,
         float(case["tokens"]),
@@ -123,6 +166,13 @@ def fit_training_mfu() -> tuple[MfuCoefficients, dict[str, float]]:
 
     Returns the coefficients and, per fit case, the relative error of its
     accelerator-hours predicted by a fit on the other fit cases.
+
+    Returns
+    -------
+    coefficients : MfuCoefficients
+        The refitted constants.
+    loo_errors : dict of str to float
+        Case name -> leave-one-out relative error. [dimensionless]
     """
     fit = [c for c in _training_cases() if c["role"] == "fit"]
     runs = [case_run(c) for c in fit]
@@ -143,6 +193,12 @@ def training_accuracy_table() -> pd.DataFrame:
     speed-up for FP8 runs and the goodput of whole runs. ``role`` says whether
     a case was used to fit the coefficients; for ``fit`` cases
     ``loo_error_pct`` is the error when that case is left out of the fit.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per case: published and estimated hours, ``error_pct``
+        [%], ``role`` and ``loo_error_pct`` [%].
     """
     coef = mfu_coefficients()
     hop = default("collective_hop_latency_s")
@@ -182,6 +238,18 @@ def error_summary(table: pd.DataFrame, group: str) -> list[dict[str, Any]]:
 
     Worst is also given as a ratio, max(estimate/published, published/estimate).
     For the training ``fit`` group the leave-one-out errors are summarised too.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        An accuracy table with ``role`` and ``error_pct`` [%].
+    group : str
+        Name of the table (``training``, ``inference``...), kept in each row.
+
+    Returns
+    -------
+    list of dict
+        One row per role: median and worst error [%], worst ratio.
     """
     out = []
     for role, part in table.groupby("role"):
@@ -294,7 +362,18 @@ class InferenceValidationSet(_Frozen):
 
 
 def load_inference_validation(path: Path | None = None) -> InferenceValidationSet:
-    """Read and check the inference cases of ``validation.yaml`` (or ``path``)."""
+    """Read and check the inference cases of ``validation.yaml`` (or ``path``).
+
+    Parameters
+    ----------
+    path : Path, optional
+        A ``validation.yaml``; the shipped one by default.
+
+    Returns
+    -------
+    InferenceValidationSet
+        Sources, models, accelerators and cases, checked.
+    """
     path = path or data_dir() / "workloads" / "validation.yaml"
     raw = read_yaml(path)
     keys = ("sources", "inference_models", "inference_accelerators", "inference_cases")
@@ -309,7 +388,20 @@ def load_inference_validation(path: Path | None = None) -> InferenceValidationSe
 def shipped_case_efficiencies(
     data: InferenceValidationSet, catalog: Catalog | None = None
 ) -> dict[str, InferenceEfficiencies]:
-    """Efficiencies each validation accelerator gets from the shipped catalog."""
+    """Efficiencies each validation accelerator gets from the shipped catalog.
+
+    Parameters
+    ----------
+    data : InferenceValidationSet
+        The inference cases.
+    catalog : Catalog, optional
+        Default: the shipped one.
+
+    Returns
+    -------
+    dict of str to InferenceEfficiencies
+        By validation accelerator key.
+    """
     cat = shipped_catalog(catalog)
     out = {}
     for key, acc in data.inference_accelerators.items():
@@ -378,6 +470,20 @@ def estimate_case_tokens_per_s(
 
     Weights and KV cache are stored at the case's precision (FP8: 1 byte, BF16 or
     FP16: 2 bytes); power and price do not enter throughput and are set to zero.
+
+    Parameters
+    ----------
+    data : InferenceValidationSet
+        For the case's model and accelerator.
+    case : InferenceValidationCase
+        The case.
+    efficiencies : InferenceEfficiencies
+        Fractions of peak to estimate with.
+
+    Returns
+    -------
+    float
+        Output tokens/s per accelerator. [tokens/s]
     """
     return _inference_estimate(
         data, case, efficiencies
@@ -413,6 +519,22 @@ def fit_accelerator_efficiencies(
     and takes the prior's routed-expert GEMM efficiency. Without a prior (H100)
     that efficiency is fitted too when the rows include an MoE model.
     ``exclude`` leaves one row out (leave-one-out).
+
+    Parameters
+    ----------
+    data : InferenceValidationSet
+        The inference cases.
+    accelerator : str
+        Validation accelerator key (``h100``).
+    prior : InferenceEfficiencies, optional
+        Values to pull toward.
+    exclude : str, optional
+        Name of a case to leave out.
+
+    Returns
+    -------
+    InferenceEfficiencies
+        The fit. [dimensionless]
     """
     from scipy.optimize import least_squares
 
@@ -463,6 +585,16 @@ def fit_inference_efficiencies(
     The H100 fit is the shipped default (``defaults.yaml``); each other
     accelerator is fitted on its own ``fit`` rows with the H100 values as prior
     (:data:`PRIOR_WEIGHT`). ``tests/validation`` checks the catalog carries these.
+
+    Parameters
+    ----------
+    data : InferenceValidationSet
+        The inference cases.
+
+    Returns
+    -------
+    dict of str to InferenceEfficiencies
+        By validation accelerator key.
     """
     h100 = fit_accelerator_efficiencies(data, "h100")
     with_rows = {c.accelerator for c in data.inference_cases if c.role == "fit"}
@@ -480,6 +612,16 @@ def moe_leave_one_out_errors(data: InferenceValidationSet) -> dict[str, float]:
     The routed-expert GEMM efficiency is fitted with the H100 efficiencies on
     the H100 fit rows (:func:`fit_accelerator_efficiencies`); leaving one MoE
     row out shows how well the others pin it.
+
+    Parameters
+    ----------
+    data : InferenceValidationSet
+        The inference cases; only H100 ``fit`` rows of MoE models are used.
+
+    Returns
+    -------
+    errors : dict of str to float
+        Case name -> error. [%]
     """
     out = {}
     for case in data.inference_cases:
@@ -503,6 +645,19 @@ def inference_accuracy_table(
     ``efficiencies`` is given. ``role`` says whether a case was used to fit them
     (``fit``) or is out of sample (``test``); ``known_bias`` marks cases the
     roofline misses for a stated reason (see ``validation.yaml``).
+
+    Parameters
+    ----------
+    data : InferenceValidationSet, optional
+        Default: the shipped cases.
+    efficiencies : InferenceEfficiencies, optional
+        One set for every chip instead of each chip's own.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per case: published and estimated tokens/s, ``error_pct``
+        [%] and ``role``.
     """
     data = data or load_inference_validation()
     per_acc = shipped_case_efficiencies(data)
@@ -559,7 +714,18 @@ class EnergyValidationCase(_Frozen):
 
 
 def load_energy_cases(path: Path | None = None) -> list[EnergyValidationCase]:
-    """Read and check the ``energy_cases`` of ``validation.yaml`` (or ``path``)."""
+    """Read and check the ``energy_cases`` of ``validation.yaml`` (or ``path``).
+
+    Parameters
+    ----------
+    path
+        As for :func:`load_inference_validation`.
+
+    Returns
+    -------
+    list of EnergyValidationCase
+        The checked cases.
+    """
     path = path or data_dir() / "workloads" / "validation.yaml"
     raw = read_yaml(path)
     try:
@@ -620,6 +786,17 @@ def energy_accuracy_table(catalog: Catalog | None = None) -> pd.DataFrame:
     Inference rows compare J per output token (estimated power over estimated
     throughput, per-chip efficiencies and the power fractions of
     ``defaults.yaml``); training rows compare W per accelerator.
+
+    Parameters
+    ----------
+    catalog : Catalog, optional
+        Power fractions, PUE and chips (shipped if None).
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per case: measured and estimated value, its unit and
+        ``error_pct``. [%]
     """
     cat = shipped_catalog(catalog)
     data = load_inference_validation()
