@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gigaplan._yaml import read_text
 from gigaplan.errors import GigaplanError, InputError
 from gigaplan.results import INPUTS_STAGE, StageResult
 from gigaplan.scenario import Scenario, parse_scenario
+from gigaplan.stages import StageRunner
 from gigaplan.store import RunStore
 from gigaplan.store.runinfo import scenario_sha256
 
@@ -46,7 +47,7 @@ STAGE_MODULES: Mapping[str, tuple[str, ...]] = {
 
 #: ``run_stage(scenario, catalog, upstream)``: ``upstream`` maps each stage run
 #: before this one to its result, so ``risk`` can evaluate the ``plan`` it follows.
-StageFunc = Callable[[Scenario, Any, Mapping[str, StageResult]], StageResult]
+StageFunc = StageRunner
 #: ``progress(stage, index, total, state)``; state is "start", "done" or "failed".
 ProgressFunc = Callable[[str, int, int, str], None]
 

@@ -37,16 +37,14 @@ def _case_table(
 def run_stage(
     scenario: Scenario, catalog: Catalog, upstream: Upstream = None
 ) -> StageResult:
-    """Run every case of the scenario's ``estimate:`` section.
+    """Run every case of the scenario's ``estimate:`` section (none: no cases).
+
+    The estimate stage runs first and uses no ``upstream``.
 
     Parameters
     ----------
-    scenario : Scenario
-        Holds the ``estimate`` section (none: no cases).
-    catalog : Catalog
-        Resolves accelerator, model and region names.
-    upstream : mapping of str to StageResult, optional
-        Not used: the estimate stage runs first.
+    scenario, catalog, upstream
+        See :class:`~gigaplan.stages.StageRunner`.
 
     Returns
     -------

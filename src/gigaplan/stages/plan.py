@@ -190,12 +190,9 @@ def run_stage(
 
     Parameters
     ----------
-    scenario : Scenario
-        Holds the ``plan`` section.
-    catalog : Catalog
-        The run's catalog.
-    upstream : mapping of str to StageResult, optional
-        Earlier stages; a ``power`` stage's campus product is reused.
+    scenario, catalog, upstream
+        See :class:`~gigaplan.stages.StageRunner`; a ``power`` stage's campus
+        product in ``upstream`` is reused.
 
     Returns
     -------

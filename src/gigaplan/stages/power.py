@@ -40,17 +40,14 @@ def plan_site_campus(scenario: Scenario, name: str) -> PowerSection:
 def run_stage(
     scenario: Scenario, catalog: Catalog, upstream: Upstream = None
 ) -> StageResult:
-    """Run the ``power:`` section of a scenario.
+    """Run the ``power:`` section of a scenario (default settings when absent;
+    with ``power.site`` the campus of that plan site).
 
     Parameters
     ----------
-    scenario : Scenario
-        Its ``power`` section (default settings when absent); with
-        ``power.site`` the campus of that plan site.
-    catalog : Catalog
-        The run's catalog.
-    upstream : mapping of str to StageResult, optional
-        Carries the profiles CSV the pipeline read (``power.profiles_csv``).
+    scenario, catalog, upstream
+        See :class:`~gigaplan.stages.StageRunner`; ``upstream`` carries the
+        profiles CSV the pipeline read (``power.profiles_csv``).
 
     Returns
     -------
