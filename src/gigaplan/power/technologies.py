@@ -81,29 +81,36 @@ class Tech:
         float
             Capital recovery plus fixed O&M. [$/MW-yr]
         """
-        return 1e3 * (
-            self.capex_usd_per_kw * annuity_factor(discount_rate, self.lifetime_yr)
-            + self.fixed_om_usd_per_kw_yr
+        return self._annual_usd_per_mega(
+            self.capex_usd_per_kw, self.fixed_om_usd_per_kw_yr, discount_rate
         )
 
     def annual_cost_usd_per_mwh_storage(self, discount_rate: float) -> float:
-        """Annuity of energy capex plus its fixed O&M, $ per MWh-year of storage.
+        """The same annuity for the energy part, $ per MWh-year of storage.
 
         Parameters
         ----------
         discount_rate : float
-            For the capex annuity. [1/yr]
+            As for :meth:`annual_cost_usd_per_mw`. [1/yr]
 
         Returns
         -------
         float
             Capital recovery plus fixed O&M of the storage energy. [$/MWh-yr]
         """
-        return 1e3 * (
-            self.energy_capex_usd_per_kwh
-            * annuity_factor(discount_rate, self.lifetime_yr)
-            + self.energy_fixed_om_usd_per_kwh_yr
+        return self._annual_usd_per_mega(
+            self.energy_capex_usd_per_kwh,
+            self.energy_fixed_om_usd_per_kwh_yr,
+            discount_rate,
         )
+
+    def _annual_usd_per_mega(
+        self, capex_usd_per_kilo: float, fixed_om_usd_per_kilo_yr: float, rate: float
+    ) -> float:
+        """Capex annuity over ``lifetime_yr`` plus fixed O&M, from per-kW (or
+        per-kWh) to per-MW (per-MWh) a year."""
+        annuity = annuity_factor(rate, self.lifetime_yr)
+        return 1e3 * (capex_usd_per_kilo * annuity + fixed_om_usd_per_kilo_yr)
 
     @property
     def marginal_usd_per_mwh(self) -> float:
@@ -149,7 +156,7 @@ def read_data(catalog: Catalog | None = None) -> dict[str, Any]:
     Parameters
     ----------
     catalog : Catalog, optional
-        Default: the shipped catalog.
+        The catalog to read (default: the shipped one).
 
     Returns
     -------
