@@ -55,8 +55,14 @@ def _peak_tflops(acc: Accelerator, precision: str) -> float:
     return peak
 
 
-def _finite_result(est: E, inputs: Mapping[str, object]) -> E:
-    """Refuse inputs whose estimate overflows: name them instead of printing null."""
+def _finished(
+    est: E, acc: Accelerator, price: float | None, inputs: Mapping[str, object]
+) -> E:
+    """``est`` with its cost note (:func:`missing_price_note` for ``price``).
+
+    Refuses inputs whose estimate overflows: names them instead of printing null.
+    """
+    est = dataclasses.replace(est, cost_note=missing_price_note(acc, price))
     bad = [
         k
         for k, v in dataclasses.asdict(est).items()
@@ -390,13 +396,12 @@ def training_case(catalog: Catalog, case: TrainingCase) -> TrainingEstimate:
         price_usd_per_accelerator_hour=price_usd_per_accelerator_hour,
         attention_flops_per_token=attention_flops_per_token,
     )
-    est = dataclasses.replace(
+    if terms is not None:
+        est = dataclasses.replace(est, **_mfu_terms(terms, run, goodput))
+    return _finished(
         est,
-        cost_note=missing_price_note(acc, price_usd_per_accelerator_hour),
-        **({} if terms is None else _mfu_terms(terms, run, goodput)),
-    )
-    return _finite_result(
-        est,
+        acc,
+        price_usd_per_accelerator_hour,
         {
             "tokens": tokens,
             "params": params,
@@ -523,14 +528,11 @@ def inference_case(catalog: Catalog, case: InferenceCase) -> InferenceEstimate:
         moe=model_moe_shape(mdl),
         expert_gemm_efficiency=eff.expert_gemm_efficiency,
     )
-    est = dataclasses.replace(
+    est = dataclasses.replace(est, precision=precision, precision_note=precision_note)
+    return _finished(
         est,
-        precision=precision,
-        precision_note=precision_note,
-        cost_note=missing_price_note(acc, price_usd_per_accelerator_hour),
-    )
-    return _finite_result(
-        est,
+        acc,
+        price_usd_per_accelerator_hour,
         {
             "batch": batch,
             "input_tokens": input_tokens,
