@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from gigaplan.cli import app
 from gigaplan.cli._common import JsonOption, console, print_json
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from rich.table import Table
 
 
 @app.command("validate")
 def validate(json_out: JsonOption = False) -> None:
     """Print published vs estimated training hours and inference tokens/s."""
-    from rich.table import Column, Table
-
     from gigaplan.workloads.validation import (
         energy_accuracy_table,
         error_summary,
@@ -40,6 +44,19 @@ def validate(json_out: JsonOption = False) -> None:
             }
         )
         return
+    for table in (
+        _training_table(training),
+        _inference_table(inference),
+        _energy_table(energy),
+        _summary_table(summary),
+    ):
+        console().print(table)
+
+
+def _training_table(training: pd.DataFrame) -> Table:
+    """Published vs estimated accelerator-hours, one row per run."""
+    from rich.table import Table
+
     table = Table(
         "case",
         "published GPU-h",
@@ -63,7 +80,13 @@ def validate(json_out: JsonOption = False) -> None:
             r.role,
             r.source,
         )
-    console().print(table)
+    return table
+
+
+def _inference_table(inference: pd.DataFrame) -> Table:
+    """Published vs estimated output tokens/s, one row per case."""
+    from rich.table import Column, Table
+
     table = Table(
         Column("case", no_wrap=True),
         Column("published", justify="right"),
@@ -83,7 +106,13 @@ def validate(json_out: JsonOption = False) -> None:
             f"{r.error_pct:+.1f}",
             r.role,
         )
-    console().print(table)
+    return table
+
+
+def _energy_table(energy: pd.DataFrame) -> Table:
+    """Measured vs estimated energy, one row per case."""
+    from rich.table import Column, Table
+
     table = Table(
         Column("case", no_wrap=True),
         "boundary",
@@ -105,7 +134,13 @@ def validate(json_out: JsonOption = False) -> None:
             f"{r.error_pct:+.1f}",
             r.role,
         )
-    console().print(table)
+    return table
+
+
+def _summary_table(summary: list[dict[str, Any]]) -> Table:
+    """Error statistics by group and role."""
+    from rich.table import Table
+
     table = Table(
         "group",
         "role",
@@ -132,4 +167,4 @@ def validate(json_out: JsonOption = False) -> None:
             f"{row['worst_ratio']:.2f}x",
             loo,
         )
-    console().print(table)
+    return table
