@@ -28,18 +28,12 @@ def human(key: str, value: Any, *, dollar_year: int | None = None) -> str:
 
     Examples
     --------
-    >>> human("capex_usd", 3.2e11)
-    '$320B'
-    >>> human("it_gw_end", 12.345)
-    '12.3 GW'
-    >>> human("emissions_co2_t", 4.5e6)
-    '4.50 MtCO2'
-    >>> human("co2_t_per_mwh", 0.34)
-    '0.340 tCO2/MWh'
-    >>> human("training_demand_flop_p50", 3.8e25)
-    '3.8e+25 FLOP'
-    >>> human("dollar_year", 2025)
-    '2025'
+    >>> human("capex_usd", 3.2e11), human("it_gw_end", 12.345)
+    ('$320B', '12.3 GW')
+    >>> human("emissions_co2_t", 4.5e6), human("co2_t_per_mwh", 0.34)
+    ('4.50 MtCO2', '0.340 tCO2/MWh')
+    >>> human("training_demand_flop_p50", 3.8e25), human("dollar_year", 2025)
+    ('3.8e+25 FLOP', '2025')
     >>> human("energy_solar_mwh", 1.3e-7)
     '0 MWh'
     >>> human("npv_usd_p5", -5.08e10, dollar_year=2025)
