@@ -83,6 +83,8 @@ def campus_inputs(
     profiles_given : mapping, optional
         Hourly profiles read at the edge, instead of the region's.
     """
+    from dataclasses import fields
+
     import numpy as np
 
     from gigaplan.catalog import find_region
@@ -126,20 +128,19 @@ def campus_inputs(
         if section.flexible_cost_usd_per_mwh_it is not None
         else flexible_cost_usd_per_mwh_it(catalog)
     )
-    settings = CampusSettings(
-        grid_max_mw=grid_max,
-        grid_co2_t_per_mwh=_region_value(region_id, region, "grid_kgco2_per_mwh") / 1e3,
-        discount_rate=section.discount_rate,
-        co2_cap_t=section.co2_cap_t,
-        co2_intensity_cap_t_per_mwh=section.co2_intensity_cap_t_per_mwh,
-        cfe_share=section.cfe_share,
-        hourly_cfe=section.hourly_cfe,
-        reserve_margin=section.reserve_margin,
-        flexible_share=section.flexible_share,
-        flexible_cost_usd_per_mwh=flex_cost_it / section.pue,
-        rep_days=section.rep_days,
-        seed=section.seed,
-    )
+    # the section's fields named as in CampusSettings pass as they are
+    same_name = {
+        f.name: getattr(section, f.name)
+        for f in fields(CampusSettings)
+        if f.name in PowerSection.model_fields
+    }
+    derived = {
+        "grid_max_mw": grid_max,
+        "grid_co2_t_per_mwh": _region_value(region_id, region, "grid_kgco2_per_mwh")
+        / 1e3,
+        "flexible_cost_usd_per_mwh": flex_cost_it / section.pue,
+    }
+    settings = CampusSettings(**(same_name | derived))
     args = (
         demand,
         profiles["solar_cf"],
