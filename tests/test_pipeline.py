@@ -188,3 +188,16 @@ def test_real_stage_through_cli_store_and_report(tmp_path):
     made = runner.invoke(app, ["report", "latest", "--out", str(out), "--db", str(db)])
     assert made.exit_code == 0, made.output
     assert "Power energised to date (P10-P90 of replications)" in out.read_text()
+
+
+@pytest.mark.parametrize("name", pipeline.STAGE_ORDER)
+def test_every_stage_is_a_stage_runner(name):
+    """Each run_stage takes StageRunner's parameters, where its docstring sends
+    the reader for them."""
+    import inspect
+
+    from gigaplan.stages import StageRunner
+
+    want = list(inspect.signature(StageRunner.__call__).parameters.values())[1:]
+    got = list(inspect.signature(pipeline.resolve_stage(name)).parameters.values())
+    assert [(p.name, p.default) for p in got] == [(p.name, p.default) for p in want]
