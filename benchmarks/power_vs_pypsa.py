@@ -20,6 +20,13 @@ rising during PyPSA's solve) and 0.56 (load 6.4) with the CO2 cap. LP
 70,082 x 61,325 (187k nnz) -> 43,800 x 43,804 (143k nnz); PyPSA's is
 140,164 x 61,324 (257k nnz). Objectives agree to 8e-12 / 6e-9.
 
+With HiGHS's HiPO interior point (highspy-extras, highspy 1.15.1), at load
+1.9: gigaplan 2.80 s uncapped, 4.77 s with the CO2 cap (IPX: 2.7 s, 12.5 s);
+PyPSA at equal settings (also HiPO) 4.81 s and 8.62 s, ratios 0.58 and 0.55
+(target 0.5 missed: both sides gained); PyPSA at its defaults 7.24 s and
+71.65 s, ratios 0.39 and 0.07; objectives agree to 9e-9 / 3e-9. Of
+gigaplan's 2.8 s, 0.69 s is linopy building the model.
+
 Then the same case on representative days (``rep_days``) against the full
 year: speed-up and objective error. Target: >= 10x faster, < 1 % error.
 
