@@ -22,8 +22,10 @@ linear in scenarios) is skipped with the reason printed.
 Measured (2 shared cores, highspy 1.15.1): 10 scenarios 12.4 s build + solve,
 0.25x the whole LP's solve time, objectives within 1.1e-7 (load 1.5); 50
 scenarios 35.8 s, 17 rounds, 2.00 GB peak (load 1.2; target 40 s met); 200
-scenarios 486 s, 25 rounds, 3.45 GB peak (load 3.4, before the primal
-tolerance and gap changes; targets 120 s and 2 GB missed).
+scenarios 151.9 s, 19 rounds, 272 s CPU, 3.48 GB peak (load 0.8; targets
+120 s and 2 GB missed; 486 s at load 3.4 before the primal tolerance and
+gap changes). Every scenario on a solver of its own (OWN_SOLVERS = 200):
+133 s, 23 rounds, 6.2 GB.
 
 Usage: python benchmarks/plan_scale.py [--scenarios 10 50 200] [--time-limit 600]
        [--peer-max 10]
