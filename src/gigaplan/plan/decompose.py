@@ -181,6 +181,8 @@ class Split:
     lb: np.ndarray
     ub: np.ndarray
     link: np.ndarray  # positions of the shared (first-stage) columns
+    vlabels: np.ndarray  # linopy label of each column position
+    clabels: np.ndarray  # linopy label of each row position
     master_rows: np.ndarray  # rows that hold shared columns only
     scenario_cols: list[np.ndarray]
     scenario_rows: list[np.ndarray]
@@ -250,6 +252,8 @@ def split_by_scenario(model: Any, dim: str = "scenario") -> Split:
         c=np.asarray(mat.c, dtype=float),
         lb=np.asarray(mat.lb, dtype=float),
         ub=np.asarray(mat.ub, dtype=float),
+        vlabels=np.asarray(mat.vlabels),
+        clabels=np.asarray(mat.clabels),
         link=np.flatnonzero(~local),
         master_rows=np.flatnonzero(~holds_local),
         scenario_cols=[np.flatnonzero(owner == s) for s in range(n_scen)],
@@ -824,7 +828,6 @@ def _write_back(
         TerminationCondition,
     )
 
-    mat = model.matrices
     primal_pos = np.zeros(len(split.c))
     dual_pos = np.zeros(len(split.b))
     primal_pos[split.link] = x
@@ -840,9 +843,9 @@ def _write_back(
     n_var = max(item.range[1] for _, item in model.variables.items())
     n_con = max(item.range[1] for _, item in model.constraints.items())
     primal = np.full(n_var, np.nan)
-    primal[mat.vlabels] = primal_pos
+    primal[split.vlabels] = primal_pos
     dual = np.full(n_con, np.nan)
-    dual[mat.clabels] = dual_pos
+    dual[split.clabels] = dual_pos
     scaling = model.objective.scaling  # split.c is already scaled by it
     objective = (
         float(split.c @ primal_pos) + float(model.objective.expression.const) * scaling

@@ -499,7 +499,7 @@ class ScenarioGroup:
         list of (scenario, primal, row duals)
             One per scenario of this group.
         """
-        return [
+        out = [
             (
                 lp.data.scenario,
                 lp.primal,
@@ -507,6 +507,17 @@ class ScenarioGroup:
             )
             for lp in self.lps
         ]
+        self._release_solvers()
+        return out
+
+    def _release_solvers(self) -> None:
+        """Free every HiGHS object once the results are out (each holds 14-20
+        MB; with 64 of them they would still be held while the solution is
+        written back)."""
+        for lp in self.lps:
+            lp.own, lp.loaded = None, False
+        while not self.solvers.empty():
+            self.solvers.get_nowait()
 
     def solve_s(self) -> float:
         """Seconds spent in scenario solves, summed over threads.
