@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 
@@ -59,3 +60,30 @@ def quarter_labels(start: str, end: str) -> list[str]:
     """
     first, last = quarter_index(start), quarter_index(end)
     return [f"{q // 4}Q{q % 4 + 1}" for q in range(first, last + 1)]
+
+
+def quarterly_discount(rate_per_year: float, quarters: Any) -> Any:
+    """Discount factor ``(1 + r) ** (-q / 4)`` of money ``quarters`` from the start.
+
+    The one convention of the planner and the risk stage: period ``t`` (0 for
+    the first) is discounted by ``t`` quarters, and a value at the end of an
+    ``n``-period horizon by ``n``.
+
+    Parameters
+    ----------
+    rate_per_year : float
+        Discount rate. [1/yr]
+    quarters : float, array or xarray.DataArray
+        Quarters from the start. [quarters]
+
+    Returns
+    -------
+    float, array or xarray.DataArray
+        Same shape as ``quarters``. [dimensionless]
+
+    Examples
+    --------
+    >>> round(quarterly_discount(0.1, 4), 6)
+    0.909091
+    """
+    return (1.0 + rate_per_year) ** (-quarters / 4.0)

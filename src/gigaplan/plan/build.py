@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from gigaplan.periods import quarterly_discount
 from gigaplan.plan.inputs import CO2_T, FLOP, TOKENS, UNITS, USD, PlanInputs, resolve
 from gigaplan.plan.objective import add_objective, remaining_share, scenario_cost
 from gigaplan.units import HOURS_PER_QUARTER, SECONDS_PER_QUARTER, WEEKS_PER_QUARTER
@@ -608,8 +609,8 @@ def _build(linopy: Any, inp: PlanInputs, elastic: bool) -> tuple[Any, dict[str, 
         end_value = _end_value(inp, buy, fac, pbuild, pidx, n_t)
         exprs["end_value_usd"] = end_value
         # credited at the horizon's end, one quarter after the last period
-        cost = cost - end_value.sum("period") * (1.0 + sec.discount_rate) ** (
-            -n_t / 4.0
+        cost = cost - end_value.sum("period") * quarterly_discount(
+            sec.discount_rate, n_t
         )
     exprs["scenario_cost"] = cost
     exprs.update(add_objective(m, inp, cost))

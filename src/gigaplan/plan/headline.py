@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from gigaplan.periods import quarterly_discount
 from gigaplan.plan.inputs import WEEKS_PER_QUARTER, PlanInputs
 
 #: Relative slack under which a limit counts as hit by the solution.
@@ -300,7 +301,7 @@ def objective_parts(ds: xr.Dataset) -> dict[str, float]:
     """
     rate = float(ds.attrs["discount_rate"])
     t = np.arange(ds.sizes["period"])
-    discount = xr.DataArray((1.0 + rate) ** (-t / 4.0), dims="period")
+    discount = xr.DataArray(quarterly_discount(rate, t), dims="period")
     prob = ds.probability
 
     def pv(da: xr.DataArray) -> float:
@@ -317,7 +318,7 @@ def objective_parts(ds: xr.Dataset) -> dict[str, float]:
         # per FLOP at the start's algorithms, falling with algorithmic progress
         "pv_unmet_training_usd": pv(ds.training_unmet_flop / gain) * per_flop,
         "pv_end_value_usd": -float((ds.end_value_usd * prob).sum())
-        * (1.0 + rate) ** (-len(t) / 4.0)
+        * quarterly_discount(rate, len(t))
         if "end_value_usd" in ds
         else 0.0,
     }

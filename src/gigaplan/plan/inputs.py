@@ -16,7 +16,7 @@ import pandas as pd
 import xarray as xr
 
 from gigaplan.errors import InfeasibleError, InputError
-from gigaplan.periods import quarter_index
+from gigaplan.periods import quarter_index, quarterly_discount
 from gigaplan.plan.schema import PlanSection, PowerOption
 from gigaplan.units import HOURS_PER_QUARTER as HOURS_PER_QUARTER  # re-exported
 from gigaplan.units import SECONDS_PER_QUARTER as SECONDS_PER_QUARTER
@@ -244,7 +244,7 @@ def resolve(section: PlanSection, catalog: Catalog | None = None) -> PlanInputs:
     _check_deals(acc, n_t)
     if section.serve_order == "product_first":
         _check_product_first(section, acc)
-    discount = (1.0 + section.discount_rate) ** (-pidx / 4.0)
+    discount = quarterly_discount(section.discount_rate, pidx)
     first_stage = pidx < section.first_stage_periods
     units, it_mw = _existing(section, acc, site, periods)
     return PlanInputs(

@@ -47,7 +47,7 @@ import pandas as pd
 
 from gigaplan.demand.paths import DemandPaths
 from gigaplan.errors import InputError
-from gigaplan.periods import quarter_index
+from gigaplan.periods import quarter_index, quarterly_discount
 from gigaplan.plan.capacity import CAPACITY_COLUMNS
 from gigaplan.risk.schema import Finance
 
@@ -502,10 +502,10 @@ def evaluate(
             capacity.accelerator_hours * finance.price_usd_per_accelerator_hour
         )[:, None],
         cost_usd=(capacity.capex_usd + capacity.opex_usd)[:, None],
-        discount=(1.0 + finance.discount_rate) ** (-t_idx / 4.0),
+        discount=quarterly_discount(finance.discount_rate, t_idx),
         # received one quarter after the last period, as the plan credits it
         terminal_pv_usd=capacity.terminal_value_usd()
-        * (1.0 + finance.discount_rate) ** (-n_t / 4.0),
+        * quarterly_discount(finance.discount_rate, n_t),
         period_number=np.arange(1, n_t + 1, dtype=index_dtype)[:, None],
         multiplier=paths.launch_multiplier,
         inference_cap=cap,
