@@ -10,28 +10,10 @@ from gigaplan.workloads.inference import (
     experts_touched,
 )
 from gigaplan.workloads.stage import model_moe_shape
+from tests.workloads.test_inference import BASE
 
-# 10 GB of weights at FP8, 0.5 TB/s achieved, 0.5 PFLOP/s achieved (hand numbers).
-BASE = dict(
-    total_params=10e9,
-    active_params=10e9,
-    kv_bytes_per_token=0.0,
-    bytes_per_param=1.0,
-    peak_tflops=1000.0,
-    memory_tb_per_s=1.0,
-    memory_gb=80.0,
-    tdp_w=1000.0,
-    system_overhead_w=0.0,
-    count=1,
-    batch=1,
-    input_tokens=100,
-    output_tokens=100,
-    prefill_mfu=0.5,
-    decode_mfu=0.5,
-    bandwidth_fraction=0.5,
-    power_fraction_of_tdp=0.5,
-)
-# 8 routed experts of 1 GB each (8 GB of the 10), 2 per token: 4 GB active.
+# BASE is test_inference's dense hand case (10 GB of weights at FP8, 0.5 TB/s
+# and 0.5 PFLOP/s achieved); here 8 routed experts of 1 GB each (8 GB of the 10), 2 per token: 4 GB active.
 MOE = dict(
     BASE,
     active_params=4e9,

@@ -194,7 +194,8 @@ def _single_threaded(kwargs: dict[str, Any]) -> dict[str, Any]:
     """``solve_campus`` keywords with HiGHS on one thread (same LP, same optimum).
 
     On 2 cores a pool of 2 with HiGHS's default threads ran 20 campus LPs in
-    46.1 s against 33.5 s one after another.
+    46.1 s against 33.5 s one after another; on one thread each, 21.5 s
+    (benchmarks/power_batch.py).
     """
     options = {**(kwargs.get("solver_options") or {}), "threads": 1}
     return {**kwargs, "solver_options": options}
