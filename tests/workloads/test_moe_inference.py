@@ -13,7 +13,8 @@ from gigaplan.workloads.stage import model_moe_shape
 from tests.workloads.test_inference import BASE
 
 # BASE is test_inference's dense hand case (10 GB of weights at FP8, 0.5 TB/s
-# and 0.5 PFLOP/s achieved); here 8 routed experts of 1 GB each (8 GB of the 10), 2 per token: 4 GB active.
+# and 0.5 PFLOP/s achieved); here 8 routed experts of 1 GB each (8 GB of the
+# 10), 2 per token: 4 GB active.
 MOE = dict(
     BASE,
     active_params=4e9,
