@@ -7,11 +7,13 @@ from typing import Any
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from gigaplan.errors import InfeasibleError, SolverError
 from gigaplan.plan import run_plan
 from gigaplan.plan.build import build_model, resolve
 from gigaplan.plan.decompose import solve_decomposed, split_by_scenario
+from gigaplan.plan.scenario_lp import ScenarioData, reduce_bound_rows
 from gigaplan.plan.schema import PlanSection
 from gigaplan.plan.solve import DECOMPOSE_MIN_SCENARIOS, IPM_MIN_ROWS, use_decomposition
 from tests.plan.conftest import random_chips
@@ -253,3 +255,37 @@ def test_grouped_cuts_give_the_same_optimum_and_duals(groups: int) -> None:
     gap, residual = _strong_duality(grouped)
     assert abs(gap) < 1e-6
     assert residual < 1e-5
+
+
+def test_single_column_rows_become_bounds_with_their_duals() -> None:
+    # min -y0 - y1  s.t.  y0 + y1 <= 10 (kept: two columns),
+    # 2 y0 <= 6 (row 1, bounds y0 <= 3), -y1 >= -5 (row 2, y1 <= 5),
+    # y1 <= 8 (row 3, looser than row 2). At the optimum y0 = 3, y1 = 5 the
+    # kept row is slack (3 + 5 < 10), so rows 1 and 2 bind.
+    w = sp.csr_array(np.array([[1.0, 1.0], [2.0, 0.0], [0.0, -1.0], [0.0, 1.0]]))
+    t = sp.csr_array((4, 1))
+    h = np.array([10.0, 6.0, -5.0, 8.0])
+    sense = np.array(["<", "<", ">", "<"])
+    rows, lower, upper = reduce_bound_rows(
+        w, t, h, sense, np.zeros(2), np.full(2, np.inf)
+    )
+    assert rows.kept.tolist() == [0]
+    assert lower.tolist() == [0.0, 0.0]
+    assert upper.tolist() == [3.0, 5.0]
+    # reduced LP: kept row slack (dual 0); reduced costs -1 and -1 at upper
+    duals = rows.row_duals(np.array([0.0]), np.array([-1.0, -1.0]))
+    # whole LP duals: row 1 gives d(obj)/d(h1) = -1/2, row 2 (a = -1): +1,
+    # row 3 does not bind
+    assert duals.tolist() == [0.0, -0.5, 1.0, 0.0]
+    # c - A^T y = 0 for both columns (each sits at a row's bound)
+    assert np.allclose(np.array([-1.0, -1.0]) - w.T @ duals, 0.0)
+
+
+def test_the_test_plan_blocks_carry_bound_rows() -> None:
+    # the strong-duality tests above cover the dual recovery only if the
+    # scenario blocks lose rows to bounds
+    model, _ = build_model(resolve(PlanSection.model_validate(_section())))
+    split = split_by_scenario(model)
+    data = ScenarioData.from_split(split, 1, 0)
+    assert len(data.bound_rows.kept) < data.bound_rows.n_rows
+    assert (data.bound_rows.upper_row >= 0).any()

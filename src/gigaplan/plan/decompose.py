@@ -83,6 +83,7 @@ from gigaplan.plan.scenario_lp import (
     pass_lp,
     row_bounds,
     run,
+    share_equal,
 )
 
 log = logging.getLogger(__name__)
@@ -620,10 +621,10 @@ def solve_decomposed(
     """
     t_start = time.perf_counter()
     split = split_by_scenario(model, dim)
-    data = [
+    data = share_equal(
         ScenarioData.from_split(split, s, s - 1)
         for s in range(1, len(split.scenario_cols))
-    ]
+    )
     theta_lower = np.array([d.lower_bound() for d in data])
     if not np.all(np.isfinite(theta_lower)):
         raise SolverError(

@@ -2,13 +2,20 @@ r"""Scenario LPs of the decomposition: data, warm re-solves, a few solvers.
 
 A scenario LP :math:`Q_s(x)` is kept as plain arrays (:class:`ScenarioData`,
 picklable, so it can be sent to a Dask worker) plus its last simplex basis.
-A :class:`ScenarioGroup` lets the first few scenarios keep a HiGHS object
-of their own (fastest re-solve: only row bounds change) and holds one more
-per thread for the rest, into which a scenario's LP is passed with its
-basis when it is solved, so that re-solve is warm too (dual simplex from the
-last basis, no presolve, one more factorisation). Memory is then bounded by
-the cap plus the threads, not one solver per scenario (about 13 MB each on
-the benchmark case; with one per scenario, 200 scenarios peaked at 6.9 GB).
+Scenario blocks of a plan differ only in their demand (and, with unequal
+probabilities, their costs), so :func:`share_equal` makes every scenario
+refer to one copy of each array that is the same in all of them.
+
+A :class:`Solver` is a HiGHS object that remembers what it holds. Handing it
+another scenario whose matrix it already holds changes only the bounds and
+costs that differ and sets that scenario's basis (no new LP, no re-scaling);
+re-solving the scenario it holds changes only the rows the first stage
+moved. A :class:`ScenarioGroup` lets the first few scenarios keep a solver
+of their own and shares one per thread among the rest; every re-solve is a
+warm dual simplex from the scenario's last basis (no presolve). Memory is
+then bounded by the cap plus the threads, not one solver per scenario
+(about 13 MB each on the benchmark case; with one per scenario, 200
+scenarios peaked at 6.9 GB).
 
 The rows that first-stage columns enter also have elastic slack columns,
 fixed at zero in the scenario LP. When a point has no solution the same
@@ -20,8 +27,9 @@ from __future__ import annotations
 
 import queue
 import time
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -44,7 +52,18 @@ SLACK_TOL = 1e-4
 #: 1e-5 the 10-scenario benchmark had none, with the same objective to 1e-7.
 SCENARIO_PRIMAL_TOL = 1e-5
 
-__all__ = ["Cut", "ScenarioData", "ScenarioGroup", "new_highs", "row_bounds", "run"]
+__all__ = [
+    "BoundRows",
+    "Cut",
+    "ScenarioData",
+    "ScenarioGroup",
+    "Solver",
+    "new_highs",
+    "reduce_bound_rows",
+    "row_bounds",
+    "run",
+    "share_equal",
+]
 
 
 def row_bounds(sense: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -206,10 +225,143 @@ def _elastic_columns(t: sp.csr_array, sense: np.ndarray) -> sp.csc_array:
 
 
 @dataclass(frozen=True)
+class BoundRows:
+    """Rows of a scenario block that bound a single column, kept as bounds.
+
+    A row with one scenario column and no first-stage column (``a y_j <= b``,
+    ``>=`` or ``=``) is a bound on ``y_j`` whatever the master proposes. On
+    the benchmark plan they are 4,862 of a scenario's 16,995 rows (the
+    interconnect and site limits); as bounds they leave HiGHS a smaller LP
+    (5.2 instead of 13.4 MB held per solver, measured). HiGHS's presolve
+    makes the same reduction, but only in a cold solve: warm re-solves see
+    the whole LP.
+
+    A removed row's dual is the reduced cost of its column divided by ``a``
+    when the column sits at the bound that row gives (the tightest row, or
+    the row where it ties with the column's own bound), else zero.
+    """
+
+    n_rows: int  # rows of the block before the reduction
+    kept: np.ndarray  # positions of the rows kept in the LP
+    upper_row: np.ndarray  # per column: the row giving its upper bound, or -1
+    upper_coef: np.ndarray  # that row's coefficient
+    lower_row: np.ndarray
+    lower_coef: np.ndarray
+
+    def row_duals(self, kept_dual: np.ndarray, col_dual: np.ndarray) -> np.ndarray:
+        """Duals of every row of the block from the reduced LP's duals.
+
+        Parameters
+        ----------
+        kept_dual : numpy.ndarray
+            Row duals of the kept rows.
+        col_dual : numpy.ndarray
+            Reduced costs of the block's columns (HiGHS's ``col_dual``).
+
+        Returns
+        -------
+        numpy.ndarray
+            One dual per row of the block, in its order.
+        """
+        out = np.zeros(self.n_rows)
+        out[self.kept] = kept_dual
+        for row, coef, side in (
+            (self.upper_row, self.upper_coef, col_dual < 0),
+            (self.lower_row, self.lower_coef, col_dual > 0),
+        ):
+            j = np.flatnonzero(side & (row >= 0))
+            out[row[j]] = col_dual[j] / coef[j]
+        return out
+
+
+def _tightest(
+    col: np.ndarray, row: np.ndarray, value: np.ndarray, upper: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per column, the tightest of the bounds ``value`` that rows give it.
+
+    Returns the columns, their tightest bound, and the row and its position
+    (into ``value``) that gives it.
+    """
+    order = np.lexsort((value if upper else -value, col))
+    col, row, value = col[order], row[order], value[order]
+    first = np.flatnonzero(np.r_[len(col) > 0, col[1:] != col[:-1]])
+    return col[first], value[first], row[first], order[first]
+
+
+def reduce_bound_rows(
+    w: sp.csr_array,
+    t: sp.csr_array,
+    h: np.ndarray,
+    sense: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+) -> tuple[BoundRows, np.ndarray, np.ndarray]:
+    """Turn the block's single-column rows that ``x`` does not enter into
+    column bounds.
+
+    Parameters
+    ----------
+    w : scipy.sparse.csr_array
+        The block's scenario columns, rows by columns.
+    t : scipy.sparse.csr_array
+        The block's first-stage columns.
+    h, sense : numpy.ndarray
+        Right-hand side and ``"<"``, ``">"`` or ``"="`` per row.
+    lower, upper : numpy.ndarray
+        Column bounds.
+
+    Returns
+    -------
+    bound_rows : BoundRows
+        Which rows stay and how to recover the others' duals.
+    lower, upper : numpy.ndarray
+        Column bounds tightened by the removed rows.
+    """
+    single = np.flatnonzero((np.diff(w.indptr) == 1) & (np.diff(t.indptr) == 0))
+    col = w.indices[w.indptr[single]]
+    coef = w.data[w.indptr[single]]
+    value = h[single] / coef
+    s = sense[single]
+    lower, upper = lower.copy(), upper.copy()
+    n_cols = len(lower)
+    found = {}
+    for is_upper, gives in (
+        (True, (s == "=") | ((s == "<") == (coef > 0))),
+        (False, (s == "=") | ((s == ">") == (coef > 0))),
+    ):
+        j, bound, row, pos = _tightest(
+            col[gives], single[gives], value[gives], is_upper
+        )
+        pos = np.flatnonzero(gives)[pos]
+        current = upper if is_upper else lower
+        tighter = bound <= current[j] if is_upper else bound >= current[j]
+        j, bound, row, pos = j[tighter], bound[tighter], row[tighter], pos[tighter]
+        current[j] = bound
+        at_row = np.full(n_cols, -1, dtype=np.int64)
+        at_row[j] = row
+        at_coef = np.ones(n_cols)
+        at_coef[j] = coef[pos]
+        found[is_upper] = (at_row, at_coef)
+    removed = np.zeros(w.shape[0], dtype=bool)
+    removed[single] = True
+    rows = BoundRows(
+        n_rows=w.shape[0],
+        kept=np.flatnonzero(~removed),
+        upper_row=found[True][0],
+        upper_coef=found[True][1],
+        lower_row=found[False][0],
+        lower_coef=found[False][1],
+    )
+    return rows, lower, upper
+
+
+@dataclass(frozen=True)
 class ScenarioData:
     """One scenario's LP as arrays: :math:`W y \\gtreqless h - T x`, cost q.
 
-    ``matrix`` is :math:`W` with the elastic slack columns appended.
+    ``matrix`` is :math:`W` with the elastic slack columns appended; the
+    rows that only bound one column are column bounds instead
+    (``bound_rows``), so ``t``, ``h`` and ``sense`` hold the kept rows.
     """
 
     scenario: int
@@ -222,6 +374,7 @@ class ScenarioData:
     lower: np.ndarray
     upper: np.ndarray
     n_slack: int
+    bound_rows: BoundRows
 
     @classmethod
     def from_split(cls, split: Any, s: int, slot: int) -> ScenarioData:
@@ -243,20 +396,28 @@ class ScenarioData:
         """
         rows, cols = split.scenario_rows[s], split.scenario_cols[s]
         block = split.A[rows]
-        t = sp.csr_array(block[:, split.link])
-        sense = split.sense[rows]
+        w = sp.csr_array(block[:, cols])
+        t_all = sp.csr_array(block[:, split.link])
+        h_all, sense_all = split.b[rows], split.sense[rows]
+        bound_rows, lower, upper = reduce_bound_rows(
+            w, t_all, h_all, sense_all, split.lb[cols], split.ub[cols]
+        )
+        kept = bound_rows.kept
+        t = sp.csr_array(t_all[kept])
+        sense = sense_all[kept]
         elastic = _elastic_columns(t, sense)
         return cls(
             scenario=s,
             slot=slot,
-            matrix=sp.csc_array(sp.hstack([block[:, cols], elastic])),
+            matrix=sp.csc_array(sp.hstack([w[kept], elastic])),
             t=t,
-            h=split.b[rows],
+            h=h_all[kept],
             sense=sense,
             cost=split.c[cols],
-            lower=split.lb[cols],
-            upper=split.ub[cols],
+            lower=lower,
+            upper=upper,
             n_slack=elastic.shape[1],
+            bound_rows=bound_rows,
         )
 
     def lower_bound(self) -> float:
@@ -272,32 +433,196 @@ class ScenarioData:
         return float(np.nansum(np.where(self.cost == 0, 0.0, at)))
 
 
+def _same(a: Any, b: Any) -> bool:
+    """Whether two arrays (dense or sparse) have the same shape and values."""
+    if a is b:
+        return True
+    if isinstance(a, BoundRows):
+        return (
+            all(
+                _same(getattr(a, f), getattr(b, f))
+                for f in ("kept", "upper_row", "upper_coef", "lower_row", "lower_coef")
+            )
+            and a.n_rows == b.n_rows
+        )
+    if a.shape != b.shape:
+        return False
+    if sp.issparse(a):
+        return bool((a != b).nnz == 0)
+    return bool(np.array_equal(a, b))
+
+
+def share_equal(data: Iterable[ScenarioData]) -> list[ScenarioData]:
+    """The same scenarios, each array equal to the first scenario's replaced
+    by that one object.
+
+    Scenario blocks built from one formulation differ only where their data
+    do (demand, probabilities), so most of their arrays are equal; sharing
+    them keeps one copy in memory, and lets a :class:`Solver` that holds
+    one scenario's matrix take another's by changing bounds only. ``data``
+    is read one scenario at a time, so a generator never holds two copies
+    of more than one scenario.
+
+    Parameters
+    ----------
+    data : iterable of ScenarioData
+        Scenario LPs, as :meth:`ScenarioData.from_split` cuts them.
+
+    Returns
+    -------
+    list of ScenarioData
+        The same LPs; equal arrays are one object.
+    """
+    names = ("matrix", "t", "sense", "cost", "lower", "upper", "bound_rows")
+    out: list[ScenarioData] = []
+    for d in data:
+        if out:
+            first = out[0]
+            same = {
+                n: getattr(first, n)
+                for n in names
+                if _same(getattr(d, n), getattr(first, n))
+            }
+            d = replace(d, **same) if same else d
+        out.append(d)
+    return out
+
+
+class Solver:
+    """A HiGHS object and the LP it holds: which matrix, the bounds and costs
+    last given, and whose basis it has.
+
+    :meth:`load` hands it a scenario LP by changing as little as it can: a
+    scenario whose matrix (the same object, see :func:`share_equal`) it
+    already holds costs a change of the bounds and costs that differ, plus
+    that scenario's basis when it held another's.
+    """
+
+    def __init__(self, primal_tol: float | None = None) -> None:
+        self.h = new_highs(primal_tol)
+        self.matrix: sp.csc_array | None = None
+        self.cost = np.empty(0)
+        self.cols = (np.empty(0), np.empty(0))
+        self.rows = (np.empty(0), np.empty(0))
+        self.slot: int | None = None  # the scenario whose basis ``h`` holds
+
+    def load(
+        self,
+        lp: ScenarioLP,
+        cost: np.ndarray,
+        cols: tuple[np.ndarray, np.ndarray],
+        rows: tuple[np.ndarray, np.ndarray],
+    ) -> None:
+        """Make ``h`` hold scenario ``lp`` with these costs and bounds, from
+        its last basis (a cold solve when it has none).
+
+        Parameters
+        ----------
+        lp : ScenarioLP
+            The scenario, for its matrix, slot and basis.
+        cost : numpy.ndarray
+            Objective coefficient per column (slacks included).
+        cols : (lower, upper)
+            Column bounds.
+        rows : (lower, upper)
+            Row bounds (:func:`row_bounds`).
+        """
+        h, d = self.h, lp.data
+        if self.matrix is not d.matrix:
+            pass_lp(h, d.matrix, cost, cols, rows)
+            if lp.basis is not None:
+                h.setBasis(lp.basis)
+        else:
+            changed = np.flatnonzero(cost != self.cost).astype(np.int32)
+            if len(changed):
+                h.changeColsCost(len(changed), changed, cost[changed])
+            changed = _changed(cols, self.cols)
+            if len(changed):
+                h.changeColsBounds(
+                    len(changed), changed, cols[0][changed], cols[1][changed]
+                )
+            changed = _changed(rows, self.rows)
+            if len(changed):
+                h.changeRowsBounds(
+                    len(changed), changed, rows[0][changed], rows[1][changed]
+                )
+            if self.slot != d.slot:
+                if lp.basis is None:
+                    h.clearSolver()  # a cold solve, with presolve
+                else:
+                    h.setBasis(lp.basis)
+        self.matrix, self.cost, self.cols, self.rows = d.matrix, cost, cols, rows
+        self.slot = d.slot
+
+    def forget(self) -> None:
+        """Forget what ``h`` holds (after it was changed outside :meth:`load`)."""
+        self.matrix, self.slot = None, None
+
+
+def _changed(
+    new: tuple[np.ndarray, np.ndarray], old: tuple[np.ndarray, np.ndarray]
+) -> np.ndarray:
+    """Positions whose lower or upper bound differs between ``new`` and ``old``."""
+    return np.flatnonzero((new[0] != old[0]) | (new[1] != old[1])).astype(np.int32)
+
+
+@dataclass(frozen=True)
+class _Fixed:
+    """Arrays of a scenario LP that its solves never change (shared by the
+    scenarios whose data arrays are shared)."""
+
+    linked: np.ndarray  # rows that first-stage columns enter
+    t_linked: sp.csr_array
+    t_transposed: sp.csr_array
+    cost: np.ndarray  # per column, slacks (cost 0) included
+    cols: tuple[np.ndarray, np.ndarray]  # column bounds, slacks fixed at 0
+
+    @classmethod
+    def of(cls, d: ScenarioData) -> _Fixed:
+        """The fixed arrays of scenario ``d``.
+
+        Parameters
+        ----------
+        d : ScenarioData
+            The scenario.
+
+        Returns
+        -------
+        _Fixed
+        """
+        linked = np.flatnonzero(np.diff(d.t.indptr) > 0).astype(np.int32)
+        zeros = np.zeros(d.n_slack)
+        return cls(
+            linked=linked,
+            t_linked=sp.csr_array(d.t[linked]),
+            t_transposed=sp.csr_array(d.t.T),
+            cost=np.concatenate([d.cost, zeros]),
+            cols=(np.concatenate([d.lower, zeros]), np.concatenate([d.upper, zeros])),
+        )
+
+
 class ScenarioLP:
     """A scenario's state between solves: its data, basis, cuts and solution."""
 
-    def __init__(self, data: ScenarioData) -> None:
+    def __init__(self, data: ScenarioData, fixed: _Fixed | None = None) -> None:
         self.data = data
+        self.fixed = fixed or _Fixed.of(data)
         self.basis: Any = None
         #: per cut, the rows with a dual and how the bound moves with them
         self.rhs_derivatives: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.next_index = 0
         self.primal = np.zeros(len(data.cost))
         self.solve_s = 0.0
-        self.own: Any = None  # a HiGHS object of its own, if it has one
-        self.loaded = False  # ``own`` holds this LP (not its phase-1 LP)
-        # only the rows the first stage enters change between solves
-        self.linked = np.flatnonzero(np.diff(data.t.indptr) > 0).astype(np.int32)
-        self.t_linked = sp.csr_array(data.t[self.linked])
-        self.t_transposed = sp.csr_array(data.t.T)
+        self.own: Solver | None = None  # a solver of its own, if it has one
         self.tolerated = 0  # points accepted with slacks within SLACK_TOL
 
-    def evaluate(self, h: Any, x_link: np.ndarray) -> Cut:
-        """Solve at ``x_link`` in solver ``h``; the optimality or feasibility cut.
+    def evaluate(self, solver: Solver, x_link: np.ndarray) -> Cut:
+        """Solve at ``x_link`` in ``solver``; the optimality or feasibility cut.
 
         Parameters
         ----------
-        h : highspy.Highs
-            This thread's solver.
+        solver : Solver
+            This scenario's own solver or one of the threads'.
         x_link : numpy.ndarray
             The shared columns to solve at.
 
@@ -308,38 +633,33 @@ class ScenarioLP:
             a feasibility cut.
         """
         t0 = time.perf_counter()
-        d = self.data
+        d, f, h = self.data, self.fixed, solver.h
         n_cols = len(d.cost)
         try:
-            bounds = (
-                np.concatenate([d.lower, np.zeros(d.n_slack)]),
-                np.concatenate([d.upper, np.zeros(d.n_slack)]),
-            )
-            cost = np.concatenate([d.cost, np.zeros(d.n_slack)])
-            if h is self.own and self.loaded:  # only linked row bounds change
-                k = self.linked
-                linked = row_bounds(d.sense[k], d.h[k] - self.t_linked @ x_link)
-                h.changeRowsBounds(len(k), k, *linked)
+            if solver.matrix is d.matrix and solver.slot == d.slot:
+                # re-solve of the LP it holds: only the linked rows move
+                k = f.linked
+                lower, upper = solver.rows[0].copy(), solver.rows[1].copy()
+                moved = d.h[k] - f.t_linked @ x_link
+                lower[k], upper[k] = row_bounds(d.sense[k], moved)
+                rows = (lower, upper)
             else:
                 rows = row_bounds(d.sense, d.h - d.t @ x_link)
-                pass_lp(h, d.matrix, cost, bounds, rows)
-                if self.basis is not None:
-                    h.setBasis(self.basis)
-                self.loaded = h is self.own
+            solver.load(self, f.cost, f.cols, rows)
             status = run(h)
             if status == "optimal":
                 self.basis = h.getBasis()
                 sol = h.getSolution()
                 self.primal = np.asarray(sol.col_value)[:n_cols]
                 value = float(h.getInfo().objective_function_value)
-                return self._cut(True, value, np.asarray(sol.row_dual))
+                return self._cut(True, value, sol)
             if status != "infeasible":
                 raise SolverError(
                     f"plan: scenario {d.scenario} LP stopped without an optimum "
                     f"({status})"
                 )
             # phase 1 in the same solver: slacks free at cost 1, others cost 0
-            self.loaded = False
+            solver.forget()
             n = n_cols + d.n_slack
             idx = np.arange(n, dtype=np.int32)
             h.changeColsCost(
@@ -360,12 +680,12 @@ class ScenarioLP:
             sol = h.getSolution()
             value = float(h.getInfo().objective_function_value)
             if value > SLACK_TOL:
-                return self._cut(False, value, np.asarray(sol.row_dual))
+                return self._cut(False, value, sol)
             # off by a tolerance only: solve with the slacks allowed up to
             # their phase-1 values, at zero cost (a relaxation of Q_s, so
             # its optimality cut is still a valid lower bound)
             slack = np.asarray(sol.col_value)[n_cols:]
-            h.changeColsCost(n, idx, cost)
+            h.changeColsCost(n, idx, f.cost)
             h.changeColsBounds(len(sl), sl, np.zeros(len(sl)), slack * (1 + 1e-9))
             status = run(h)
             if status != "optimal":
@@ -377,23 +697,28 @@ class ScenarioLP:
             self.primal = np.asarray(sol.col_value)[:n_cols]
             value = float(h.getInfo().objective_function_value)
             self.tolerated += 1
-            return self._cut(True, value, np.asarray(sol.row_dual))
+            return self._cut(True, value, sol)
         finally:
             self.solve_s += time.perf_counter() - t0
 
-    def _cut(self, optimality: bool, value: float, dual: np.ndarray) -> Cut:
-        """The cut from row duals ``dual``; keeps how its bound moves with h.
+    def _cut(self, optimality: bool, value: float, sol: Any) -> Cut:
+        """The cut from the solution ``sol``; keeps how its bound moves with h.
 
-        The cut's bound moves with this scenario's right-hand side h as
-        ``dual`` (optimality cut, a lower bound) or ``-dual`` (feasibility
-        cut, an upper bound); :meth:`row_duals` combines these.
+        The cut's bound moves with this scenario's right-hand side h as the
+        row duals (optimality cut, a lower bound) or their negation
+        (feasibility cut, an upper bound), the removed bound rows' duals
+        included; :meth:`row_duals` combines these.
         """
+        dual = np.asarray(sol.row_dual)
         dual = np.where(np.abs(dual) > 1e-13, dual, 0.0)
+        n_cols = len(self.data.cost)
+        full = self.data.bound_rows.row_duals(dual, np.asarray(sol.col_dual)[:n_cols])
+        full = np.where(np.abs(full) > 1e-13, full, 0.0)
         index = self.next_index
         self.next_index += 1
-        rows = np.flatnonzero(dual).astype(np.int32)
-        self.rhs_derivatives[index] = (rows, dual[rows] if optimality else -dual[rows])
-        grad = -(self.t_transposed @ dual)
+        rows = np.flatnonzero(full).astype(np.int32)
+        self.rhs_derivatives[index] = (rows, full[rows] if optimality else -full[rows])
+        grad = -(self.fixed.t_transposed @ dual)
         d = self.data
         return Cut(d.scenario, d.slot, optimality, value, grad, index)
 
@@ -416,7 +741,7 @@ class ScenarioLP:
         numpy.ndarray
             One dual per row of this scenario.
         """
-        total = np.zeros(len(self.data.h))
+        total = np.zeros(self.data.bound_rows.n_rows)
         for k, w in weights.items():
             if w != 0.0:
                 rows, values = self.rhs_derivatives[k]
@@ -425,12 +750,14 @@ class ScenarioLP:
 
 
 class ScenarioGroup:
-    """Scenario LPs solved by a few threads, each with one HiGHS object.
+    """Scenario LPs solved by a few threads, each with one :class:`Solver`.
 
-    The first ``own_solvers`` scenarios keep a HiGHS object of their own
+    The first ``own_solvers`` scenarios keep a solver of their own
     (re-solved after changing only row bounds, no new factorisation); the
-    others share the threads' objects. Memory is then bounded by
-    ``own_solvers + threads`` solvers whatever the number of scenarios.
+    others share the threads' solvers, which take a scenario by changing its
+    bounds and setting its basis when its matrix is the one they hold
+    (:func:`share_equal`). Memory is then bounded by ``own_solvers +
+    threads`` solvers whatever the number of scenarios.
 
     The same class runs in the planner's process (all scenarios) and as a
     Dask actor on a worker (that worker's scenarios), see
@@ -440,24 +767,30 @@ class ScenarioGroup:
     def __init__(
         self, data: list[ScenarioData], threads: int, own_solvers: int = 0
     ) -> None:
-        self.lps = [ScenarioLP(d) for d in data]
+        fixed: dict[tuple[int, ...], _Fixed] = {}
+        self.lps = []
+        for d in share_equal(data):
+            key = (id(d.t), id(d.cost), id(d.lower), id(d.upper), d.n_slack)
+            if key not in fixed:
+                fixed[key] = _Fixed.of(d)
+            self.lps.append(ScenarioLP(d, fixed[key]))
         for lp in self.lps[:own_solvers]:
-            lp.own = new_highs(SCENARIO_PRIMAL_TOL)
+            lp.own = Solver(SCENARIO_PRIMAL_TOL)
         self.by_slot = {lp.data.slot: lp for lp in self.lps}
         self.threads = max(1, threads)
-        self.solvers: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self.solvers: queue.SimpleQueue[Solver] = queue.SimpleQueue()
         for _ in range(min(self.threads, len(self.lps))):
-            self.solvers.put(new_highs(SCENARIO_PRIMAL_TOL))
+            self.solvers.put(Solver(SCENARIO_PRIMAL_TOL))
         self.pool = ThreadPoolExecutor(max_workers=self.threads)
 
     def _one(self, lp: ScenarioLP, x: np.ndarray) -> Cut:
         if lp.own is not None:
             return lp.evaluate(lp.own, x)
-        h = self.solvers.get()
+        solver = self.solvers.get()
         try:
-            return lp.evaluate(h, x)
+            return lp.evaluate(solver, x)
         finally:
-            self.solvers.put(h)
+            self.solvers.put(solver)
 
     def evaluate(
         self, x: np.ndarray, dropped: list[tuple[int, int]] | None = None
@@ -515,7 +848,7 @@ class ScenarioGroup:
         MB; with 64 of them they would still be held while the solution is
         written back)."""
         for lp in self.lps:
-            lp.own, lp.loaded = None, False
+            lp.own = None
         while not self.solvers.empty():
             self.solvers.get_nowait()
 
