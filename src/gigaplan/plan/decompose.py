@@ -607,7 +607,8 @@ def solve_decomposed(
         (largest reduced-cost violation of the duals written back, relative
         to the largest cost), ``master_s``, ``scenario_s`` (summed over
         threads), ``round_s`` (wall time of each round of scenario solves),
-        ``decompose_s``, ``scenarios`` (solved apart from the master) and,
+        ``decompose_s``, ``nnz`` (non-zeros of the whole LP's matrix),
+        ``scenarios`` (solved apart from the master) and,
         on a cluster, ``workers``, ``setup_bytes`` and ``round_bytes``
         (pickled bytes sent and received per round).
 
@@ -621,6 +622,7 @@ def solve_decomposed(
     """
     t_start = time.perf_counter()
     split = split_by_scenario(model, dim)
+    nnz = int(split.A.nnz)
     data = share_equal(
         ScenarioData.from_split(split, s, s - 1)
         for s in range(1, len(split.scenario_cols))
@@ -738,6 +740,7 @@ def solve_decomposed(
         "scenario_s": scenario_s,
         "round_s": round_s,
         "decompose_s": time.perf_counter() - t_start,
+        "nnz": nnz,
         **extra,
     }
 

@@ -774,8 +774,11 @@ class ScenarioGroup:
             if key not in fixed:
                 fixed[key] = _Fixed.of(d)
             self.lps.append(ScenarioLP(d, fixed[key]))
-        for lp in self.lps[:own_solvers]:
-            lp.own = Solver(SCENARIO_PRIMAL_TOL)
+        # own solvers are made at a scenario's second solve, so they start
+        # warm from its basis: a solver that ran HiGHS's presolve keeps its
+        # data (21.7 instead of 14.2 MB per solver, measured before the bound
+        # rows were removed)
+        self.owners = {id(lp) for lp in self.lps[:own_solvers]}
         self.by_slot = {lp.data.slot: lp for lp in self.lps}
         self.threads = max(1, threads)
         self.solvers: queue.SimpleQueue[Solver] = queue.SimpleQueue()
@@ -784,6 +787,8 @@ class ScenarioGroup:
         self.pool = ThreadPoolExecutor(max_workers=self.threads)
 
     def _one(self, lp: ScenarioLP, x: np.ndarray) -> Cut:
+        if lp.own is None and lp.basis is not None and id(lp) in self.owners:
+            lp.own = Solver(SCENARIO_PRIMAL_TOL)
         if lp.own is not None:
             return lp.evaluate(lp.own, x)
         solver = self.solvers.get()
@@ -847,6 +852,7 @@ class ScenarioGroup:
         """Free every HiGHS object once the results are out (each holds 14-20
         MB; with 64 of them they would still be held while the solution is
         written back)."""
+        self.owners = set()
         for lp in self.lps:
             lp.own = None
         while not self.solvers.empty():
