@@ -185,6 +185,10 @@ def _solve(built: Built, solver_options: dict[str, Any] | None) -> bool:
     """
     opts: dict[str, Any] = dict(SOLVER_OPTIONS)
     opts.update(solver_options or {})
+    # linopy's passes over every row before the export: the export drops zero
+    # coefficients itself and no campus row has an infinite bound (limits are
+    # checked finite), so the LP is the same; 0.04 s of the full-year solve
+    opts.update(sanitize_zeros=False, sanitize_infinities=False)
     status, cond = solve_quietly(built.model, **opts)
     if status == "ok":
         return True
