@@ -34,8 +34,8 @@ row per scenario every round. Scenario LPs are kept as arrays and a simplex
 basis (:mod:`gigaplan.plan.scenario_lp`) and re-solved warm with the dual
 simplex after each master step (only their row bounds change), in threads
 (HiGHS releases the GIL while it solves) or on the workers of a Dask cluster
-(:mod:`gigaplan.plan.cluster`). Up to :data:`OWN_SOLVERS` of them keep a
-HiGHS object between rounds; the others share one per thread, so memory
+(:mod:`gigaplan.plan.cluster`). Up to :data:`OWN_SOLVERS` scenarios each
+keep a HiGHS object between rounds; more share one per thread, so memory
 grows with the scenarios' arrays only.
 
 The method reads the linopy model's own matrices, so every limit of the plan
@@ -93,13 +93,13 @@ log = logging.getLogger(__name__)
 MASTER_PRIMAL_TOL = 1e-7
 #: A cut row without a dual in this many master solves in a row is deleted.
 DROP_IDLE_AFTER = 3
-#: Scenario LPs that keep a HiGHS object of their own between rounds (the
-#: rest share one per thread): a kept object re-solves without passing the
-#: LP and re-factorising its basis, but holds about 13 MB (benchmark case).
-#: At 50 benchmark scenarios, 32 own: 89.3 s CPU, 1.43 GB peak; all 50 own:
-#: 77.7 s CPU, 1.73 GB (before this cap and idle-cut deletion: 90.7 s, 1.89 GB).
-#: 64 keeps every scenario of a 50-scenario plan on its own solver (the CPU
-#: gain) and bounds the solvers' memory at about 0.8 GB for any count.
+#: Scenario LPs keep a HiGHS object of their own between rounds when there
+#: are at most this many of them; with more, they all share one per thread,
+#: so memory stays flat in the number of scenarios. An own solver re-solves
+#: without setting a basis and re-factorising (about 22 instead of 34 ms a
+#: warm re-solve on the benchmark case, one thread) but holds about 16 MB
+#: after some rounds (50 benchmark scenarios, all own: 1.33 GB peak; none
+#: own: 0.63 GB, 1 thread, 15-19 rounds either way).
 OWN_SOLVERS = 64
 
 
@@ -187,6 +187,8 @@ class Split:
     master_rows: np.ndarray  # rows that hold shared columns only
     scenario_cols: list[np.ndarray]
     scenario_rows: list[np.ndarray]
+    col_owner: np.ndarray  # scenario of each column, -1 for a shared one
+    col_local: np.ndarray  # its position in its scenario's columns or in link
 
 
 def _scenario_of_labels(container: Any, dim: str) -> np.ndarray:
@@ -246,6 +248,11 @@ def split_by_scenario(model: Any, dim: str = "scenario") -> Split:
     holds_local = np.zeros(n_rows, dtype=bool)
     np.logical_or.at(holds_local, coo.row, local[coo.col])
     n_scen = int(owner.max()) + 1
+    scenario_cols = _positions_by(owner, n_scen)
+    col_local = np.empty(n_cols, dtype=np.int64)
+    link = np.flatnonzero(~local)
+    for cols in [link, *scenario_cols]:
+        col_local[cols] = np.arange(len(cols))
     return Split(
         A=a,
         b=np.asarray(mat.b, dtype=float),
@@ -255,13 +262,24 @@ def split_by_scenario(model: Any, dim: str = "scenario") -> Split:
         ub=np.asarray(mat.ub, dtype=float),
         vlabels=np.asarray(mat.vlabels),
         clabels=np.asarray(mat.clabels),
-        link=np.flatnonzero(~local),
+        link=link,
         master_rows=np.flatnonzero(~holds_local),
-        scenario_cols=[np.flatnonzero(owner == s) for s in range(n_scen)],
-        scenario_rows=[
-            np.flatnonzero(holds_local & (row_s == s)) for s in range(n_scen)
-        ],
+        scenario_cols=scenario_cols,
+        scenario_rows=_positions_by(np.where(holds_local, row_s, -1), n_scen),
+        col_owner=owner,
+        col_local=col_local,
     )
+
+
+def _positions_by(group: np.ndarray, n: int) -> list[np.ndarray]:
+    """Positions of each value 0..n-1 in ``group`` (ascending; -1 left out).
+
+    One stable sort instead of ``n`` scans (200 scenarios: 1.7 s -> 0.1 s).
+    """
+    order = np.argsort(group, kind="stable")
+    counts = np.bincount(group[group >= 0], minlength=n)
+    start = int(np.count_nonzero(group < 0))
+    return np.split(order[start:], np.cumsum(counts)[:-1]) if n else []
 
 
 def _master_ok(status: str) -> None:
@@ -633,6 +651,7 @@ def solve_decomposed(
             "plan: a scenario cost has no lower bound; decomposition needs one"
         )
     master = Master(split, theta_lower, cut_groups=cut_groups)
+    own = len(data) if len(data) <= OWN_SOLVERS else 0
     c_link = split.c[split.link]
     scen: Scenarios
     if cluster is not None:
@@ -640,7 +659,7 @@ def solve_decomposed(
 
         scen = DaskScenarios(cluster, data, OWN_SOLVERS)
     else:
-        scen = ScenarioGroup(data, threads or _threads(), OWN_SOLVERS)
+        scen = ScenarioGroup(data, threads or _threads(), own)
     del data
     master_s = 0.0
     round_s: list[float] = []
