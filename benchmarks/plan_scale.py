@@ -34,9 +34,11 @@ Usage: python benchmarks/plan_scale.py [--scenarios 10 50 200] [--time-limit 600
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import resource
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -124,6 +126,7 @@ class Run:
     nnz: int
     info: dict[str, object]
     objective_musd: float | None  # None: stopped at the time limit
+    peak_gb: float  # peak resident memory of the process that ran it
 
 
 def run(n_scen: int, method: str, time_limit_s: float = 600.0) -> Run:
@@ -153,7 +156,18 @@ def run(n_scen: int, method: str, time_limit_s: float = 600.0) -> Run:
     # after the timing: linopy builds its matrices anew on each access (the
     # decomposition reports the count it read)
     nnz = int(info.get("nnz") or model.matrices.A.nnz)
-    return Run(t1 - t0, t2 - t1, cpu, model.ncons, model.nvars, nnz, info, objective)
+    peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
+    return Run(
+        t1 - t0, t2 - t1, cpu, model.ncons, model.nvars, nnz, info, objective, peak_gb
+    )
+
+
+def run_apart(n_scen: int, method: str, time_limit_s: float) -> Run:
+    """:func:`run` in a fresh process, so its peak memory is its own (a
+    process's peak would include the runs before it)."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(run, n_scen, method, time_limit_s).result()
 
 
 def main() -> None:
@@ -167,7 +181,8 @@ def main() -> None:
     print(
         f"{'scenarios':>9} {'rows':>10} {'nnz':>10} {'method':>10} "
         f"{'build_s':>8} {'solve_s':>8} {'cpu_s':>7} {'total/120s':>10} {'iter':>5} "
-        f"{'gap':>8} {'dual_res':>8} {'master_s':>8} {'cuts':>6} {'f_cuts':>6} "
+        f"{'gap':>8} {'dual_res':>8} {'master_s':>8} {'round1_s':>8} {'cuts':>6} "
+        f"{'f_cuts':>6} "
         f"{'dropped':>7} {'tol':>4} {'objective_musd':>15} {'peak_gb':>7} "
         f"{'load_1min':>9}"
     )
@@ -185,7 +200,7 @@ def main() -> None:
         runs = {}
         for method in methods:
             load = os.getloadavg()[0]
-            r = runs[method] = run(n, method, args.limit_s)
+            r = runs[method] = run_apart(n, method, args.limit_s)
             total = r.build_s + r.solve_s
             obj = (
                 "not solved" if r.objective_musd is None else f"{r.objective_musd:,.3f}"
@@ -197,11 +212,13 @@ def main() -> None:
                 f"{total / TARGET_S:>10.2f} "
                 f"{info.get('iterations', '-')!s:>5} "
                 f"{_num(info.get('gap')):>8} {_num(info.get('dual_residual')):>8} "
-                f"{_sec(info.get('master_s')):>8} {info.get('cuts', '-')!s:>6} "
+                f"{_sec(info.get('master_s')):>8} "
+                f"{_sec((info.get('round_s') or [None])[0]):>8} "
+                f"{info.get('cuts', '-')!s:>6} "
                 f"{info.get('feasibility_cuts', '-')!s:>6} "
                 f"{info.get('dropped_cuts', '-')!s:>7} "
                 f"{info.get('tolerated_solves', '-')!s:>4} {obj:>15} "
-                f"{_peak_gb():>7.2f} "
+                f"{r.peak_gb:>7.2f} "
                 f"{load:>9.2f}",
                 flush=True,
             )
@@ -216,11 +233,6 @@ def main() -> None:
                 f"{diff:.1e}",
                 flush=True,
             )
-
-
-def _peak_gb() -> float:
-    """Peak resident memory of this process so far (Linux: ru_maxrss in kB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
 
 
 def _sec(value: object) -> str:
