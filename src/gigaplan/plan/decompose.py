@@ -81,6 +81,7 @@ from gigaplan.plan.scenario_lp import (
     ScenarioGroup,
     new_highs,
     pass_lp,
+    reduce_bound_rows,
     row_bounds,
     run,
     share_equal,
@@ -325,16 +326,29 @@ class Master:
         theta_lower = np.bincount(self.group_of, theta_lower, minlength=n_theta)
         self.kept_cols = split.scenario_cols[kept]
         self.kept_rows = split.scenario_rows[kept]
+        # the kept scenario's single-column rows are bounds here too, as in
+        # the scenario LPs (a master solve is a warm re-solve: no presolve)
+        kept_block = split.A[self.kept_rows]
+        self.kept_bounds, kept_lb, kept_ub = reduce_bound_rows(
+            sp.csr_array(kept_block[:, self.kept_cols]),
+            sp.csr_array(kept_block[:, split.link]),
+            split.b[self.kept_rows],
+            split.sense[self.kept_rows],
+            split.lb[self.kept_cols],
+            split.ub[self.kept_cols],
+        )
         cols = np.concatenate([split.link, self.kept_cols])
-        rows = np.concatenate([split.master_rows, self.kept_rows])
+        rows = np.concatenate(
+            [split.master_rows, self.kept_rows[self.kept_bounds.kept]]
+        )
         self.lb = split.lb[split.link]
         self.ub = split.ub[split.link]
         block = split.A[rows][:, cols]
         matrix = sp.csc_array(sp.hstack([block, sp.csr_array((len(rows), n_theta))]))
         cost = np.concatenate([split.c[cols], np.ones(n_theta)])
         bounds = (
-            np.concatenate([split.lb[cols], theta_lower]),
-            np.concatenate([split.ub[cols], np.full(n_theta, np.inf)]),
+            np.concatenate([self.lb, kept_lb, theta_lower]),
+            np.concatenate([self.ub, kept_ub, np.full(n_theta, np.inf)]),
         )
         self.lp = new_highs()
         self.lp.setOptionValue("primal_feasibility_tolerance", MASTER_PRIMAL_TOL)
@@ -345,7 +359,9 @@ class Master:
         self.n_rows = len(rows)
         self.theta0 = len(cols)
         self.kept_cost = split.c[self.kept_cols]
+        #: the kept scenario's columns and the row duals of the last solve
         self.last: tuple[np.ndarray, np.ndarray] = (np.empty(0), np.empty(0))
+        self.kept_col_dual = np.empty(0)  # and its columns' reduced costs
         #: per cut row, the (scenario slot, cut index) pairs summed in it
         self.cut_of_row: list[list[tuple[int, int]]] = []
         self.unused: list[tuple[int, int]] = []  # cuts never added as rows
@@ -489,6 +505,7 @@ class Master:
         sol = self.lp.getSolution()
         col = np.asarray(sol.col_value)
         self.last = (col[self.n_link : self.theta0], np.asarray(sol.row_dual))
+        self.kept_col_dual = np.asarray(sol.col_dual)[self.n_link : self.theta0]
         used = self.last[1][self.n_rows :] != 0.0
         self.idle = np.where(used, 0, self.idle + 1)
         return (
@@ -857,7 +874,9 @@ def _write_back(
     kept_y, master_dual = master.last
     primal_pos[master.kept_cols] = kept_y
     dual_pos[split.master_rows] = master_dual[: master.n_master_rows]
-    dual_pos[master.kept_rows] = master_dual[master.n_master_rows : master.n_rows]
+    dual_pos[master.kept_rows] = master.kept_bounds.row_duals(
+        master_dual[master.n_master_rows : master.n_rows], master.kept_col_dual
+    )
     for s, primal, duals in scen:
         primal_pos[split.scenario_cols[s]] = primal
         dual_pos[split.scenario_rows[s]] = duals
