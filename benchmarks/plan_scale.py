@@ -19,13 +19,16 @@ the objectives are printed. Each solve stops at ``--time-limit``; a scenario
 count whose run is predicted to exceed it (from the last run, assuming time
 linear in scenarios) is skipped with the reason printed.
 
-Measured (2 shared cores, highspy 1.15.1): 10 scenarios 12.4 s build + solve,
-0.25x the whole LP's solve time, objectives within 1.1e-7 (load 1.5); 50
-scenarios 35.8 s, 17 rounds, 2.00 GB peak (load 1.2; target 40 s met); 200
-scenarios 151.9 s, 19 rounds, 272 s CPU, 3.48 GB peak (load 0.8; targets
-120 s and 2 GB missed; 486 s at load 3.4 before the primal tolerance and
-gap changes). Every scenario on a solver of its own (OWN_SOLVERS = 200):
-133 s, 23 rounds, 6.2 GB.
+Measured (2 shared cores, highspy 1.15.1), one run of this script at load
+1.4: 10 scenarios 8.6 s build + solve, 0.16x the whole LP's solve time,
+objectives within 5.6e-7; 50 scenarios 25.1 s, 18 rounds, 1.33 GB peak
+(target 40 s); 200 scenarios 105.5 s, 18 rounds, 181 s CPU, 1.72 GB peak
+(targets 120 s and 2 GB). Each count runs in a process of its own, so its
+peak is its own. The round count follows the cuts' degenerate duals, so any
+change to the solves moves it: versions of this code took 18 to 27 rounds
+at 200 scenarios, about 4.4 s a round (24 rounds: about 130 s). Before the
+bound rows, shared solvers and first-round chains: 200 scenarios 151.9 s,
+19 rounds, 3.48 GB; 50 scenarios 35.8 s, 2.00 GB.
 
 Usage: python benchmarks/plan_scale.py [--scenarios 10 50 200] [--time-limit 600]
        [--peer-max 10]
