@@ -54,11 +54,19 @@ sent the first-stage point (about 4 kB per worker) and got back about 5 kB
 of cut per scenario. A warm scenario re-solve took 0.28-0.75 s of a core
 here (s/solve, summed over threads, inflated by the load).
 
+Since scenario blocks share their equal arrays
+(:func:`~gigaplan.plan.scenario_lp.share_equal`), a worker's group pickles
+one copy of them: on 10 scenarios at load 0.6-1.3, setup sent 2.7 MB to one
+worker, 4.5 MB to two and 8.1 MB to four (about 1.8 MB a worker plus 0.1 MB
+a scenario), with the same optimum as local threads to 4.6e-7 (the 1e-6
+stopping gap); at that size the cluster's overhead makes it slower (local
+6.6 s, Dask 7.8-9.6 s).
+
 So 1,000 scenarios on 50 workers of 2 threads each: 10 scenarios a thread,
 about 3-8 s of solves per round at the figures above, 5 MB of cuts gathered
-per round (milliseconds on a 10 Gbit/s network), 1.3 GB sent once at setup,
-and per worker 20 scenarios: 26 MB of arrays plus up to 20 HiGHS objects of
-about 13 MB (``OWN_SOLVERS`` caps them), under 0.3 GB. With about 30 rounds
+per round (milliseconds on a 10 Gbit/s network), about 0.2 GB sent once at
+setup, and per worker 20 scenarios: a few MB of arrays plus up to 20 HiGHS
+objects of about 16 MB (``OWN_SOLVERS`` caps them), under 0.4 GB. With about 30 rounds
 that is 2-4 minutes of scenario solves. The master then holds up to 1,000 new
 cut rows a round (idle ones deleted after three solves) and would dominate;
 ``cut_groups`` (say 50 groups of 20 scenarios) trades fewer master rows for
