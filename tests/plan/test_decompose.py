@@ -12,7 +12,12 @@ import scipy.sparse as sp
 from gigaplan.errors import InfeasibleError, SolverError
 from gigaplan.plan import run_plan
 from gigaplan.plan.build import build_model, resolve
-from gigaplan.plan.decompose import solve_decomposed, split_by_scenario
+from gigaplan.plan.decompose import (
+    _Progress,
+    _trust_region_step,
+    solve_decomposed,
+    split_by_scenario,
+)
 from gigaplan.plan.scenario_lp import ScenarioData, reduce_bound_rows
 from gigaplan.plan.schema import PlanSection
 from gigaplan.plan.solve import DECOMPOSE_MIN_SCENARIOS, IPM_MIN_ROWS, use_decomposition
@@ -289,3 +294,14 @@ def test_the_test_plan_blocks_carry_bound_rows() -> None:
     data = ScenarioData.from_split(split, 1, 0)
     assert len(data.bound_rows.kept) < data.bound_rows.n_rows
     assert (data.bound_rows.upper_row >= 0).any()
+
+
+def test_a_worse_point_with_no_predicted_decrease_is_a_null_step() -> None:
+    # the unboxed master's bound equals the incumbent's cost and it proposes
+    # another point of that bound, which is worse: the box and the incumbent
+    # stay (this divided by zero before, on the risk-aversion plan)
+    center = np.array([1.0, 2.0])
+    state = _Progress(center=center, value=100.0, radius=5.0)
+    _trust_region_step(state, np.array([1.0, 7.0]), 120.0, 0.0)
+    assert state.center is center
+    assert (state.value, state.radius) == (100.0, 5.0)

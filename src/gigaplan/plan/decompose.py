@@ -804,7 +804,10 @@ def _trust_region_step(
             state.radius *= 2.0
         state.center, state.value, state.shrink_count = x, value, 0
         return
-    if not np.isfinite(value):
+    if not np.isfinite(value) or predicted_decrease <= 0.0:
+        # no decrease was predicted: the unboxed master's bound equals the
+        # incumbent's cost and it proposed another point of that bound, which
+        # turned out worse; its cuts now exclude it (a null step)
         return
     rho = min(1.0, state.radius) * (-actual) / predicted_decrease
     if rho > 0:
