@@ -65,12 +65,12 @@ stopping gap); at that size the cluster's overhead makes it slower (local
 So 1,000 scenarios on 50 workers of 2 threads each: 10 scenarios a thread,
 about 3-8 s of solves per round at the figures above, 5 MB of cuts gathered
 per round (milliseconds on a 10 Gbit/s network), about 0.2 GB sent once at
-setup, and per worker 20 scenarios: a few MB of arrays plus up to 20 HiGHS
-objects of about 16 MB (``OWN_SOLVERS`` caps them), under 0.4 GB. With about 30 rounds
-that is 2-4 minutes of scenario solves. The master then holds up to 1,000 new
-cut rows a round (idle ones deleted after three solves) and would dominate;
-``cut_groups`` (say 50 groups of 20 scenarios) trades fewer master rows for
-more rounds, to be measured at that size.
+setup, and per worker 20 scenarios: a few MB of arrays plus 20 HiGHS objects
+of about 16 MB (one each, as 20 <= ``OWN_SOLVERS``), under 0.4 GB. With
+about 30 rounds that is 2-4 minutes of scenario solves. The master then
+holds up to 1,000 new cut rows a round (idle ones deleted after three
+solves) and would dominate; ``cut_groups`` (say 50 groups of 20 scenarios)
+trades fewer master rows for more rounds, to be measured at that size.
 """
 
 from __future__ import annotations
@@ -102,8 +102,8 @@ class DaskScenarios:
     data : list of ScenarioData
         The scenario LPs.
     own_solvers : int
-        Scenarios per worker that keep a HiGHS object of their own
-        (:class:`~gigaplan.plan.scenario_lp.ScenarioGroup`).
+        A worker with at most this many scenarios gives each a HiGHS object
+        of its own (:class:`~gigaplan.plan.scenario_lp.ScenarioGroup`).
     """
 
     def __init__(

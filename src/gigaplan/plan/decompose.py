@@ -79,6 +79,7 @@ from gigaplan.plan.scenario_lp import (
     Cut,
     ScenarioData,
     ScenarioGroup,
+    cut_block,
     new_highs,
     pass_lp,
     reduce_bound_rows,
@@ -275,7 +276,7 @@ def split_by_scenario(model: Any, dim: str = "scenario") -> Split:
 def _positions_by(group: np.ndarray, n: int) -> list[np.ndarray]:
     """Positions of each value 0..n-1 in ``group`` (ascending; -1 left out).
 
-    One stable sort instead of ``n`` scans (200 scenarios: 1.7 s -> 0.1 s).
+    One stable sort instead of ``n`` scans (200 scenarios: 1.7 s -> 0.4 s).
     """
     order = np.argsort(group, kind="stable")
     counts = np.bincount(group[group >= 0], minlength=n)
@@ -328,14 +329,8 @@ class Master:
         self.kept_rows = split.scenario_rows[kept]
         # the kept scenario's single-column rows are bounds here too, as in
         # the scenario LPs (a master solve is a warm re-solve: no presolve)
-        kept_block = split.A[self.kept_rows]
         self.kept_bounds, kept_lb, kept_ub = reduce_bound_rows(
-            sp.csr_array(kept_block[:, self.kept_cols]),
-            sp.csr_array(kept_block[:, split.link]),
-            split.b[self.kept_rows],
-            split.sense[self.kept_rows],
-            split.lb[self.kept_cols],
-            split.ub[self.kept_cols],
+            *cut_block(split, kept), split.lb[self.kept_cols], split.ub[self.kept_cols]
         )
         cols = np.concatenate([split.link, self.kept_cols])
         rows = np.concatenate(
@@ -668,7 +663,6 @@ def solve_decomposed(
             "plan: a scenario cost has no lower bound; decomposition needs one"
         )
     master = Master(split, theta_lower, cut_groups=cut_groups)
-    own = len(data) if len(data) <= OWN_SOLVERS else 0
     c_link = split.c[split.link]
     scen: Scenarios
     if cluster is not None:
@@ -676,7 +670,7 @@ def solve_decomposed(
 
         scen = DaskScenarios(cluster, data, OWN_SOLVERS)
     else:
-        scen = ScenarioGroup(data, threads or _threads(), own)
+        scen = ScenarioGroup(data, threads or _threads(), OWN_SOLVERS)
     del data
     master_s = 0.0
     round_s: list[float] = []

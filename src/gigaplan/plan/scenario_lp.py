@@ -28,7 +28,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, is_dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -57,6 +57,7 @@ __all__ = [
     "ScenarioData",
     "ScenarioGroup",
     "Solver",
+    "cut_block",
     "new_highs",
     "reduce_bound_rows",
     "row_bounds",
@@ -274,17 +275,17 @@ class BoundRows:
 
 
 def _tightest(
-    col: np.ndarray, row: np.ndarray, value: np.ndarray, upper: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    col: np.ndarray, value: np.ndarray, upper: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per column, the tightest of the bounds ``value`` that rows give it.
 
-    Returns the columns, their tightest bound, and the row and its position
-    (into ``value``) that gives it.
+    Returns the columns, their tightest bound, and the position (into
+    ``value``) of the row that gives it.
     """
     order = np.lexsort((value if upper else -value, col))
-    col, row, value = col[order], row[order], value[order]
+    col, value = col[order], value[order]
     first = np.flatnonzero(np.r_[len(col) > 0, col[1:] != col[:-1]])
-    return col[first], value[first], row[first], order[first]
+    return col[first], value[first], order[first]
 
 
 def reduce_bound_rows(
@@ -328,16 +329,14 @@ def reduce_bound_rows(
         (True, (s == "=") | ((s == "<") == (coef > 0))),
         (False, (s == "=") | ((s == ">") == (coef > 0))),
     ):
-        j, bound, row, pos = _tightest(
-            col[gives], single[gives], value[gives], is_upper
-        )
+        j, bound, pos = _tightest(col[gives], value[gives], is_upper)
         pos = np.flatnonzero(gives)[pos]
         current = upper if is_upper else lower
         tighter = bound <= current[j] if is_upper else bound >= current[j]
-        j, bound, row, pos = j[tighter], bound[tighter], row[tighter], pos[tighter]
+        j, bound, pos = j[tighter], bound[tighter], pos[tighter]
         current[j] = bound
         at_row = np.full(n_cols, -1, dtype=np.int64)
-        at_row[j] = row
+        at_row[j] = single[pos]
         at_coef = np.ones(n_cols)
         at_coef[j] = coef[pos]
         found[is_upper] = (at_row, at_coef)
@@ -352,6 +351,44 @@ def reduce_bound_rows(
         lower_coef=found[False][1],
     )
     return rows, lower, upper
+
+
+def cut_block(
+    split: Any, s: int
+) -> tuple[sp.csr_array, sp.csr_array, np.ndarray, np.ndarray]:
+    """Scenario ``s``'s rows of a :class:`gigaplan.plan.decompose.Split`.
+
+    The block's entries are sorted into its own columns and the shared ones
+    by the split's column positions (column slicing of the whole LP's rows
+    took 2.4 of 3.4 s at 200 scenarios).
+
+    Parameters
+    ----------
+    split : Split
+        The extensive form cut into blocks.
+    s : int
+        Scenario index in the plan.
+
+    Returns
+    -------
+    w : scipy.sparse.csr_array
+        The block's own columns, in ``split.scenario_cols[s]`` order.
+    t : scipy.sparse.csr_array
+        The shared columns, in ``split.link`` order.
+    h, sense : numpy.ndarray
+        Right-hand side and ``"<"``, ``">"`` or ``"="`` per row.
+    """
+    rows = split.scenario_rows[s]
+    block = split.A[rows].tocoo()
+    own = split.col_owner[block.col] == s
+    at = split.col_local[block.col]
+    shape = (len(rows), len(split.scenario_cols[s]))
+    w = sp.csr_array((block.data[own], (block.row[own], at[own])), shape=shape)
+    t = sp.csr_array(
+        (block.data[~own], (block.row[~own], at[~own])),
+        shape=(len(rows), len(split.link)),
+    )
+    return w, t, split.b[rows], split.sense[rows]
 
 
 @dataclass(frozen=True)
@@ -393,21 +430,8 @@ class ScenarioData:
         ScenarioData
             The scenario's block, its coupling to the shared columns and costs.
         """
-        rows, cols = split.scenario_rows[s], split.scenario_cols[s]
-        # the block's entries sorted into its own columns and the shared ones
-        # by the split's column positions (column slicing of the whole LP's
-        # rows took 2.4 of 3.4 s at 200 scenarios)
-        block = split.A[rows].tocoo()
-        own = split.col_owner[block.col] == s
-        at = split.col_local[block.col]
-        w = sp.csr_array(
-            (block.data[own], (block.row[own], at[own])), shape=(len(rows), len(cols))
-        )
-        t_all = sp.csr_array(
-            (block.data[~own], (block.row[~own], at[~own])),
-            shape=(len(rows), len(split.link)),
-        )
-        h_all, sense_all = split.b[rows], split.sense[rows]
+        cols = split.scenario_cols[s]
+        w, t_all, h_all, sense_all = cut_block(split, s)
         bound_rows, lower, upper = reduce_bound_rows(
             w, t_all, h_all, sense_all, split.lb[cols], split.ub[cols]
         )
@@ -443,21 +467,14 @@ class ScenarioData:
 
 
 def _same(a: Any, b: Any) -> bool:
-    """Whether two arrays (dense or sparse) have the same shape and values."""
+    """Whether two arrays (dense or sparse), or two dataclasses of them, are
+    equal in shape and values."""
     if a is b:
         return True
-    if isinstance(a, BoundRows):
-        return (
-            all(
-                _same(getattr(a, f), getattr(b, f))
-                for f in ("kept", "upper_row", "upper_coef", "lower_row", "lower_coef")
-            )
-            and a.n_rows == b.n_rows
-        )
-    if a.shape != b.shape:
-        return False
+    if is_dataclass(a):
+        return all(_same(getattr(a, f.name), getattr(b, f.name)) for f in fields(a))
     if sp.issparse(a):
-        return bool((a != b).nnz == 0)
+        return a.shape == b.shape and (a != b).nnz == 0
     return bool(np.array_equal(a, b))
 
 
@@ -792,12 +809,12 @@ def _neighbour_chain(rhs: list[np.ndarray]) -> np.ndarray:
 class ScenarioGroup:
     """Scenario LPs solved by a few threads, each with one :class:`Solver`.
 
-    The first ``own_solvers`` scenarios keep a solver of their own
-    (re-solved after changing only row bounds, no new factorisation); the
-    others share the threads' solvers, which take a scenario by changing its
-    bounds and setting its basis when its matrix is the one they hold
-    (:func:`share_equal`). Memory is then bounded by ``own_solvers +
-    threads`` solvers whatever the number of scenarios.
+    A group of at most ``own_solvers`` scenarios gives each a solver of its
+    own (re-solved after changing only row bounds, no new factorisation); a
+    larger one has them share the threads' solvers, which take a scenario by
+    changing its bounds and setting its basis when its matrix is the one
+    they hold (:func:`share_equal`). Memory is then bounded by
+    ``own_solvers + threads`` solvers whatever the number of scenarios.
 
     The same class runs in the planner's process (all scenarios) and as a
     Dask actor on a worker (that worker's scenarios), see
@@ -814,11 +831,14 @@ class ScenarioGroup:
             if key not in fixed:
                 fixed[key] = _Fixed.of(d)
             self.lps.append(ScenarioLP(d, fixed[key]))
+        # every scenario keeps a solver of its own when there are at most
+        # ``own_solvers`` of them, none otherwise (memory flat in the count);
         # own solvers are made at a scenario's second solve, so they start
         # warm from its basis: a solver that ran HiGHS's presolve keeps its
         # data (21.7 instead of 14.2 MB per solver, measured before the bound
         # rows were removed)
-        self.owners = {id(lp) for lp in self.lps[:own_solvers]}
+        fits = len(self.lps) <= own_solvers
+        self.owners = {id(lp) for lp in self.lps} if fits else set()
         self.by_slot = {lp.data.slot: lp for lp in self.lps}
         self.threads = max(1, threads)
         # each thread solves a fixed run of similar scenarios, in order, on
