@@ -146,20 +146,13 @@ def test_cli_run_bad_inputs_exit_2(tmp_path):
     )
 
 
-def test_real_stage_through_cli_store_and_report(tmp_path):
+def test_real_stage_through_cli_store_and_report(tmp_path, small_factory_doc):
     """The factory stage (landed) runs through `gigaplan run`, the store and report."""
     import yaml
 
     from gigaplan.store import RunStore
 
-    example = Path(__file__).parents[1] / "examples" / "factory.yaml"
-    assert example.is_file(), f"{example} is shipped with the project"
-    doc = yaml.safe_load(example.read_text())
-    # smaller than the example so the test stays fast: 2 replications, 5 years
-    doc["factory"].update(replications=2, analysis_replications=1, horizon_weeks=260)
-    doc["factory"]["projects"]["count"] = 200
-    for key in ("target_gw_per_week", "target_date"):
-        doc["factory"].pop(key, None)
+    doc = small_factory_doc
     scenario = tmp_path / "factory-small.yaml"
     scenario.write_text(yaml.safe_dump(doc))
     db = tmp_path / "runs.duckdb"

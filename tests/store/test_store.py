@@ -363,17 +363,11 @@ def test_awkward_tables_are_stored_tidy(store):
     assert got["plan_indexed"].to_dict("list") == {"site": ["tx-1"], "it_mw": [1.0]}
 
 
-def test_two_gigaplan_run_processes_at_once(tmp_path):
+def test_two_gigaplan_run_processes_at_once(tmp_path, small_factory_doc):
     """Two real `gigaplan run` processes on one store (factory stage, small)."""
     import yaml
 
-    example = Path(__file__).parents[2] / "examples" / "factory.yaml"
-    assert example.is_file(), f"{example} is shipped with the project"
-    doc = yaml.safe_load(example.read_text())
-    doc["factory"].update(replications=2, analysis_replications=1, horizon_weeks=260)
-    doc["factory"]["projects"]["count"] = 200
-    for key in ("target_gw_per_week", "target_date"):
-        doc["factory"].pop(key, None)
+    doc = small_factory_doc
     paths = []
     for seed in (1, 2):
         path = tmp_path / f"s{seed}.yaml"
