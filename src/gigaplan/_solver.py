@@ -30,7 +30,11 @@ def quiet_stdout_fd() -> Iterator[None]:
 
 
 def solve_quietly(model: Any, **options: Any) -> tuple[str, str]:
-    """Solve a linopy ``model`` with HiGHS (direct API); returns (status, condition)."""
+    """Solve a linopy ``model`` with HiGHS (direct API); returns (status, condition).
+
+    Only the condition "optimal" means an optimum: linopy returns status "ok"
+    with condition "unknown" when HiGHS stopped without one but left a point.
+    """
     options = {"output_flag": False, "log_to_console": False, **options}
     with quiet_stdout_fd():
         try:

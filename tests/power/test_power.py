@@ -589,3 +589,48 @@ def test_dispatch_closes_the_balance_in_both_forms(cfe_share):
         offered = profile * r.summary[f"capacity_{t}_mw"]
         assert np.all(d.sel(tech=t).values <= offered + 1e-6)
         assert np.all(d.sel(tech=t).values >= 0)
+
+
+def test_interior_point_stop_without_optimum_is_solved_again_by_simplex(caplog):
+    """An interior-point stop short of the optimum is never the answer.
+
+    The IPM is cut off after 2 iterations (a stand-in for HiPO's "no
+    progress", which needs a full-year case); the dual simplex must then
+    give the same optimum as an unhindered solve.
+    """
+    demand, cf, price, wind = _full_case()
+    techs = default_techs({"battery": {"min_hours": 4, "max_hours": 4}})
+    settings = CampusSettings(grid_max_mw=600, grid_co2_t_per_mwh=0.35, co2_cap_t=1e5)
+    ref = solve_campus(demand, cf, price, techs, settings, wind_cf=wind)
+    with caplog.at_level("WARNING", logger="gigaplan.power.model"):
+        cut = solve_campus(
+            demand,
+            cf,
+            price,
+            techs,
+            settings,
+            wind_cf=wind,
+            solver_options={"ipm_iteration_limit": 2},
+        )
+    assert "dual simplex" in caplog.text
+    assert cut.summary["annual_cost_usd"] == pytest.approx(
+        ref.summary["annual_cost_usd"], rel=LP_TOL
+    )
+
+
+def test_unknown_stop_with_a_point_is_an_error(monkeypatch):
+    """linopy's ("ok", "unknown"), HiGHS stopped but left a point, raises."""
+    from gigaplan.errors import SolverError
+    from gigaplan.plan import solve as plan_solve
+    from gigaplan.power import model as power_model
+
+    def stopped(model, **options):
+        return "ok", "unknown"
+
+    monkeypatch.setattr(power_model, "solve_quietly", stopped)
+    monkeypatch.setattr(plan_solve, "solve_quietly", stopped)
+    demand, cf, price = _case(48)
+    with pytest.raises(SolverError, match="unknown"):
+        solve_campus(demand, cf, price, default_techs(), CampusSettings(600, 0.35))
+    with pytest.raises(SolverError, match="unknown"):
+        plan_solve.solve_model(object())
