@@ -134,9 +134,7 @@ class Run:
     peak_gb: float  # peak resident memory of the process that ran it
 
 
-def run(
-    n_scen: int, method: str, time_limit_s: float = 600.0, seed: int = SEED
-) -> Run:
+def run(n_scen: int, method: str, time_limit_s: float = 600.0, seed: int = SEED) -> Run:
     """Build and solve one instance of ``n_scen`` scenarios with ``method``
     (``seed``: the draw of the synthetic plan and its demand scenarios)."""
     section = synthetic_section(n_scen, np.random.default_rng(seed))
