@@ -45,6 +45,16 @@ it only if its arbitrage at the hourly prices pays) would give the same
 optimum here in about 1.8 s, but cost about 40 % more whenever a battery is
 built, so it is not done.
 
+With HiPO's AMD ordering in gigaplan's options (so PyPSA at equal settings
+has it too; analysis 0.15 s instead of 0.46 s on both sides), one run at load
+0.85-1.01, 5 pairs: uncapped gigaplan 1.60-1.72 s, PyPSA 4.16-4.57 s, median
+ratio 0.38; CO2 cap gigaplan 3.85-3.96 s, PyPSA 7.95-8.26 s, median ratio
+0.48 (pairs 0.47-0.49; target met). Objectives agree to 7.7e-9 and 2.8e-9.
+Both sides saved about the same 0.3-0.6 s, so the ratio moved by the smaller
+total, not by a change of the model. Not in this script: with a 1.5 Mt cap
+the IPM needs 72 iterations on gigaplan's LP and 74 on PyPSA's (11.0 s vs
+20.9 s, ratio 0.53, two pairs).
+
 Then the same case on representative days (``rep_days``) against the full
 year: speed-up and objective error. Target: >= 10x faster, < 1 % error.
 

@@ -39,8 +39,14 @@ log = logging.getLogger(__name__)
 
 DUAL_FLOOR = 1e-3  # |dual| below this is interior-point dust: the limit is slack
 # HiGHS options of every campus solve (``solver_options`` adds to them); the
-# PyPSA benchmark gives PyPSA the same ones
-SOLVER_OPTIONS = MappingProxyType({"solver": "ipm", "run_crossover": "off"})
+# PyPSA benchmark gives PyPSA the same ones. AMD ordering: HiPO's analysis of
+# the full-year LP takes 0.15 s instead of 0.46 s with its default (METIS),
+# the same 24 iterations and factorisation flops (1.3e7) with the CO2 cap of
+# benchmarks/power_vs_pypsa.py; 4.2-4.4 s instead of 4.7-5.2 s a solve
+# there, PyPSA's LP 9.5-10.1 s instead of 10.2-10.7 s (2 shared cores).
+SOLVER_OPTIONS = MappingProxyType(
+    {"solver": "ipm", "run_crossover": "off", "hipo_ordering": "amd"}
+)
 
 
 @dataclass(frozen=True)
