@@ -559,19 +559,7 @@ class Solver:
             if lp.basis is not None:
                 h.setBasis(lp.basis)
         else:
-            changed = np.flatnonzero(cost != self.cost).astype(np.int32)
-            if len(changed):
-                h.changeColsCost(len(changed), changed, cost[changed])
-            changed = _changed(cols, self.cols)
-            if len(changed):
-                h.changeColsBounds(
-                    len(changed), changed, cols[0][changed], cols[1][changed]
-                )
-            changed = _changed(rows, self.rows)
-            if len(changed):
-                h.changeRowsBounds(
-                    len(changed), changed, rows[0][changed], rows[1][changed]
-                )
+            self.change(cost, cols, rows)
             if self.slot != d.slot:
                 if lp.basis is None:
                     h.clearSolver()  # a cold solve, with presolve
@@ -580,9 +568,41 @@ class Solver:
         self.matrix, self.cost, self.cols, self.rows = d.matrix, cost, cols, rows
         self.slot = d.slot
 
-    def forget(self) -> None:
-        """Forget what ``h`` holds (after it was changed outside :meth:`load`)."""
-        self.matrix, self.slot = None, None
+    def change(
+        self,
+        cost: np.ndarray,
+        cols: tuple[np.ndarray, np.ndarray],
+        rows: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> None:
+        """Change the costs and bounds that differ from those ``h`` holds,
+        keeping its basis (``rows``: None keeps the row bounds).
+
+        Parameters
+        ----------
+        cost : numpy.ndarray
+            Objective coefficient per column (slacks included).
+        cols : (lower, upper)
+            Column bounds.
+        rows : (lower, upper), optional
+            Row bounds.
+        """
+        h = self.h
+        changed = np.flatnonzero(cost != self.cost).astype(np.int32)
+        if len(changed):
+            h.changeColsCost(len(changed), changed, cost[changed])
+        changed = _changed(cols, self.cols)
+        if len(changed):
+            h.changeColsBounds(
+                len(changed), changed, cols[0][changed], cols[1][changed]
+            )
+        if rows is not None:
+            changed = _changed(rows, self.rows)
+            if len(changed):
+                h.changeRowsBounds(
+                    len(changed), changed, rows[0][changed], rows[1][changed]
+                )
+            self.rows = rows
+        self.cost, self.cols = cost, cols
 
 
 def _changed(
@@ -684,15 +704,21 @@ class ScenarioLP:
                     f"plan: scenario {d.scenario} LP stopped without an optimum "
                     f"({status})"
                 )
-            # phase 1 in the same solver: slacks free at cost 1, others cost 0
-            solver.forget()
-            n = n_cols + d.n_slack
-            idx = np.arange(n, dtype=np.int32)
-            h.changeColsCost(
-                n, idx, np.concatenate([np.zeros(n_cols), np.ones(d.n_slack)])
+            # phase 1 in the same solver: slacks free at cost 1, others cost
+            # 0. Only the costs and bounds that differ change, so the solver
+            # still knows its LP and the next scenario it takes needs no new
+            # one (forgetting it had cost a passModel each time); its basis
+            # is no longer this scenario's optimal one, so the next solve of
+            # this scenario sets that again
+            solver.slot = None
+            n_slack = d.n_slack
+            solver.change(
+                np.concatenate([np.zeros(n_cols), np.ones(n_slack)]),
+                (
+                    f.cols[0],
+                    np.concatenate([f.cols[1][:n_cols], np.full(n_slack, np.inf)]),
+                ),
             )
-            sl = idx[n_cols:]
-            h.changeColsBounds(len(sl), sl, np.zeros(len(sl)), np.full(len(sl), np.inf))
             status = run(h)
             if status == "infeasible":
                 raise InfeasibleError(
@@ -711,9 +737,27 @@ class ScenarioLP:
             # their phase-1 values, at zero cost (a relaxation of Q_s, so
             # its optimality cut is still a valid lower bound)
             slack = np.asarray(sol.col_value)[n_cols:]
-            h.changeColsCost(n, idx, f.cost)
-            h.changeColsBounds(len(sl), sl, np.zeros(len(sl)), slack * (1 + 1e-9))
+            solver.change(
+                f.cost,
+                (f.cols[0], np.concatenate([f.cols[1][:n_cols], slack * (1 + 1e-9)])),
+            )
             status = run(h)
+            if status == "infeasible":
+                # phase 1's point met the rows within the primal tolerance,
+                # which the re-solve may spend otherwise: that much more room
+                solver.change(
+                    f.cost,
+                    (
+                        f.cols[0],
+                        np.concatenate(
+                            [
+                                f.cols[1][:n_cols],
+                                slack * (1 + 1e-9) + SCENARIO_PRIMAL_TOL,
+                            ]
+                        ),
+                    ),
+                )
+                status = run(h)
             if status != "optimal":
                 raise SolverError(
                     f"plan: scenario {d.scenario} LP within tolerance stopped "
