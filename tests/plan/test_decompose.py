@@ -18,7 +18,14 @@ from gigaplan.plan.decompose import (
     solve_decomposed,
     split_by_scenario,
 )
-from gigaplan.plan.scenario_lp import ScenarioData, reduce_bound_rows
+from gigaplan.plan.scenario_lp import (
+    SCENARIO_PRIMAL_TOL,
+    ScenarioData,
+    ScenarioLP,
+    Solver,
+    _elastic_columns,
+    reduce_bound_rows,
+)
 from gigaplan.plan.schema import PlanSection
 from gigaplan.plan.solve import DECOMPOSE_MIN_SCENARIOS, IPM_MIN_ROWS, use_decomposition
 from tests.plan.conftest import random_chips
@@ -305,3 +312,56 @@ def test_a_worse_point_with_no_predicted_decrease_is_a_null_step() -> None:
     _trust_region_step(state, np.array([1.0, 7.0]), 120.0, 0.0)
     assert state.center is center
     assert (state.value, state.radius) == (100.0, 5.0)
+
+
+def _tiny_scenario(slot: int) -> ScenarioData:
+    """min y0 + y1  s.t.  y0 + y1 >= 2,  y0 <= x (x first-stage),  y1 <= 1."""
+    w = sp.csr_array(np.array([[1.0, 1.0], [1.0, 0.0], [0.0, 1.0]]))
+    t = sp.csr_array(np.array([[0.0], [-1.0], [0.0]]))  # W y >= / <= h - T x
+    h = np.array([2.0, 0.0, 1.0])
+    sense = np.array([">", "<", "<"])
+    rows, lower, upper = reduce_bound_rows(
+        w, t, h, sense, np.zeros(2), np.full(2, np.inf)
+    )
+    kept_t = sp.csr_array(t[rows.kept])
+    elastic = _elastic_columns(kept_t, sense[rows.kept])
+    return ScenarioData(
+        scenario=slot + 1,
+        slot=slot,
+        matrix=sp.csc_array(sp.hstack([w[rows.kept], elastic])),
+        t=kept_t,
+        h=h[rows.kept],
+        sense=sense[rows.kept],
+        cost=np.ones(2),
+        lower=lower,
+        upper=upper,
+        n_slack=elastic.shape[1],
+        bound_rows=rows,
+    )
+
+
+def test_a_point_off_by_a_tolerance_is_solved_with_that_room() -> None:
+    # x = 1 - 5e-5 leaves y0 + y1 <= 2 - 5e-5 < 2: infeasible beyond the
+    # scenario LP's primal tolerance but within SLACK_TOL, so the scenario is
+    # solved with that room (value 2, an optimality cut); at x = 0.5 it is a
+    # feasibility cut. One solver takes two scenarios in turn and must still
+    # hold the LP it records (phase 1 changes costs and bounds in it).
+    data = _tiny_scenario(0)
+    other = ScenarioData(**{**data.__dict__, "scenario": 2, "slot": 1})
+    a, b = ScenarioLP(data), ScenarioLP(other)
+    solver = Solver(SCENARIO_PRIMAL_TOL)
+    cut = a.evaluate(solver, np.array([1.0 - 5e-5]))
+    assert cut.optimality and a.tolerated == 1
+    assert cut.value == pytest.approx(2.0, abs=1e-6)
+    assert solver.matrix is data.matrix  # the solver kept its LP
+    lp = solver.h.getLp()
+    assert np.array_equal(lp.col_cost_, solver.cost)
+    assert np.array_equal(lp.col_upper_, solver.cols[1])
+    for scenario, x, value in ((b, 1.5, 2.0), (a, 1.5, 2.0), (a, 1.0, 2.0)):
+        cut = scenario.evaluate(solver, np.array([x]))
+        assert cut.optimality and cut.value == pytest.approx(value, abs=1e-9)
+    assert a.tolerated == 1
+    cut = b.evaluate(solver, np.array([0.5]))
+    assert not cut.optimality and cut.value == pytest.approx(0.5, abs=1e-9)
+    cut = a.evaluate(solver, np.array([2.0]))  # after the phase-1 costs
+    assert cut.optimality and cut.value == pytest.approx(2.0, abs=1e-9)
