@@ -30,8 +30,16 @@ at 200 scenarios, about 4.4 s a round (24 rounds: about 130 s). Before the
 bound rows, shared solvers and first-round chains: 200 scenarios 151.9 s,
 19 rounds, 3.48 GB; 50 scenarios 35.8 s, 2.00 GB.
 
+Three draws at 200 scenarios (``--seed 20261124 7 11``, one run, load
+1.8-1.9), after phase 1 stopped costing the next scenario a new LP: 90.6 s
+(18 rounds), 97.7 s (25 rounds) and 114.1 s (26 rounds; 199 feasibility
+cuts and 398 solves within tolerance), 1.72 GB peak each. Before it, at load
+1.5-1.8: 102.3 s, 112.5 s and 142.3 s (27 rounds, 995 solves within
+tolerance). The first two draws do the same work either way (no phase 1),
+so their difference is the machine's: about 10 % between runs.
+
 Usage: python benchmarks/plan_scale.py [--scenarios 10 50 200] [--time-limit 600]
-       [--peer-max 10]
+       [--peer-max 10] [--seed 20261124 7 11]
 """
 
 from __future__ import annotations
