@@ -23,8 +23,8 @@ from gigaplan.plan.scenario_lp import (
     ScenarioData,
     ScenarioLP,
     Solver,
-    _elastic_columns,
     reduce_bound_rows,
+    share_equal,
 )
 from gigaplan.plan.schema import PlanSection
 from gigaplan.plan.solve import DECOMPOSE_MIN_SCENARIOS, IPM_MIN_ROWS, use_decomposition
@@ -318,25 +318,9 @@ def _tiny_scenario(slot: int) -> ScenarioData:
     """min y0 + y1  s.t.  y0 + y1 >= 2,  y0 <= x (x first-stage),  y1 <= 1."""
     w = sp.csr_array(np.array([[1.0, 1.0], [1.0, 0.0], [0.0, 1.0]]))
     t = sp.csr_array(np.array([[0.0], [-1.0], [0.0]]))  # W y >= / <= h - T x
-    h = np.array([2.0, 0.0, 1.0])
-    sense = np.array([">", "<", "<"])
-    rows, lower, upper = reduce_bound_rows(
-        w, t, h, sense, np.zeros(2), np.full(2, np.inf)
-    )
-    kept_t = sp.csr_array(t[rows.kept])
-    elastic = _elastic_columns(kept_t, sense[rows.kept])
-    return ScenarioData(
-        scenario=slot + 1,
-        slot=slot,
-        matrix=sp.csc_array(sp.hstack([w[rows.kept], elastic])),
-        t=kept_t,
-        h=h[rows.kept],
-        sense=sense[rows.kept],
-        cost=np.ones(2),
-        lower=lower,
-        upper=upper,
-        n_slack=elastic.shape[1],
-        bound_rows=rows,
+    block = (w, t, np.array([2.0, 0.0, 1.0]), np.array([">", "<", "<"]))
+    return ScenarioData.from_block(
+        slot + 1, slot, block, np.ones(2), (np.zeros(2), np.full(2, np.inf))
     )
 
 
@@ -346,8 +330,8 @@ def test_a_point_off_by_a_tolerance_is_solved_with_that_room() -> None:
     # solved with that room (value 2, an optimality cut); at x = 0.5 it is a
     # feasibility cut. One solver takes two scenarios in turn and must still
     # hold the LP it records (phase 1 changes costs and bounds in it).
-    data = _tiny_scenario(0)
-    other = ScenarioData(**{**data.__dict__, "scenario": 2, "slot": 1})
+    data, other = share_equal([_tiny_scenario(0), _tiny_scenario(1)])
+    assert other.matrix is data.matrix
     a, b = ScenarioLP(data), ScenarioLP(other)
     solver = Solver(SCENARIO_PRIMAL_TOL)
     cut = a.evaluate(solver, np.array([1.0 - 5e-5]))

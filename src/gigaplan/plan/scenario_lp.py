@@ -431,22 +431,57 @@ class ScenarioData:
             The scenario's block, its coupling to the shared columns and costs.
         """
         cols = split.scenario_cols[s]
-        w, t_all, h_all, sense_all = cut_block(split, s)
+        return cls.from_block(
+            s,
+            slot,
+            cut_block(split, s),
+            split.c[cols],
+            (split.lb[cols], split.ub[cols]),
+        )
+
+    @classmethod
+    def from_block(
+        cls,
+        scenario: int,
+        slot: int,
+        block: tuple[sp.csr_array, sp.csr_array, np.ndarray, np.ndarray],
+        cost: np.ndarray,
+        bounds: tuple[np.ndarray, np.ndarray],
+    ) -> ScenarioData:
+        """A scenario's LP from its block :math:`W y \\gtreqless h - T x`.
+
+        Parameters
+        ----------
+        scenario, slot : int
+            Scenario index in the plan; its theta column in the master.
+        block : (w, t, h, sense)
+            As :func:`cut_block` gives them.
+        cost : numpy.ndarray
+            Objective coefficient per column of ``w``.
+        bounds : (lower, upper)
+            Column bounds.
+
+        Returns
+        -------
+        ScenarioData
+            With the single-column rows as bounds and the elastic slacks.
+        """
+        w, t_all, h_all, sense_all = block
         bound_rows, lower, upper = reduce_bound_rows(
-            w, t_all, h_all, sense_all, split.lb[cols], split.ub[cols]
+            w, t_all, h_all, sense_all, *bounds
         )
         kept = bound_rows.kept
         t = sp.csr_array(t_all[kept])
         sense = sense_all[kept]
         elastic = _elastic_columns(t, sense)
         return cls(
-            scenario=s,
+            scenario=scenario,
             slot=slot,
             matrix=sp.csc_array(sp.hstack([w[kept], elastic])),
             t=t,
             h=h_all[kept],
             sense=sense,
-            cost=split.c[cols],
+            cost=cost,
             lower=lower,
             upper=upper,
             n_slack=elastic.shape[1],
@@ -623,6 +658,13 @@ class _Fixed:
     cost: np.ndarray  # per column, slacks (cost 0) included
     cols: tuple[np.ndarray, np.ndarray]  # column bounds, slacks fixed at 0
 
+    def slack_room(self, n_cols: int, upper: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Column bounds with the elastic slacks (the columns from ``n_cols``
+        on) allowed up to ``upper``."""
+        room = self.cols[1].copy()
+        room[n_cols:] = upper
+        return self.cols[0], room
+
     @classmethod
     def of(cls, d: ScenarioData) -> _Fixed:
         """The fixed arrays of scenario ``d``.
@@ -711,13 +753,9 @@ class ScenarioLP:
             # is no longer this scenario's optimal one, so the next solve of
             # this scenario sets that again
             solver.slot = None
-            n_slack = d.n_slack
             solver.change(
-                np.concatenate([np.zeros(n_cols), np.ones(n_slack)]),
-                (
-                    f.cols[0],
-                    np.concatenate([f.cols[1][:n_cols], np.full(n_slack, np.inf)]),
-                ),
+                np.concatenate([np.zeros(n_cols), np.ones(d.n_slack)]),
+                f.slack_room(n_cols, np.inf),
             )
             status = run(h)
             if status == "infeasible":
@@ -737,26 +775,13 @@ class ScenarioLP:
             # their phase-1 values, at zero cost (a relaxation of Q_s, so
             # its optimality cut is still a valid lower bound)
             slack = np.asarray(sol.col_value)[n_cols:]
-            solver.change(
-                f.cost,
-                (f.cols[0], np.concatenate([f.cols[1][:n_cols], slack * (1 + 1e-9)])),
-            )
+            solver.change(f.cost, f.slack_room(n_cols, slack * (1 + 1e-9)))
             status = run(h)
             if status == "infeasible":
                 # phase 1's point met the rows within the primal tolerance,
                 # which the re-solve may spend otherwise: that much more room
-                solver.change(
-                    f.cost,
-                    (
-                        f.cols[0],
-                        np.concatenate(
-                            [
-                                f.cols[1][:n_cols],
-                                slack * (1 + 1e-9) + SCENARIO_PRIMAL_TOL,
-                            ]
-                        ),
-                    ),
-                )
+                room = slack * (1 + 1e-9) + SCENARIO_PRIMAL_TOL
+                solver.change(f.cost, f.slack_room(n_cols, room))
                 status = run(h)
             if status != "optimal":
                 raise SolverError(
